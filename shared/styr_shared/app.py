@@ -1,0 +1,102 @@
+"""The service app factory: one place that wires settings, database, auth, problem handlers,
+request ids, structured logs, body limits, health checks and Prometheus metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from styr_shared.auth.tokens import TokenVerifier
+from styr_shared.db import Database
+from styr_shared.errors import (
+    PROBLEM_RESPONSES,
+    UnhandledErrorMiddleware,
+    install_problem_handlers,
+)
+from styr_shared.health import router as health_router
+from styr_shared.limits import BodySizeLimitMiddleware
+from styr_shared.logging import AccessLogMiddleware, configure_logging
+from styr_shared.settings import DatabaseServiceSettings, ServiceSettings
+
+Hook = Callable[[FastAPI], Awaitable[Any]]
+API_PREFIX = "/api/v1"
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+    routers: Sequence[APIRouter] = (),
+    on_startup: Sequence[Hook] = (),
+    background: Sequence[Callable[[FastAPI], AsyncIterator[None]]] = (),
+    body_limit_overrides: dict[str, int] | None = None,
+) -> FastAPI:
+    """Build a service app. ``routers`` are mounted under ``/api/v1``.
+
+    ``background`` takes async generator functions run for the app's lifetime (e.g. the
+    org-unit replication loop): they start after startup hooks and stop at shutdown.
+    ``body_limit_overrides`` maps a path suffix to a larger body limit (upload routes).
+    A service without a database (the gateway) sets ``app.state.readiness_check`` itself;
+    one with :class:`DatabaseServiceSettings` gets ``app.state.database`` and a readiness
+    check that pings it.
+    """
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for hook in on_startup:
+                await hook(app)
+            for task in background:
+                await stack.enter_async_context(asynccontextmanager(task)(app))
+            yield
+            if database is not None:
+                await database.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings.auth)
+    database: Database | None = None
+    if isinstance(settings, DatabaseServiceSettings):
+        database = Database(
+            settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo
+        )
+        app.state.database = database
+        app.state.readiness_check = database.ping
+    install_problem_handlers(app)
+
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
+
+    registry = CollectorRegistry()
+    Instrumentator(
+        registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]
+    ).instrument(app, metric_namespace="styr", metric_subsystem=settings.service_name).expose(
+        app, include_in_schema=False
+    )
+
+    # Added innermost first: body limit, unhandled errors, access log, request id.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides=body_limit_overrides,
+    )
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app

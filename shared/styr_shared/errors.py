@@ -1,0 +1,240 @@
+"""RFC 9457 problem responses for every error a service returns.
+
+Handlers turn validation errors, HTTP errors, our own domain errors and database integrity
+errors into ``application/problem+json``. Validation problems list every offending field with
+a dotted path (``targets.0.operator``) so a caller can point at the exact input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://styr.se/problems/"
+
+logger = logging.getLogger("styr.errors")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending input: `body.targets.0.year`.")
+    message: str
+    type: str = Field(description="Machine-readable error kind, e.g. `missing`, `int_parsing`.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise from service code to answer with a problem; no HTTP types leak into services."""
+
+    status: int = 400
+    slug: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        slug: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+
+
+class NotFoundError(ProblemError):
+    status, slug = 404, "not-found"
+
+
+class ConflictError(ProblemError):
+    status, slug = 409, "conflict"
+
+
+class UnauthorizedError(ProblemError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="styr"'})
+
+
+class ForbiddenError(ProblemError):
+    status, slug = 403, "forbidden"
+
+
+class InvalidFieldError(ProblemError):
+    """A domain rule rejected one field (beyond what the schema can say)."""
+
+    status, slug = 422, "validation-error"
+
+    def __init__(self, field: str, message: str, *, type_: str = "invalid") -> None:
+        super().__init__(
+            f"{field}: {message}", errors=[FieldError(field=field, message=message, type=type_)]
+        )
+
+
+def problem_response(
+    status: int,
+    *,
+    slug: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        request_id=correlation_id.get(),
+        errors=list(errors) if errors else None,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    return [
+        FieldError(field=field_path(err.get("loc", ())), message=err["msg"], type=err["type"])
+        for err in exc.errors()
+    ]
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    if any(error.type == "json_invalid" for error in errors):
+        return problem_response(
+            400,
+            slug="malformed-json",
+            detail="The request body is not valid JSON.",
+            instance=request.url.path,
+            errors=errors,
+        )
+    names = ", ".join(error.field for error in errors)
+    return problem_response(
+        422,
+        slug="validation-error",
+        detail=f"Invalid input: {names}",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        slug=exc.slug,
+        detail=exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        exc.status_code, detail=detail, instance=request.url.path, headers=exc.headers
+    )
+
+
+async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
+    # A constraint the service did not check first: the input conflicts with stored data.
+    logger.warning("integrity error", extra={"error": str(exc.__cause__ or exc)[:500]})
+    return problem_response(
+        409,
+        slug="conflict",
+        instance=request.url.path,
+        detail="The request conflicts with existing data (a uniqueness or reference rule).",
+    )
+
+
+class UnhandledErrorMiddleware:
+    """Turns an exception no handler took into a 500 problem carrying the request id.
+
+    Starlette answers those from its outermost middleware, outside the request-id and
+    access-log middlewares; catching them here keeps both on the response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error")
+            if started:
+                raise
+            response = problem_response(
+                500,
+                slug="internal-error",
+                instance=scope.get("path"),
+                detail="An unexpected error occurred; the request id identifies it in the logs.",
+            )
+            await response(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(ProblemError, _handle_problem)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(IntegrityError, _handle_integrity)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for status in (400, 401, 403, 404, 409, 413, 422)
+}
+"""Pass as ``responses=`` to routers so OpenAPI documents the problem format."""

@@ -1,0 +1,126 @@
+"""Polling the org change feed and applying it to the replica."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_shared.auth.tokens import mint_token
+from styr_shared.db import Database
+from styr_shared.orgreplica.models import OrgFeedState, ReplicaOrgUnit
+from styr_shared.settings import AuthSettings, Environment, ServiceSettings
+from styr_shared.types import utcnow
+
+FEED = "goals-org-units"
+FEED_PATH = "/api/v1/org-units/changes"
+logger = logging.getLogger("styr.orgreplica")
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+async def apply_feed_page(session: AsyncSession, page: dict[str, Any]) -> int:
+    """Apply one feed answer and store its cursor in the same transaction."""
+    for item in page["items"]:
+        unit = item["after"]
+        fields: dict[str, Any] = {
+            "code": unit["code"],
+            "name": unit["name"],
+            "level": unit["level"],
+            "parent_id": unit.get("parent_id"),
+            "valid_from": _as_date(unit.get("valid_from")),
+            "valid_to": _as_date(unit.get("valid_to")),
+            "successor_id": unit.get("successor_id"),
+            "kolada_id": unit.get("kolada_id"),
+            "replicated_at": utcnow(),
+        }
+        replica = await session.get(ReplicaOrgUnit, unit["id"])
+        if replica is None:
+            replica = ReplicaOrgUnit(id=unit["id"], **fields)
+        else:
+            replica.sqlmodel_update(fields)
+        session.add(replica)
+    state = await session.get(OrgFeedState, FEED) or OrgFeedState(feed=FEED, cursor="0")
+    state.cursor = str(page["cursor"])
+    state.synced_at = utcnow()
+    session.add(state)
+    await session.commit()
+    return len(page["items"])
+
+
+async def current_cursor(session: AsyncSession) -> str:
+    state = await session.get(OrgFeedState, FEED)
+    return state.cursor if state else "0"
+
+
+def service_token(settings: ServiceSettings) -> str:
+    """The token a service presents to the goals service's feed.
+
+    In production it is configured (``STYR_<SERVICE>_ORG_FEED_TOKEN``, e.g. from the OIDC
+    issuer's client-credentials flow); in development the service mints a reader token.
+    """
+    configured = getattr(settings, "org_feed_token", None)
+    if configured:
+        return str(configured.get_secret_value())
+    auth = AuthSettings()
+    if auth.environment is Environment.PRODUCTION:
+        raise RuntimeError(f"STYR_{settings.service_name.upper()}_ORG_FEED_TOKEN is required")
+    return mint_token(auth, subject=f"service:{settings.service_name}", roles=["reader"])
+
+
+async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -> int:
+    """Pull every pending change; returns how many were applied."""
+    applied = 0
+    while True:
+        async with database.session() as session:
+            cursor = await current_cursor(session)
+            response = await client.get(
+                FEED_PATH,
+                params={"after": cursor, "limit": 500},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            response.raise_for_status()
+            page = response.json()
+            applied += await apply_feed_page(session, page)
+        if not page["has_more"]:
+            return applied
+
+
+async def replication_task(app: FastAPI) -> AsyncIterator[None]:
+    """Background task for :func:`styr_shared.app.create_service_app`'s ``background``."""
+    settings = app.state.settings
+    goals_url: str | None = getattr(settings, "goals_url", None)
+    interval: float = getattr(settings, "org_sync_seconds", 30.0)
+    if not goals_url:
+        logger.info("org replication off: no goals URL configured")
+        yield
+        return
+
+    async def loop() -> None:
+        token = service_token(settings)
+        async with httpx.AsyncClient(base_url=goals_url, timeout=10) as client:
+            while True:
+                try:
+                    applied = await sync_once(app.state.database, client, token)
+                    if applied:
+                        logger.info("org replica: applied %d changes", applied)
+                except (httpx.HTTPError, KeyError, ValueError) as exc:
+                    logger.warning("org replica: sync failed, retrying: %s", exc)
+                await asyncio.sleep(interval)
+
+    task = asyncio.create_task(loop(), name="org-replication")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
