@@ -1,0 +1,1 @@
+"""Styr goals service: organisation, plans, goals, measures, values, assessments, activities."""

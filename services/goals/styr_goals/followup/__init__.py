@@ -1,0 +1,1 @@
+"""Assessments, activities, roll-up and the follow-up report."""

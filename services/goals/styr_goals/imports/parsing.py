@@ -1,0 +1,249 @@
+"""Reading a night's file of measure values, one row at a time, whatever its format.
+
+Every reader takes the (already decompressed) body as a binary file and yields
+:class:`SourceRow` or :class:`RowError` lazily, so memory stays flat however large the file.
+Row numbers: the line for CSV (the header is line 1) and NDJSON, the 0-based array index for
+JSON and for the entries of a Kolada page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import IO, Any
+
+import ijson
+
+REQUIRED_COLUMNS = ("measure", "org_unit", "period", "value")
+OPTIONAL_COLUMNS = (
+    "segment",
+    "gender",
+    "numerator",
+    "denominator",
+    "status",
+    "comment",
+)
+KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+# Kolada's gender codes: T total, K women (kvinnor), M men; its v2 README also writes F.
+KOLADA_GENDER = {"T": "T", "K": "K", "F": "K", "M": "M"}
+
+
+class ImportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+    KOLADA = "kolada"
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (no header, not JSON, wrong shape)."""
+
+
+@dataclass(slots=True)
+class SourceRow:
+    row: int
+    fields: dict[str, str]
+    # Kolada rows name their measure and unit by Kolada ids, resolved differently.
+    kolada: bool = False
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int
+    field: str | None
+    message: str
+    value: str | None = None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _object_row(row: int, item: Any) -> SourceRow | RowError:
+    if not isinstance(item, dict):
+        return RowError(row, None, "each value must be a JSON object", _text(item)[:200])
+    unknown = sorted(set(item) - KNOWN_COLUMNS)
+    if unknown:
+        return RowError(row, unknown[0], f"unknown field {unknown[0]!r}", _text(item[unknown[0]]))
+    return SourceRow(row, {key: _text(value) for key, value in item.items() if value is not None})
+
+
+def read_csv(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+    # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv see quoted breaks.
+    text = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
+    try:
+        yield from _csv_rows(text)
+    finally:
+        text.detach()  # the wrapper would close the spooled file, which is read again
+
+
+def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
+    try:
+        header_line = text.readline()
+    except UnicodeDecodeError as exc:
+        raise FileError("the file is not UTF-8") from exc
+    if not header_line.strip():
+        raise FileError("the file is empty; a header row is required")
+    delimiter = max((";", ",", "\t"), key=header_line.count)
+    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise FileError(f"the header lacks the required column(s): {', '.join(missing)}")
+    unknown = [name for name in header if name not in KNOWN_COLUMNS]
+    if unknown:
+        raise FileError(f"unknown column(s) in the header: {', '.join(unknown)}")
+    if len(set(header)) != len(header):
+        raise FileError("a column is named twice in the header")
+
+    reader = csv.reader(text, delimiter=delimiter)
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            yield RowError(start, None, "the rest of the file is not UTF-8")
+            return
+        except csv.Error as exc:
+            line = reader.line_num + 1
+            yield RowError(start, None, f"unreadable CSV: {exc}")
+            continue
+        line = reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(header):
+            yield RowError(
+                start,
+                None,
+                f"{len(record)} columns where the header has {len(header)}",
+                delimiter.join(record)[:200],
+            )
+            continue
+        # Empty cells stay "": the checks treat an empty cell as a missing one.
+        yield SourceRow(start, dict(zip(header, record, strict=True)))
+
+
+def read_ndjson(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    for number, raw_line in enumerate(body, start=1):
+        try:
+            line = decoder.decode(raw_line)
+        except UnicodeDecodeError:
+            yield RowError(number, None, "the line is not UTF-8")
+            continue
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            yield RowError(number, None, f"not JSON: {exc.msg}", line.strip()[:200])
+            continue
+        yield _object_row(number, item)
+
+
+def read_json(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+    index = -1
+    try:
+        for index, item in enumerate(ijson.items(body, "item", use_float=False)):
+            yield _object_row(index, item)
+    except ijson.IncompleteJSONError as exc:
+        yield _broken(index + 1, exc)
+    except ijson.JSONError as exc:
+        if index < 0:
+            raise FileError(f"not a JSON array of values: {exc}") from exc
+        yield _broken(index + 1, exc)
+    if index < 0:
+        _require_array(body)
+
+
+def read_kolada(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+    """A Kolada v2 data page: ``{"values": [{"kpi", "municipality"|"ou", "period",
+    "values": [{"gender", "value", "count", "status"}]}]}``; one row per gender value."""
+    index = -1
+    try:
+        for index, entry in enumerate(ijson.items(body, "values.item", use_float=False)):
+            yield from _kolada_rows(index, entry)
+    except ijson.JSONError as exc:
+        if index < 0:
+            raise FileError(f"not a Kolada data page: {exc}") from exc
+        yield _broken(index + 1, exc)
+
+
+def _kolada_rows(index: int, entry: Any) -> Iterator[SourceRow | RowError]:
+    if not isinstance(entry, dict):
+        yield RowError(index, None, "a Kolada entry must be an object", _text(entry)[:200])
+        return
+    unit = entry.get("ou") or entry.get("municipality")
+    for name, value in (
+        ("kpi", entry.get("kpi")),
+        ("municipality", unit),
+        ("period", entry.get("period")),
+    ):
+        if value in (None, ""):
+            yield RowError(index, name, f"the Kolada entry has no {name}")
+            return
+    values = entry.get("values")
+    if not isinstance(values, list):
+        yield RowError(index, "values", "the Kolada entry has no list of values")
+        return
+    for gender_value in values:
+        if not isinstance(gender_value, dict):
+            yield RowError(index, "values", "each Kolada value must be an object")
+            continue
+        gender = _text(gender_value.get("gender")).upper()
+        if gender not in KOLADA_GENDER:
+            yield RowError(index, "gender", "Kolada gender must be T, K, M (or F)", gender)
+            continue
+        fields = {
+            "measure": _text(entry["kpi"]),
+            "org_unit": _text(unit),
+            "period": _text(entry["period"]),
+            "gender": KOLADA_GENDER[gender],
+            "value": _text(gender_value.get("value")),
+        }
+        if gender_value.get("status"):
+            fields["comment"] = f"Kolada status: {gender_value['status']}"
+        yield SourceRow(
+            index, {key: value for key, value in fields.items() if value != ""}, kolada=True
+        )
+
+
+def _broken(index: int, exc: Exception) -> RowError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RowError(index, None, f"the JSON breaks off or is malformed here ({reason})")
+
+
+def _require_array(body: IO[bytes]) -> None:
+    # ijson yields nothing both for [] and for a top-level object: tell them apart.
+    body.seek(0)
+    head = body.read(64).lstrip()
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :].lstrip()
+    if not head.startswith(b"["):
+        raise FileError("application/json takes an array of value objects")
+
+
+READERS = {
+    ImportFormat.CSV: read_csv,
+    ImportFormat.NDJSON: read_ndjson,
+    ImportFormat.JSON: read_json,
+    ImportFormat.KOLADA: read_kolada,
+}
+
+
+def read_rows(fmt: ImportFormat, body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+    return READERS[fmt](body)

@@ -1,0 +1,1 @@
+"""Measures, their definitions, baselines and targets, values and computed status."""

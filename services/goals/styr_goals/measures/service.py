@@ -1,0 +1,583 @@
+"""Measures, targets, values and their computed status (no HTTP here).
+
+``write_value`` is the one write path for values: it validates one value against its
+measure, upserts it on the natural key (measure, org unit, period, segment, gender), enforces
+closed periods and writes the audit entry, without committing, so a bulk importer can call it
+for many rows inside one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_goals.measures.models import (
+    GoalMeasure,
+    Measure,
+    MeasureDefinition,
+    MeasureSeries,
+    MeasureTarget,
+    MeasureValue,
+    MeasureValueAudit,
+    ValuePeriodLock,
+)
+from styr_goals.measures.periods import PeriodError, parse_period
+from styr_goals.measures.schemas import (
+    BaselineRead,
+    DefinitionCreate,
+    DefinitionRead,
+    MeasureCreate,
+    MeasureRead,
+    MeasureUpdate,
+    SeriesRead,
+    TargetIn,
+    TargetRead,
+    ValueRead,
+    ValueWrite,
+)
+from styr_goals.measures.status import Status, compute_status, compute_trend
+from styr_goals.orgunits import service as orgunits
+from styr_goals.orgunits.models import OrgUnit
+from styr_goals.plans.models import Goal
+from styr_goals.plans.service import require_scope
+from styr_shared.auth import Principal, Role
+from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
+from styr_shared.pagination import PageParams, paginate
+from styr_shared.types import utcnow
+
+MEASURE_WRITERS = (Role.PLANNER,)
+VALUE_WRITERS = (Role.PLANNER, Role.IMPORTER, Role.CONTROLLER)
+# Late corrections to a closed period are a controller's call (admins always pass).
+CLOSED_PERIOD_WRITERS = (Role.CONTROLLER,)
+LOCK_WRITERS = (Role.CONTROLLER,)
+
+
+def _segment(value: str | None) -> str:
+    return value or ""
+
+
+# --- measures ----------------------------------------------------------------------------
+
+
+async def get_measure(session: AsyncSession, measure_id: str) -> Measure:
+    measure = await session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFoundError(f"Measure {measure_id!r} does not exist.")
+    return measure
+
+
+async def targets_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureTarget]:
+    statement = (
+        select(MeasureTarget)
+        .where(col(MeasureTarget.measure_id) == measure_id)
+        .order_by(col(MeasureTarget.segment), col(MeasureTarget.year))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def definitions_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureDefinition]:
+    statement = (
+        select(MeasureDefinition)
+        .where(col(MeasureDefinition.measure_id) == measure_id)
+        .order_by(col(MeasureDefinition.version))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def series_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureSeries]:
+    statement = (
+        select(MeasureSeries)
+        .where(col(MeasureSeries.measure_id) == measure_id)
+        .order_by(col(MeasureSeries.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def goal_ids_of(session: AsyncSession, measure_id: str) -> list[str]:
+    statement = (
+        select(GoalMeasure.goal_id)
+        .where(col(GoalMeasure.measure_id) == measure_id)
+        .order_by(col(GoalMeasure.position), col(GoalMeasure.goal_id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+def target_read(target: MeasureTarget) -> TargetRead:
+    return TargetRead(
+        op=target.operator,
+        value=target.value,
+        qualifier=target.qualifier,
+        benchmark=target.benchmark,
+    )
+
+
+async def measure_read(session: AsyncSession, measure: Measure) -> MeasureRead:
+    targets = await targets_of(session, measure.id)
+    series = [
+        SeriesRead(
+            segment=row.segment or None,
+            code=row.code,
+            baseline=BaselineRead(
+                value=row.baseline_value,
+                period=row.baseline_period,
+                is_new=row.baseline_is_new,
+                text=row.baseline_text,
+            ),
+            targets={t.year: target_read(t) for t in targets if t.segment == row.segment},
+        )
+        for row in await series_of(session, measure.id)
+    ]
+    definitions = [
+        DefinitionRead.model_validate(d) for d in await definitions_of(session, measure.id)
+    ]
+    return MeasureRead.model_validate(
+        {
+            **measure.model_dump(),
+            "goal_ids": await goal_ids_of(session, measure.id),
+            "series": series,
+            "definitions": definitions,
+        }
+    )
+
+
+async def list_measures(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    org_unit_id: str | None = None,
+    goal_id: str | None = None,
+    plan_id: str | None = None,
+    code: str | None = None,
+    kolada_kpi_id: str | None = None,
+    periodicity: str | None = None,
+) -> tuple[list[Measure], str | None]:
+    statement = select(Measure)
+    if org_unit_id is not None:
+        statement = statement.where(col(Measure.org_unit_id) == org_unit_id)
+    if code is not None:
+        statement = statement.where(col(Measure.code) == code)
+    if kolada_kpi_id is not None:
+        statement = statement.where(col(Measure.kolada_kpi_id) == kolada_kpi_id)
+    if periodicity is not None:
+        statement = statement.where(col(Measure.periodicity) == periodicity)
+    if goal_id is not None:
+        linked = select(GoalMeasure.measure_id).where(col(GoalMeasure.goal_id) == goal_id)
+        statement = statement.where(col(Measure.id).in_(linked))
+    if plan_id is not None:
+        in_plan = (
+            select(GoalMeasure.measure_id)
+            .join(Goal, col(Goal.id) == col(GoalMeasure.goal_id))
+            .where(col(Goal.plan_id) == plan_id)
+        )
+        statement = statement.where(col(Measure.id).in_(in_plan))
+    return await paginate(session, statement, [col(Measure.id)], page)
+
+
+async def _check_goals(session: AsyncSession, goal_ids: Iterable[str]) -> None:
+    for index, goal_id in enumerate(goal_ids):
+        if await session.get(Goal, goal_id) is None:
+            raise InvalidFieldError(f"body.goal_ids.{index}", f"unknown goal {goal_id!r}")
+
+
+async def _link_goals(session: AsyncSession, measure_id: str, goal_ids: list[str]) -> None:
+    existing = (
+        await session.exec(select(GoalMeasure).where(col(GoalMeasure.measure_id) == measure_id))
+    ).all()
+    for link in existing:
+        await session.delete(link)
+    await session.flush()
+    for position, goal_id in enumerate(dict.fromkeys(goal_ids)):
+        session.add(GoalMeasure(goal_id=goal_id, measure_id=measure_id, position=position))
+
+
+def _target_row(measure_id: str, segment: str, year: int, target: TargetIn) -> MeasureTarget:
+    return MeasureTarget(
+        measure_id=measure_id,
+        segment=segment,
+        year=year,
+        operator=target.op,
+        value=target.value,
+        qualifier=target.qualifier,
+        benchmark=target.benchmark,
+    )
+
+
+async def create_measure(session: AsyncSession, data: MeasureCreate, actor: Principal) -> Measure:
+    if await session.get(OrgUnit, data.org_unit_id) is None:
+        raise InvalidFieldError("body.org_unit_id", f"unknown org unit {data.org_unit_id!r}")
+    await require_scope(session, actor, data.org_unit_id, MEASURE_WRITERS)
+    await _check_goals(session, data.goal_ids)
+    measure_id = data.id or uuid.uuid4().hex
+    if await session.get(Measure, measure_id) is not None:
+        raise ConflictError(f"Measure {measure_id!r} already exists.")
+    taken = select(Measure.id).where(
+        col(Measure.org_unit_id) == data.org_unit_id, col(Measure.code) == data.code
+    )
+    if (await session.exec(taken)).first() is not None:
+        raise ConflictError(f"The code {data.code!r} is already used by this unit's measures.")
+    fields = data.model_dump(
+        exclude={"id", "goal_ids", "series", "valid_from_year", "definition_note"}
+    )
+    measure = Measure(id=measure_id, **fields)
+    session.add(measure)
+    await session.flush()
+    target_years = [year for series in data.series for year in series.targets]
+    session.add(
+        MeasureDefinition(
+            measure_id=measure_id,
+            version=1,
+            valid_from_year=data.valid_from_year or min(target_years, default=utcnow().year),
+            name=data.name,
+            description=data.description,
+            unit_kind=data.unit_kind,
+            change_note=data.definition_note,
+            created_by=actor.subject,
+        )
+    )
+    given = {series.segment: series for series in data.series}
+    segments: list[str | None] = list(data.segments) or [None]
+    for segment in segments:
+        series = given.get(segment)
+        baseline = series.baseline if series else None
+        session.add(
+            MeasureSeries(
+                measure_id=measure_id,
+                segment=_segment(segment),
+                code=series.code if series else None,
+                baseline_value=baseline.value if baseline else None,
+                baseline_period=baseline.period if baseline else None,
+                baseline_is_new=baseline.is_new if baseline else False,
+                baseline_text=baseline.text if baseline else None,
+            )
+        )
+        for year, target in (series.targets if series else {}).items():
+            session.add(_target_row(measure_id, _segment(segment), year, target))
+    await _link_goals(session, measure_id, data.goal_ids)
+    await session.commit()
+    return measure
+
+
+async def update_measure(
+    session: AsyncSession, measure_id: str, data: MeasureUpdate, actor: Principal
+) -> Measure:
+    measure = await get_measure(session, measure_id)
+    await require_scope(session, actor, measure.org_unit_id, MEASURE_WRITERS)
+    changes = data.model_dump(exclude_unset=True)
+    goal_ids = changes.pop("goal_ids", None)
+    if "decimals" in changes and changes["decimals"] is None:
+        raise InvalidFieldError("body.decimals", "must be a number")
+    for field, value in changes.items():
+        setattr(measure, field, value)
+    if goal_ids is not None:
+        await _check_goals(session, goal_ids)
+        await _link_goals(session, measure.id, goal_ids)
+    measure.updated_at = utcnow()
+    session.add(measure)
+    await session.commit()
+    return measure
+
+
+async def add_definition(
+    session: AsyncSession, measure_id: str, data: DefinitionCreate, actor: Principal
+) -> Measure:
+    measure = await get_measure(session, measure_id)
+    await require_scope(session, actor, measure.org_unit_id, MEASURE_WRITERS)
+    definitions = await definitions_of(session, measure_id)
+    latest = definitions[-1]
+    if data.valid_from_year <= latest.valid_from_year:
+        raise InvalidFieldError(
+            "body.valid_from_year", f"must be after {latest.valid_from_year} (the latest version)"
+        )
+    session.add(
+        MeasureDefinition(
+            measure_id=measure_id,
+            version=latest.version + 1,
+            valid_from_year=data.valid_from_year,
+            name=data.name,
+            description=data.description,
+            unit_kind=data.unit_kind or measure.unit_kind,
+            change_note=data.change_note,
+            created_by=actor.subject,
+        )
+    )
+    measure.name, measure.description = data.name, data.description
+    measure.unit_kind = data.unit_kind or measure.unit_kind
+    measure.updated_at = utcnow()
+    session.add(measure)
+    await session.commit()
+    return measure
+
+
+def _check_segment(measure: Measure, segment: str | None, field: str) -> str:
+    if measure.segments and segment not in measure.segments:
+        raise InvalidFieldError(field, f"must be one of: {', '.join(measure.segments)}")
+    if not measure.segments and segment is not None:
+        raise InvalidFieldError(field, "this measure has no segments")
+    return _segment(segment)
+
+
+async def put_target(
+    session: AsyncSession,
+    measure_id: str,
+    year: int,
+    segment: str | None,
+    data: TargetIn | None,
+    actor: Principal,
+) -> Measure:
+    """Set (or with ``data`` None, clear) the target of one year and segment."""
+    measure = await get_measure(session, measure_id)
+    await require_scope(session, actor, measure.org_unit_id, MEASURE_WRITERS)
+    key = _check_segment(measure, segment, "query.segment")
+    statement = select(MeasureTarget).where(
+        col(MeasureTarget.measure_id) == measure_id,
+        col(MeasureTarget.segment) == key,
+        col(MeasureTarget.year) == year,
+    )
+    existing = (await session.exec(statement)).first()
+    if existing is not None:
+        await session.delete(existing)
+        await session.flush()
+    if data is not None:
+        session.add(_target_row(measure_id, key, year, data))
+    measure.updated_at = utcnow()
+    session.add(measure)
+    await session.commit()
+    return measure
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def _definition_version(definitions: Sequence[MeasureDefinition], year: int) -> int:
+    applicable = [d.version for d in definitions if d.valid_from_year <= year]
+    return max(applicable, default=1)
+
+
+async def closed_through(session: AsyncSession, unit_id: str) -> date | None:
+    """The latest closing date that applies to the unit (its own lock or an ancestor's)."""
+    chain = await orgunits.lineage(session, unit_id)
+    statement = select(col(ValuePeriodLock.closed_through)).where(
+        col(ValuePeriodLock.org_unit_id).in_(chain)
+    )
+    return max((await session.exec(statement)).all(), default=None)
+
+
+def _snapshot(value: MeasureValue) -> dict[str, Any]:
+    def number(n: Decimal | None) -> str | None:
+        # Canonical text so stored (48.5000) and written (48.5) values compare equal.
+        return None if n is None else format(n.normalize(), "f")
+
+    return {
+        "period": value.period,
+        "org_unit_id": value.org_unit_id,
+        "segment": value.segment or None,
+        "gender": value.gender,
+        "value": number(value.value),
+        "numerator": number(value.numerator),
+        "denominator": number(value.denominator),
+        "state": value.state,
+        "comment": value.comment,
+        "source": value.source,
+    }
+
+
+async def write_value(
+    session: AsyncSession,
+    measure: Measure,
+    data: ValueWrite,
+    actor: Principal,
+    *,
+    field_prefix: str = "body",
+) -> tuple[MeasureValue, bool]:
+    """Validate and upsert one value; returns it and whether it was created. No commit."""
+    if await session.get(OrgUnit, data.org_unit_id) is None:
+        raise InvalidFieldError(
+            f"{field_prefix}.org_unit_id", f"unknown org unit {data.org_unit_id!r}"
+        )
+    await require_scope(session, actor, data.org_unit_id, VALUE_WRITERS)
+    try:
+        period = parse_period(data.period, measure.periodicity, measure.point_in_time)
+    except PeriodError as exc:
+        raise InvalidFieldError(f"{field_prefix}.period", str(exc)) from exc
+    segment = _check_segment(measure, data.segment, f"{field_prefix}.segment")
+    if data.gender != "T" and not measure.gender_split:
+        raise InvalidFieldError(f"{field_prefix}.gender", "this measure has no gender split")
+    closed = await closed_through(session, data.org_unit_id)
+    is_closed = closed is not None and period.end <= closed
+    if is_closed and not actor.has_any_role(*CLOSED_PERIOD_WRITERS):
+        raise ForbiddenError(
+            f"Period {period.text} is closed (through {closed}); a controller must correct it."
+        )
+    statement = select(MeasureValue).where(
+        col(MeasureValue.measure_id) == measure.id,
+        col(MeasureValue.org_unit_id) == data.org_unit_id,
+        col(MeasureValue.period) == period.text,
+        col(MeasureValue.segment) == segment,
+        col(MeasureValue.gender) == data.gender,
+    )
+    row = (await session.exec(statement)).first()
+    created = row is None
+    old = None if row is None else _snapshot(row)
+    if row is None:
+        row = MeasureValue(
+            measure_id=measure.id,
+            org_unit_id=data.org_unit_id,
+            period=period.text,
+            period_end=period.end,
+            year=period.year,
+            segment=segment,
+            gender=data.gender,
+            value=data.value,
+            recorded_by=actor.subject,
+        )
+    row.value, row.numerator, row.denominator = data.value, data.numerator, data.denominator
+    row.state, row.comment, row.source = data.state, data.comment, data.source
+    row.definition_version = _definition_version(
+        await definitions_of(session, measure.id), period.year
+    )
+    row.recorded_by, row.updated_at = actor.subject, utcnow()
+    session.add(row)
+    await session.flush()
+    if old is not None or is_closed:
+        assert row.id is not None
+        session.add(
+            MeasureValueAudit(
+                value_id=row.id,
+                measure_id=measure.id,
+                closed_period=is_closed,
+                changed_by=actor.subject,
+                old=old,
+                new=_snapshot(row),
+            )
+        )
+    return row, created
+
+
+async def values_of(
+    session: AsyncSession,
+    measure_id: str,
+    *,
+    org_unit_id: str | None = None,
+    year: int | None = None,
+    until: date | None = None,
+) -> Sequence[MeasureValue]:
+    """Values ordered by series and period end (what :func:`evaluate` expects)."""
+    statement = select(MeasureValue).where(col(MeasureValue.measure_id) == measure_id)
+    if org_unit_id is not None:
+        statement = statement.where(col(MeasureValue.org_unit_id) == org_unit_id)
+    if until is not None:
+        statement = statement.where(col(MeasureValue.period_end) <= until)
+    if year is not None:
+        # The previous year's values stay in so the first value of the year gets a trend.
+        statement = statement.where(
+            or_(col(MeasureValue.year) == year, col(MeasureValue.year) == year - 1)
+        )
+    statement = statement.order_by(
+        col(MeasureValue.org_unit_id),
+        col(MeasureValue.segment),
+        col(MeasureValue.gender),
+        col(MeasureValue.period_end),
+        col(MeasureValue.id),
+    )
+    return (await session.exec(statement)).all()
+
+
+def evaluate(
+    measure: Measure, values: Sequence[MeasureValue], targets: Sequence[MeasureTarget]
+) -> list[ValueRead]:
+    """Status and trend for each value (values ordered as :func:`values_of` returns them)."""
+    by_key = {(t.segment, t.year): t for t in targets}
+    previous: dict[tuple[str, str, str], MeasureValue] = {}
+    result: list[ValueRead] = []
+    for value in values:
+        series = (value.org_unit_id, value.segment, value.gender)
+        before = previous.get(series)
+        target = by_key.get((value.segment, value.year))
+        status = compute_status(
+            value.value,
+            target.operator if target else None,
+            target.value if target else None,
+            measure.decimals,
+        )
+        same_definition = (
+            before is not None and before.definition_version == value.definition_version
+        )
+        trend = compute_trend(
+            value.value,
+            before.value if before is not None and same_definition else None,
+            measure.direction,
+            measure.decimals,
+        )
+        result.append(
+            ValueRead.model_validate(
+                {
+                    **value.model_dump(),
+                    "segment": value.segment or None,
+                    "target": target_read(target) if target else None,
+                    "status": status,
+                    "trend": trend,
+                    "series_break": before is not None and not same_definition,
+                }
+            )
+        )
+        previous[series] = value
+    return result
+
+
+async def evaluated_values(
+    session: AsyncSession,
+    measure: Measure,
+    *,
+    org_unit_id: str | None = None,
+    year: int | None = None,
+    until: date | None = None,
+) -> list[ValueRead]:
+    values = await values_of(session, measure.id, org_unit_id=org_unit_id, year=year, until=until)
+    evaluated = evaluate(measure, values, await targets_of(session, measure.id))
+    return [v for v in evaluated if year is None or v.year == year]
+
+
+def status_without_value(target: MeasureTarget | None) -> Status:
+    return Status.NO_TARGET if target is None or target.value is None else Status.NO_VALUE
+
+
+async def audit_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureValueAudit]:
+    statement = (
+        select(MeasureValueAudit)
+        .where(col(MeasureValueAudit.measure_id) == measure_id)
+        .order_by(col(MeasureValueAudit.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+# --- period locks ------------------------------------------------------------------------
+
+
+async def put_lock(
+    session: AsyncSession, unit_id: str, closed: date, actor: Principal
+) -> ValuePeriodLock:
+    await orgunits.get_unit(session, unit_id)
+    await require_scope(session, actor, unit_id, LOCK_WRITERS)
+    lock = await session.get(ValuePeriodLock, unit_id)
+    if lock is None:
+        lock = ValuePeriodLock(org_unit_id=unit_id, closed_through=closed, closed_by="")
+    lock.closed_through, lock.closed_by, lock.closed_at = closed, actor.subject, utcnow()
+    session.add(lock)
+    await session.commit()
+    return lock
+
+
+async def list_locks(session: AsyncSession) -> Sequence[ValuePeriodLock]:
+    statement = select(ValuePeriodLock).order_by(col(ValuePeriodLock.org_unit_id))
+    return (await session.exec(statement)).all()
+
+
+def group_targets(targets: Sequence[MeasureTarget]) -> dict[tuple[str, int], MeasureTarget]:
+    return {(target.segment, target.year): target for target in targets}

@@ -1,0 +1,39 @@
+"""Every table of the goals service, imported in one place for Alembic and the tests."""
+
+from styr_goals.followup.models import Activity, Assessment, Publication
+from styr_goals.imports.models import ImportRowError, ImportRun
+from styr_goals.measures.models import (
+    GoalMeasure,
+    Measure,
+    MeasureDefinition,
+    MeasureSeries,
+    MeasureTarget,
+    MeasureValue,
+    MeasureValueAudit,
+    ValuePeriodLock,
+)
+from styr_goals.orgunits.models import OrgLevel, OrgUnit, OrgUnitChange
+from styr_goals.plans.models import Goal, GoalVersion, Plan, SteeringConfig
+
+__all__ = [
+    "Activity",
+    "Assessment",
+    "Goal",
+    "GoalMeasure",
+    "GoalVersion",
+    "ImportRowError",
+    "ImportRun",
+    "Measure",
+    "MeasureDefinition",
+    "MeasureSeries",
+    "MeasureTarget",
+    "MeasureValue",
+    "MeasureValueAudit",
+    "OrgLevel",
+    "OrgUnit",
+    "OrgUnitChange",
+    "Plan",
+    "Publication",
+    "SteeringConfig",
+    "ValuePeriodLock",
+]

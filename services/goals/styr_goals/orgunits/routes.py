@@ -1,0 +1,134 @@
+"""HTTP layer for organisation units, levels and the change feed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_goals.orgunits import service
+from styr_goals.orgunits.schemas import (
+    ChangeFeed,
+    OrgLevelRead,
+    OrgLevelWrite,
+    OrgUnitChangeRead,
+    OrgUnitCreate,
+    OrgUnitRead,
+    OrgUnitUpdate,
+)
+from styr_shared.auth import Principal, Role, authenticated, require_roles
+from styr_shared.db import get_session
+from styr_shared.errors import InvalidFieldError
+from styr_shared.pagination import Page, PageParams, page_params
+
+router = APIRouter(tags=["organisation"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+OrgAdmin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+@router.get("/org-levels", response_model=list[OrgLevelRead], summary="The organisation's levels")
+async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
+    return [OrgLevelRead.model_validate(level) for level in await service.list_levels(session)]
+
+
+@router.put("/org-levels/{key}", response_model=OrgLevelRead, summary="Create or rename a level")
+async def put_level(
+    key: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
+    body: OrgLevelWrite,
+    session: Session,
+    _: OrgAdmin,
+) -> OrgLevelRead:
+    return OrgLevelRead.model_validate(await service.put_level(session, key, body.label, body.rank))
+
+
+@router.get(
+    "/org-units/changes",
+    response_model=ChangeFeed,
+    summary="Ordered org change feed",
+    description=(
+        "Every create, rename, move and closure of an org unit, in the order it was recorded. "
+        "Poll with `after` set to the `cursor` of the previous answer (start with `0`); each "
+        "item carries the unit's full state after the change, so a replica applies items in "
+        "order and stores the cursor in the same transaction. Positions never change and "
+        "no change becomes visible behind a position already delivered."
+    ),
+)
+async def change_feed(
+    session: Session,
+    _: authenticated,
+    after: Annotated[str, Query(description="Cursor from the previous poll; `0` = start.")] = "0",
+    limit: Annotated[int, Query(ge=1, le=service.FEED_MAX_LIMIT)] = 500,
+) -> ChangeFeed:
+    if not after.isdigit():
+        raise InvalidFieldError("query.after", "must be a cursor returned by this feed")
+    position = int(after)
+    items, has_more = await service.changes_after(session, position, limit)
+    cursor = str(items[-1].seq) if items else str(position)
+    return ChangeFeed(
+        items=[OrgUnitChangeRead.model_validate(item) for item in items],
+        cursor=cursor,
+        has_more=has_more,
+    )
+
+
+@router.get("/org-units", response_model=Page[OrgUnitRead], summary="List org units")
+async def list_units(
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    parent_id: str | None = None,
+    level: str | None = None,
+    code: str | None = None,
+    as_of: Annotated[date | None, Query(description="Only units valid on this date.")] = None,
+) -> Page[OrgUnitRead]:
+    units, next_cursor = await service.list_units(
+        session, page, parent_id=parent_id, level=level, code=code, as_of=as_of
+    )
+    return Page(items=[OrgUnitRead.model_validate(u) for u in units], next_cursor=next_cursor)
+
+
+@router.post(
+    "/org-units",
+    response_model=OrgUnitRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an org unit",
+)
+async def create_unit(body: OrgUnitCreate, session: Session, actor: OrgAdmin) -> OrgUnitRead:
+    return OrgUnitRead.model_validate(await service.create_unit(session, body, actor))
+
+
+@router.get("/org-units/{unit_id}", response_model=OrgUnitRead, summary="One org unit")
+async def get_unit(unit_id: str, session: Session, _: authenticated) -> OrgUnitRead:
+    return OrgUnitRead.model_validate(await service.get_unit(session, unit_id))
+
+
+@router.patch(
+    "/org-units/{unit_id}",
+    response_model=OrgUnitRead,
+    summary="Rename, move, close or correct an org unit",
+)
+async def update_unit(
+    unit_id: str, body: OrgUnitUpdate, session: Session, actor: OrgAdmin
+) -> OrgUnitRead:
+    return OrgUnitRead.model_validate(await service.update_unit(session, unit_id, body, actor))
+
+
+@router.get(
+    "/org-units/{unit_id}/history",
+    response_model=list[OrgUnitChangeRead],
+    summary="Every recorded change of one unit",
+)
+async def unit_history(unit_id: str, session: Session, _: authenticated) -> list[OrgUnitChangeRead]:
+    return [OrgUnitChangeRead.model_validate(c) for c in await service.history(session, unit_id)]
+
+
+@router.get(
+    "/org-units/{unit_id}/subtree",
+    response_model=list[str],
+    summary="Ids of the unit and every unit below it",
+)
+async def unit_subtree(unit_id: str, session: Session, _: authenticated) -> list[str]:
+    await service.get_unit(session, unit_id)
+    return await service.descendants(session, unit_id)

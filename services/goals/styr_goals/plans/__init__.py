@@ -1,0 +1,1 @@
+"""Plans, configurable goal levels and the goal tree versioned per plan year."""

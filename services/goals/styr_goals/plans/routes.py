@@ -1,0 +1,138 @@
+"""HTTP layer for the steering configuration, plans and goals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_goals.plans import service
+from styr_goals.plans.models import Goal
+from styr_goals.plans.schemas import (
+    GoalCreate,
+    GoalNode,
+    GoalRead,
+    GoalRetire,
+    GoalRevision,
+    GoalVersionRead,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    SteeringConfigDocument,
+    SteeringConfigRead,
+)
+from styr_shared.auth import Principal, Role, authenticated, require_roles
+from styr_shared.db import get_session
+from styr_shared.pagination import Page, PageParams, page_params
+
+router = APIRouter(tags=["plans and goals"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
+
+
+@router.get(
+    "/municipalities/{municipality_id}/steering-config",
+    response_model=SteeringConfigRead,
+    summary="A municipality's goal levels, follow-up periods, result scale, activity statuses",
+)
+async def get_config(
+    municipality_id: str, session: Session, _: authenticated
+) -> SteeringConfigRead:
+    row = await service.get_config_row(session, municipality_id)
+    return SteeringConfigRead.model_validate(row)
+
+
+@router.put(
+    "/municipalities/{municipality_id}/steering-config",
+    response_model=SteeringConfigRead,
+    summary="Replace a municipality's steering configuration",
+)
+async def put_config(
+    municipality_id: str, body: SteeringConfigDocument, session: Session, actor: Admin
+) -> SteeringConfigRead:
+    row = await service.put_config(session, municipality_id, body, actor)
+    return SteeringConfigRead.model_validate(row)
+
+
+@router.get("/plans", response_model=Page[PlanRead], summary="List plans")
+async def list_plans(
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    org_unit_id: str | None = None,
+    year: Annotated[int | None, Query(description="Only plans covering this year.")] = None,
+) -> Page[PlanRead]:
+    plans, cursor = await service.list_plans(session, page, org_unit_id=org_unit_id, year=year)
+    return Page(items=[PlanRead.model_validate(p) for p in plans], next_cursor=cursor)
+
+
+@router.post(
+    "/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED, summary="Create a plan"
+)
+async def create_plan(body: PlanCreate, session: Session, actor: Planner) -> PlanRead:
+    return PlanRead.model_validate(await service.create_plan(session, body, actor))
+
+
+@router.get("/plans/{plan_id}", response_model=PlanRead, summary="One plan")
+async def get_plan(plan_id: str, session: Session, _: authenticated) -> PlanRead:
+    return PlanRead.model_validate(await service.get_plan(session, plan_id))
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanRead, summary="Rename or annotate a plan")
+async def update_plan(plan_id: str, body: PlanUpdate, session: Session, actor: Planner) -> PlanRead:
+    return PlanRead.model_validate(await service.update_plan(session, plan_id, body, actor))
+
+
+@router.get(
+    "/plans/{plan_id}/goals",
+    response_model=list[GoalNode],
+    summary="The plan's goal tree as it stands in one year",
+)
+async def goal_tree(
+    plan_id: str, year: Annotated[int, Query(ge=1990, le=2100)], session: Session, _: authenticated
+) -> list[GoalNode]:
+    return await service.tree(session, plan_id, year)
+
+
+async def _goal_read(session: AsyncSession, goal: Goal) -> GoalRead:
+    versions = [GoalVersionRead.model_validate(v) for v in await service.versions(session, goal.id)]
+    return GoalRead(
+        id=goal.id, plan_id=goal.plan_id, level=goal.level, code=goal.code, versions=versions
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/goals",
+    response_model=GoalRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a goal to the plan",
+)
+async def create_goal(plan_id: str, body: GoalCreate, session: Session, actor: Planner) -> GoalRead:
+    return await _goal_read(session, await service.create_goal(session, plan_id, body, actor))
+
+
+@router.get("/goals/{goal_id}", response_model=GoalRead, summary="A goal with its history")
+async def get_goal(goal_id: str, session: Session, _: authenticated) -> GoalRead:
+    return await _goal_read(session, await service.get_goal(session, goal_id))
+
+
+@router.post(
+    "/goals/{goal_id}/revisions",
+    response_model=GoalRead,
+    summary="Rename, re-word or re-parent a goal from a year on",
+)
+async def revise_goal(
+    goal_id: str, body: GoalRevision, session: Session, actor: Planner
+) -> GoalRead:
+    return await _goal_read(session, await service.revise_goal(session, goal_id, body, actor))
+
+
+@router.post(
+    "/goals/{goal_id}/retire",
+    response_model=GoalRead,
+    summary="Take a goal out of the tree from a year on (earlier years keep it)",
+)
+async def retire_goal(goal_id: str, body: GoalRetire, session: Session, actor: Planner) -> GoalRead:
+    return await _goal_read(session, await service.retire_goal(session, goal_id, body, actor))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+from styr_goals.app import create_app
+from styr_goals.database import metadata, migrate
+from styr_goals.demo.loader import DEMO_LOADER
+from styr_goals.demo.organisation import LEVELS, UNITS
+from styr_goals.demo.steering import CONFIG
+from styr_goals.orgunits.models import OrgLevel, OrgUnit
+from styr_goals.plans import service as plans
+from styr_goals.settings import GoalsSettings
+from styr_shared.testing import TokenFactory, service_fixtures
+
+app, client = service_fixtures(
+    lambda url: create_app(GoalsSettings(database_url=url)), migrate, metadata
+)
+
+
+@pytest.fixture
+def admin(tokens: TokenFactory) -> dict[str, str]:
+    return tokens.headers("admin", subject="admin-user")
+
+
+@pytest.fixture
+async def oxelosund(client: AsyncClient, admin: dict[str, str], app: FastAPI) -> None:
+    """Oxelösund's org units (as in the demo) and its steering configuration, without plans."""
+    # Rows straight into the tables, in one commit: these tests do not read the change feed.
+    async with app.state.database.session() as session:
+        session.add_all(OrgLevel(key=key, label=label, rank=rank) for key, label, rank in LEVELS)
+        await session.flush()
+        for unit_id, code, name, level, parent, valid_from, valid_to, _ in UNITS:
+            session.add(
+                OrgUnit(
+                    id=unit_id,
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent_id=parent,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                )
+            )
+            await session.flush()
+        await plans.put_config(session, "oxelosund", CONFIG, DEMO_LOADER)

@@ -1,0 +1,473 @@
+"""The nightly bulk import: every format, idempotency, per-row errors, modes and scope."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlmodel import col, func, select
+
+from styr_goals.app import create_app
+from styr_goals.imports import service as import_service
+from styr_goals.imports.cli import main as styr_cli
+from styr_goals.measures.models import Measure, MeasureValue, MeasureValueAudit, ValuePeriodLock
+from styr_goals.orgunits.models import OrgLevel, OrgUnit
+from styr_goals.settings import GoalsSettings
+from styr_shared.testing import TokenFactory, UvicornThread
+
+URL = "/api/v1/measure-values/import"
+CSV = {"content-type": "text/csv"}
+
+MEASURES: list[dict[str, Any]] = [
+    {"id": "m-year", "code": "M-01", "periodicity": "year", "kolada_kpi_id": "U21468"},
+    {"id": "m-half", "code": "M-02", "periodicity": "half_year"},
+    {"id": "m-tertial", "code": "M-03", "periodicity": "tertial"},
+    {"id": "m-quarter", "code": "M-04", "periodicity": "quarter"},
+    {"id": "m-month", "code": "M-05", "periodicity": "month"},
+    {"id": "m-day", "code": "M-06", "periodicity": "point_in_time", "point_in_time": "12-01"},
+    {"id": "m-seg", "code": "M-07", "periodicity": "year", "segments": ["SÄBO", "Hemtjänst"]},
+    {"id": "m-gender", "code": "M-08", "periodicity": "year", "gender_split": True},
+]
+
+
+@pytest.fixture
+async def catalogue(client: AsyncClient, app: FastAPI) -> None:
+    async with app.state.database.session() as session:
+        for key, label, rank in [
+            ("municipality", "Kommun", 0),
+            ("committee", "Nämnd", 1),
+            ("unit", "Enhet", 4),
+        ]:
+            session.add(OrgLevel(key=key, label=label, rank=rank))
+        await session.flush()
+        session.add(
+            OrgUnit(
+                id="oxelosund",
+                code="OXD",
+                name="Oxelösunds kommun",
+                level="municipality",
+                kolada_id="0481",
+            )
+        )
+        await session.flush()
+        session.add(
+            OrgUnit(
+                id="oxelosund-von", code="VON", name="VON", level="committee", parent_id="oxelosund"
+            )
+        )
+        session.add(
+            OrgUnit(
+                id="oxelosund-ks", code="KS", name="KS", level="committee", parent_id="oxelosund"
+            )
+        )
+        await session.flush()
+        session.add(
+            OrgUnit(
+                id="oxelosund-sabo",
+                code="SÄBO",
+                name="Särskilt boende",
+                level="unit",
+                parent_id="oxelosund-von",
+            )
+        )
+        for spec in MEASURES:
+            session.add(
+                Measure(
+                    org_unit_id="oxelosund-von",
+                    name=spec["code"],
+                    unit_kind="percent",
+                    direction="higher_better",
+                    decimals=1,
+                    **spec,
+                )
+            )
+        await session.commit()
+
+
+@pytest.fixture
+def importer(tokens: TokenFactory) -> dict[str, str]:
+    return tokens.headers("importer", org_units=["oxelosund"], subject="viva-nightly")
+
+
+async def _values(app: FastAPI) -> dict[tuple[str, str, str, str, str], MeasureValue]:
+    async with app.state.database.session() as session:
+        rows = (await session.exec(select(MeasureValue))).all()
+    return {(v.measure_id, v.org_unit_id, v.period, v.segment, v.gender): v for v in rows}
+
+
+async def _audits(app: FastAPI) -> list[MeasureValueAudit]:
+    async with app.state.database.session() as session:
+        return list(
+            (
+                await session.exec(select(MeasureValueAudit).order_by(col(MeasureValueAudit.id)))
+            ).all()
+        )
+
+
+GOOD_CSV = (
+    "\ufeffmeasure;org_unit;period;value;segment;gender;numerator;denominator;status;comment\n"
+    "M-01;VON;2024;1 234,5;;;;;;Viva\n"
+    "m-half;oxelosund-von;2024-H1;89,77;;;;;preliminary;\n"
+    "M-03;VON;2024-t2;12;;;3;25;final;\n"
+    "M-04;VON;2024-Q3;-3,25;;;;;;\n"
+    "M-05;SÄBO;2024-08;7;;;;;;\n"
+    "M-06;VON;2024-12-01;100;;;;;;\n"
+    "M-07;VON;2024;82;SÄBO;;;;;\n"
+    "M-08;VON;2024;55,5;;K;;;;\n"
+)
+
+
+async def test_csv_with_bom_semicolons_and_decimal_commas(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    response = await client.post(
+        URL, content=GOOD_CSV.encode(), headers=importer | CSV, params={"source": "Viva"}
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["counts"] == {"inserted": 8, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert result["outcome"] == "completed"
+    stored = await _values(app)
+    assert stored["m-year", "oxelosund-von", "2024", "", "T"].value == Decimal("1234.5")
+    half = stored["m-half", "oxelosund-von", "2024-H1", "", "T"]
+    assert (half.value, half.state) == (Decimal("89.77"), "preliminary")
+    tertial = stored["m-tertial", "oxelosund-von", "2024-T2", "", "T"]
+    assert (tertial.numerator, tertial.denominator, tertial.period_end) == (
+        Decimal(3),
+        Decimal(25),
+        date(2024, 8, 31),
+    )
+    assert stored["m-quarter", "oxelosund-von", "2024-Q3", "", "T"].value == Decimal("-3.25")
+    assert stored["m-month", "oxelosund-sabo", "2024-08", "", "T"].period_end == date(2024, 8, 31)
+    assert stored["m-seg", "oxelosund-von", "2024", "SÄBO", "T"].value == Decimal(82)
+    assert stored["m-gender", "oxelosund-von", "2024", "", "K"].value == Decimal("55.5")
+    assert stored["m-year", "oxelosund-von", "2024", "", "T"].source == "Viva"
+    assert {v.import_run_id for v in stored.values()} == {result["id"]}
+
+
+async def test_reposting_changes_nothing_and_a_change_is_audited(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    first = await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
+    again = await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
+    assert again.json()["counts"] == {"inserted": 0, "updated": 0, "unchanged": 8, "rejected": 0}
+    assert await _audits(app) == []
+    changed = GOOD_CSV.replace("M-01;VON;2024;1 234,5", "M-01;VON;2024;1 300")
+    third = await client.post(URL, content=changed.encode(), headers=importer | CSV)
+    assert third.json()["counts"] == {"inserted": 0, "updated": 1, "unchanged": 7, "rejected": 0}
+    audits = await _audits(app)
+    assert len(audits) == 1
+    assert audits[0].changed_by == "viva-nightly"
+    assert Decimal(audits[0].old["value"]) == Decimal("1234.5")  # type: ignore[index]
+    assert Decimal(audits[0].new["value"]) == Decimal("1300")
+    stored = await _values(app)
+    assert stored["m-year", "oxelosund-von", "2024", "", "T"].import_run_id == third.json()["id"]
+    assert stored["m-half", "oxelosund-von", "2024-H1", "", "T"].import_run_id == first.json()["id"]
+
+
+async def test_json_ndjson_and_gzip(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    rows: list[dict[str, Any]] = [
+        {"measure": "M-01", "org_unit": "VON", "period": "2023", "value": 12.5},
+        {
+            "measure": "M-02",
+            "org_unit": "VON",
+            "period": "2023-H2",
+            "value": "1 234,5",
+            "comment": "från Hypergene",
+        },
+    ]
+    as_json = await client.post(URL, json=rows, headers=importer)
+    assert as_json.json()["counts"]["inserted"] == 2
+    ndjson = (
+        "\n".join(json.dumps(r | {"period": r["period"].replace("2023", "2022")}) for r in rows)
+        + "\n"
+    )
+    as_ndjson = await client.post(
+        URL, content=ndjson.encode(), headers=importer | {"content-type": "application/x-ndjson"}
+    )
+    assert as_ndjson.json()["counts"]["inserted"] == 2
+    gzipped = gzip.compress(GOOD_CSV.encode())
+    as_gzip = await client.post(
+        URL, content=gzipped, headers=importer | CSV | {"content-encoding": "gzip"}
+    )
+    assert as_gzip.status_code == 200, as_gzip.text
+    assert as_gzip.json()["counts"]["inserted"] == 8
+    stored = await _values(app)
+    assert stored["m-half", "oxelosund-von", "2023-H2", "", "T"].comment == "från Hypergene"
+    assert stored["m-year", "oxelosund-von", "2022", "", "T"].value == Decimal("12.5")
+
+
+async def test_kolada_page_maps_kpi_and_municipality(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    page = {
+        "count": 2,
+        "values": [
+            {
+                "kpi": "U21468",
+                "municipality": "0481",
+                "period": 2023,
+                "values": [{"gender": "T", "value": 85.3, "count": 1, "status": ""}],
+            },
+            {
+                "kpi": "U21468",
+                "municipality": "0481",
+                "period": 2024,
+                "values": [{"gender": "T", "value": None, "count": 0, "status": "Saknas"}],
+            },
+            {
+                "kpi": "N00000",
+                "municipality": "0481",
+                "period": 2024,
+                "values": [{"gender": "T", "value": 1}],
+            },
+        ],
+    }
+    response = await client.post(URL, json=page, headers=importer, params={"source": "Kolada"})
+    result = response.json()
+    assert result["format"] == "kolada"
+    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(1, "value"), (2, "measure")]
+    stored = await _values(app)
+    assert stored["m-year", "oxelosund", "2023", "", "T"].value == Decimal("85.3")
+
+
+BAD_CSV = (
+    "measure,org_unit,period,value\n"
+    "M-01,VON,2021,10\n"  # 2 good
+    "M-99,VON,2021,10\n"  # 3 unknown measure
+    "M-01,XYZ,2021,10\n"  # 4 unknown unit
+    "M-02,VON,2021,10\n"  # 5 period does not fit a half-year measure
+    "M-01,KS,2020,tio\n"  # 6 not a number
+    "M-05,VON,2021-03,7\n"  # 7 good
+    "M-01,VON,2021,11\n"  # 8 duplicate of line 2
+    "M-07,VON,2021,1\n"  # 9 segment missing
+    "M-01,KS,2019\n"  # 10 too few columns
+)
+
+
+async def test_bad_rows_are_reported_and_exactly_the_good_rows_land(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    response = await client.post(URL, content=BAD_CSV.encode(), headers=importer | CSV)
+    result = response.json()
+    assert result["counts"] == {"inserted": 2, "updated": 0, "unchanged": 0, "rejected": 7}
+    errors = {e["row"]: (e["field"], e["value"]) for e in result["errors"]}
+    assert errors == {
+        3: ("measure", "M-99"),
+        4: ("org_unit", "XYZ"),
+        5: ("period", "2021"),
+        6: ("value", "tio"),
+        8: (None, None),
+        9: ("segment", None),
+        10: (None, "M-01,KS,2019"),
+    }
+    messages = {e["row"]: e["message"] for e in result["errors"]}
+    assert "YYYY-H1..H2" in messages[5]
+    assert "row 2" in messages[8]
+    stored = await _values(app)
+    assert set(stored) == {
+        ("m-year", "oxelosund-von", "2021", "", "T"),
+        ("m-month", "oxelosund-von", "2021-03", "", "T"),
+    }
+    assert stored["m-year", "oxelosund-von", "2021", "", "T"].value == Decimal(
+        10
+    )  # the first row won
+    every = await client.get(f"/api/v1/import-runs/{result['id']}/errors", headers=importer)
+    assert [e["row"] for e in every.json()["items"]] == [3, 4, 5, 6, 8, 9, 10]
+    run = (await client.get(f"/api/v1/import-runs/{result['id']}", headers=importer)).json()
+    assert (run["inserted"], run["rejected"], run["requested_by"]) == (2, 7, "viva-nightly")
+
+
+async def test_duplicates_across_batches_are_caught(
+    client: AsyncClient,
+    app: FastAPI,
+    catalogue: None,
+    importer: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(import_service, "BATCH_SIZE", 3)
+    lines = (
+        ["measure;org_unit;period;value"]
+        + [f"M-05;VON;2024-{m:02d};{m}" for m in range(1, 13)]
+        + ["M-05;VON;2024-02;99"]
+    )
+    result = (
+        await client.post(URL, content="\n".join(lines).encode(), headers=importer | CSV)
+    ).json()
+    assert result["counts"] == {"inserted": 12, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert result["errors"][0]["row"] == 14
+    assert "row 3" in result["errors"][0]["message"]
+    assert (await _values(app))["m-month", "oxelosund-von", "2024-02", "", "T"].value == Decimal(2)
+
+
+async def test_atomic_writes_nothing_when_a_row_is_bad(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    refused = await client.post(
+        URL, content=BAD_CSV.encode(), headers=importer | CSV, params={"atomic": "true"}
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["status"] == 422
+    assert problem["counts"] == {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 7}
+    assert len(problem["errors"]) == 7
+    assert await _values(app) == {}
+    accepted = await client.post(
+        URL, content=GOOD_CSV.encode(), headers=importer | CSV, params={"atomic": "true"}
+    )
+    assert accepted.json()["counts"]["inserted"] == 8
+    assert len(await _values(app)) == 8
+
+
+async def test_dry_run_counts_without_writing(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
+    changed = GOOD_CSV.replace("1 234,5", "1 235") + "M-01;KS;2024;3;;;;;;\n"
+    dry = (
+        await client.post(
+            URL, content=changed.encode(), headers=importer | CSV, params={"dry_run": "true"}
+        )
+    ).json()
+    assert dry["dry_run"] is True
+    assert dry["counts"] == {"inserted": 1, "updated": 1, "unchanged": 7, "rejected": 0}
+    stored = await _values(app)
+    assert len(stored) == 8
+    assert stored["m-year", "oxelosund-von", "2024", "", "T"].value == Decimal("1234.5")
+
+
+async def test_idempotency_key_replays_the_first_answer(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    keyed = importer | CSV | {"Idempotency-Key": "viva-2024-11-23"}
+    first = await client.post(URL, content=GOOD_CSV.encode(), headers=keyed)
+    retry = await client.post(URL, content=GOOD_CSV.encode(), headers=keyed)
+    assert retry.status_code == first.status_code == 200
+    assert retry.json() == first.json()
+    assert retry.json()["counts"]["inserted"] == 8
+    runs = (await client.get("/api/v1/import-runs", headers=importer)).json()["items"]
+    assert len(runs) == 1
+
+
+async def test_scope_roles_and_closed_periods(
+    client: AsyncClient, app: FastAPI, catalogue: None, tokens: TokenFactory
+) -> None:
+    reader = await client.post(
+        URL, content=GOOD_CSV.encode(), headers=tokens.headers("reader") | CSV
+    )
+    assert reader.status_code == 403
+    sabo_only = tokens.headers("importer", org_units=["oxelosund-sabo"])
+    scoped = (await client.post(URL, content=GOOD_CSV.encode(), headers=sabo_only | CSV)).json()
+    assert scoped["counts"]["inserted"] == 1  # only the row for SÄBO
+    assert all(e["field"] == "org_unit" for e in scoped["errors"])
+
+    async with app.state.database.session() as session:
+        session.add(
+            ValuePeriodLock(
+                org_unit_id="oxelosund-von",
+                closed_through=date(2024, 12, 31),
+                closed_by="controller",
+            )
+        )
+        await session.commit()
+    late = "measure;org_unit;period;value\nM-01;VON;2024;7\n"
+    importer = tokens.headers("importer", org_units=["oxelosund"])
+    refused = (await client.post(URL, content=late.encode(), headers=importer | CSV)).json()
+    assert refused["counts"]["rejected"] == 1
+    assert refused["errors"][0]["field"] == "period"
+    assert "closed" in refused["errors"][0]["message"]
+    controller = tokens.headers("controller", org_units=["oxelosund-von"], subject="ekonom")
+    corrected = (await client.post(URL, content=late.encode(), headers=controller | CSV)).json()
+    assert corrected["counts"]["inserted"] == 1
+    audits = await _audits(app)
+    assert [(a.closed_period, a.changed_by) for a in audits] == [(True, "ekonom")]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"measure;value\nM-01;1\n", CSV, 422),
+        (b"", CSV, 422),
+        (b"<xml/>", {"content-type": "application/xml"}, 415),
+        (b"not gzip at all", CSV | {"content-encoding": "gzip"}, 422),
+        (gzip.compress(GOOD_CSV.encode())[:40], CSV | {"content-encoding": "gzip"}, 422),
+        (GOOD_CSV.encode(), CSV | {"content-encoding": "br"}, 415),
+        (b'{"measure": "M-01"}', {"content-type": "application/x-ndjson"}, 200),
+    ],
+)
+async def test_unreadable_files_are_4xx_problems(
+    client: AsyncClient,
+    catalogue: None,
+    importer: dict[str, str],
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    response = await client.post(URL, content=body, headers=importer | headers)
+    assert response.status_code == status, response.text
+    if status != 200:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"]
+
+
+async def test_many_rows_in_many_batches(
+    client: AsyncClient,
+    app: FastAPI,
+    catalogue: None,
+    importer: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(import_service, "BATCH_SIZE", 500)
+    lines = ["measure,org_unit,period,value"]
+    lines += [
+        f"M-06,{unit},{year}-12-01,{year % 97}.{unit_index}"
+        for year in range(1990, 2101)
+        for unit_index, unit in enumerate(["VON", "KS", "OXD", "SÄBO"])
+    ]
+    result = (
+        await client.post(URL, content="\n".join(lines).encode(), headers=importer | CSV)
+    ).json()
+    assert result["counts"] == {"inserted": 444, "updated": 0, "unchanged": 0, "rejected": 0}
+    async with app.state.database.session() as session:
+        assert (await session.exec(select(func.count()).select_from(MeasureValue))).one() == 444
+
+
+@pytest.fixture
+async def live_goals(database_url: str, catalogue: None) -> AsyncIterator[str]:
+    with UvicornThread(create_app(GoalsSettings(database_url=database_url))) as base_url:
+        yield base_url
+
+
+async def test_cli_imports_a_file_and_reports(
+    live_goals: str, tokens: TokenFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = tokens.token("importer", org_units=["oxelosund"])
+    good = tmp_path / "viva.csv"
+    good.write_text(GOOD_CSV, encoding="utf-8")
+    assert (
+        styr_cli(["import", str(good), "--url", live_goals, "--token", token, "--source", "Viva"])
+        == 0
+    )
+    assert "8 rows: 8 inserted, 0 updated, 0 unchanged, 0 rejected" in capsys.readouterr().out
+
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(gzip.compress(BAD_CSV.encode()))
+    assert styr_cli(["import", str(bad), "--url", live_goals, "--token", token, "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "row 3, measure: unknown measure (got 'M-99')" in out
+    assert "(dry run: nothing written)" in out
+
+    assert styr_cli(["import", str(good), "--url", live_goals, "--token", "not-a-token"]) == 2
+    assert "HTTP 401" in capsys.readouterr().out
