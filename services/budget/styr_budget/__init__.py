@@ -1,0 +1,1 @@
+"""Styr budget service: frames, budget, ledger outcome, forecasts and investments."""

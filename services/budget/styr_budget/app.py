@@ -1,0 +1,49 @@
+"""The budget service app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from styr_budget.budgets.routes import router as budgets_router
+from styr_budget.dimensions.routes import router as dimensions_router
+from styr_budget.forecasts.routes import router as forecasts_router
+from styr_budget.investments.routes import router as investments_router
+from styr_budget.outcomes.routes import MAX_UPLOAD_BYTES
+from styr_budget.outcomes.routes import router as outcomes_router
+from styr_budget.results.routes import router as results_router
+from styr_budget.settings import BudgetSettings
+from styr_budget.summaries.routes import router as summaries_router
+from styr_shared.app import create_service_app
+from styr_shared.orgreplica import replication_task
+
+
+def create_app(settings: BudgetSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or BudgetSettings(),
+        title="Styr budget service",
+        description=(
+            "Frames, internal budget, monthly ledger outcome (SIE 4), forecasts, deviations and "
+            "investments. Errors are `application/problem+json` (RFC 9457).\n\n"
+            "**Sign convention.** Every amount is stored and returned in kronor with the result "
+            "sign: revenues positive, costs negative, a net cost negative (as the papers' budget "
+            "tables print it). A deviation is forecast − budget during the year and outcome − "
+            "budget at year end, so positive is favourable (as the papers' deviation tables). "
+            "Frames are entered and shown as positive allowances (`370,697 tkr`) and also shown "
+            "as the net budget they allow. Summaries grouped by account group also give the "
+            "outcome tables' positive magnitudes. Investments are positive outflows."
+        ),
+        routers=[
+            dimensions_router,
+            budgets_router,
+            outcomes_router,
+            forecasts_router,
+            investments_router,
+            summaries_router,
+            results_router,
+        ],
+        background=[replication_task],
+        body_limit_overrides={
+            "/outcomes/sie": MAX_UPLOAD_BYTES,
+            "/outcomes/csv": MAX_UPLOAD_BYTES,
+        },
+    )

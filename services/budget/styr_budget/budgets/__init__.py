@@ -1,0 +1,1 @@
+"""Frames and budget versions (original budget, reallocations, revisions)."""

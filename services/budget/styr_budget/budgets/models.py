@@ -1,0 +1,70 @@
+"""Frames and versioned budget entries.
+
+A budget is a chain of versions per committee and year. Version 1 (``original``) holds the
+lines as adopted; later versions hold *changes* to lines: a ``reallocation`` moves money
+within the frame (its changes add up to zero), a ``revision`` changes the frame too (a
+revised budget, *tilläggsanslag*). The original budget is version 1; the revised budget is
+the sum over every adopted version. Amounts follow :mod:`styr_budget.amounts`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from styr_shared.types import UTCDateTime, utcnow
+
+
+class BudgetFrame(SQLModel, table=True):
+    __tablename__ = "budget_frame"
+    __table_args__ = (UniqueConstraint("committee_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: str = Field(max_length=64)
+    year: int = Field(foreign_key="fiscal_year.year")
+    net_amount: Decimal = Field(sa_type=Numeric(18, 2))
+    original_net_amount: Decimal = Field(sa_type=Numeric(18, 2))
+    note: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BudgetVersion(SQLModel, table=True):
+    __tablename__ = "budget_version"
+    __table_args__ = (UniqueConstraint("committee_id", "year", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: str = Field(max_length=64)
+    year: int
+    number: int
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
+    status: str = Field(default="draft", max_length=20)
+    frame_net_amount: Decimal = Field(sa_type=Numeric(18, 2))
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    adopted_by: str | None = Field(default=None, max_length=200)
+    adopted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BudgetEntry(SQLModel, table=True):
+    """One line of a version: a line of the original budget, or a change to a line."""
+
+    __tablename__ = "budget_entry"
+    __table_args__ = (
+        Index("ix_budget_entry_year_unit", "year", "org_unit_id"),
+        UniqueConstraint("version_id", "org_unit_id", "activity_code", "account_group_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="budget_version.id", index=True)
+    year: int
+    org_unit_id: str = Field(max_length=64)
+    activity_code: str = Field(foreign_key="activity_code.code", max_length=20)
+    account_group_key: str = Field(foreign_key="account_group.key", max_length=40)
+    amount: Decimal = Field(sa_type=Numeric(18, 2))

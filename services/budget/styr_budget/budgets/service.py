@@ -1,0 +1,388 @@
+"""Frames and budget versions: the sum of the lines must equal the frame when a version is
+adopted; before that a draft shows its gap. Reallocations and revisions are new versions with
+a reason, an author and a time, so the original and the revised budget stay queryable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
+from styr_budget.budgets.schemas import (
+    BudgetLines,
+    BudgetStatus,
+    FrameWrite,
+    LineRead,
+    LineWrite,
+    VersionCreate,
+    VersionKind,
+    VersionRead,
+    VersionStatus,
+)
+from styr_budget.common import (
+    check_scope,
+    check_scope_all,
+    known_units,
+    require_unit,
+    subtree,
+    units_closed_in,
+)
+from styr_budget.dimensions import service as dimensions
+from styr_shared.auth import Principal
+from styr_shared.errors import (
+    ConflictError,
+    FieldError,
+    InvalidFieldError,
+    NotFoundError,
+    ProblemError,
+)
+from styr_shared.types import utcnow
+
+ZERO = Decimal("0.00")
+
+
+async def get_frame(session: AsyncSession, committee_id: str, year: int) -> BudgetFrame:
+    frame = (
+        await session.exec(
+            select(BudgetFrame).where(
+                col(BudgetFrame.committee_id) == committee_id, col(BudgetFrame.year) == year
+            )
+        )
+    ).first()
+    if frame is None:
+        raise NotFoundError(f"No frame for {committee_id!r} in {year}.")
+    return frame
+
+
+async def _versions(session: AsyncSession, committee_id: str, year: int) -> list[BudgetVersion]:
+    statement = (
+        select(BudgetVersion)
+        .where(col(BudgetVersion.committee_id) == committee_id, col(BudgetVersion.year) == year)
+        .order_by(col(BudgetVersion.number))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def put_frame(
+    session: AsyncSession, committee_id: str, year: int, data: FrameWrite, actor: Principal
+) -> BudgetFrame:
+    await require_unit(session, committee_id, "path.committee_id")
+    await dimensions.require_year(session, year, "path.year")
+    await check_scope(session, actor, committee_id)
+    net = -data.amount
+    existing = (
+        await session.exec(
+            select(BudgetFrame).where(
+                col(BudgetFrame.committee_id) == committee_id, col(BudgetFrame.year) == year
+            )
+        )
+    ).first()
+    if existing is None:
+        frame = BudgetFrame(
+            committee_id=committee_id,
+            year=year,
+            net_amount=net,
+            original_net_amount=net,
+            note=data.note,
+            created_by=actor.subject,
+        )
+    else:
+        if any(
+            v.status == VersionStatus.ADOPTED for v in await _versions(session, committee_id, year)
+        ):
+            raise ConflictError(
+                "A budget is adopted against this frame; change the frame with a revision."
+            )
+        frame = existing
+        frame.net_amount = frame.original_net_amount = net
+        frame.note = data.note
+        frame.updated_at = utcnow()
+    session.add(frame)
+    await session.commit()
+    return frame
+
+
+async def _version_sums(session: AsyncSession, version_ids: list[int]) -> dict[int, Decimal]:
+    if not version_ids:
+        return {}
+    rows = await session.exec(
+        select(BudgetEntry.version_id, func.sum(BudgetEntry.amount))
+        .where(col(BudgetEntry.version_id).in_(version_ids))
+        .group_by(col(BudgetEntry.version_id))
+    )
+    return {version_id: Decimal(total or 0) for version_id, total in rows.all()}
+
+
+def version_read(version: BudgetVersion, total: Decimal) -> VersionRead:
+    return VersionRead(
+        number=version.number,
+        kind=VersionKind(version.kind),
+        label=version.label,
+        reason=version.reason,
+        status=VersionStatus(version.status),
+        frame_net_amount=version.frame_net_amount,
+        lines_net_amount=total,
+        created_by=version.created_by,
+        created_at=version.created_at,
+        adopted_by=version.adopted_by,
+        adopted_at=version.adopted_at,
+    )
+
+
+async def status(session: AsyncSession, committee_id: str, year: int) -> BudgetStatus:
+    frame = await get_frame(session, committee_id, year)
+    versions = await _versions(session, committee_id, year)
+    sums = await _version_sums(session, [v.id for v in versions if v.id is not None])
+    adopted = [v for v in versions if v.status == VersionStatus.ADOPTED]
+    drafts = [v for v in versions if v.status == VersionStatus.DRAFT]
+    revised = sum((sums.get(v.id or 0, ZERO) for v in adopted), ZERO)
+    original = sums.get(adopted[0].id or 0, ZERO) if adopted else None
+    draft_total = revised + sums.get(drafts[0].id or 0, ZERO) if drafts else None
+    revising = drafts and drafts[0].kind == VersionKind.REVISION
+    target = drafts[0].frame_net_amount if revising else frame.net_amount
+    current = draft_total if draft_total is not None else revised
+    return BudgetStatus(
+        committee_id=committee_id,
+        year=year,
+        frame_amount=-frame.net_amount,
+        frame_net_amount=frame.net_amount,
+        original_frame_net_amount=frame.original_net_amount,
+        original_total=original,
+        revised_total=revised,
+        draft_total=draft_total,
+        gap=current - target,
+        versions=[version_read(v, sums.get(v.id or 0, ZERO)) for v in versions],
+    )
+
+
+async def _check_lines(
+    session: AsyncSession,
+    committee_id: str,
+    year: int,
+    lines: Sequence[LineWrite],
+    actor: Principal,
+) -> None:
+    groups = await dimensions.groups_by_key(session)
+    activities = await dimensions.activity_codes(session)
+    in_committee = set(await subtree(session, committee_id))
+    known = await known_units(session, {line.org_unit_id for line in lines})
+    closed = await units_closed_in(session, known, year)
+    seen: set[tuple[str, str, str]] = set()
+    errors: list[FieldError] = []
+    for index, line in enumerate(lines):
+        where = f"body.lines.{index}"
+        key = (line.org_unit_id, line.activity_code, line.account_group)
+        if line.org_unit_id not in known:
+            errors.append(
+                FieldError(field=f"{where}.org_unit_id", message="unknown org unit", type="invalid")
+            )
+        elif line.org_unit_id in closed:
+            errors.append(
+                FieldError(
+                    field=f"{where}.org_unit_id",
+                    message=f"the unit is not valid in {year}",
+                    type="invalid",
+                )
+            )
+        elif line.org_unit_id not in in_committee:
+            errors.append(
+                FieldError(
+                    field=f"{where}.org_unit_id",
+                    message=f"not under {committee_id}",
+                    type="invalid",
+                )
+            )
+        if line.activity_code not in activities:
+            errors.append(
+                FieldError(
+                    field=f"{where}.activity_code", message="unknown activity code", type="invalid"
+                )
+            )
+        group = groups.get(line.account_group)
+        if group is None:
+            errors.append(
+                FieldError(
+                    field=f"{where}.account_group", message="unknown account group", type="invalid"
+                )
+            )
+        elif group.kind == "allocation":
+            errors.append(
+                FieldError(
+                    field=f"{where}.account_group",
+                    message="the allocation is the frame, not a budget line",
+                    type="invalid",
+                )
+            )
+        if key in seen:
+            errors.append(FieldError(field=where, message="the same line twice", type="duplicate"))
+        seen.add(key)
+    if errors:
+        raise ProblemError(
+            f"{len(errors)} invalid budget line field(s).",
+            status=422,
+            slug="validation-error",
+            errors=errors[:100],
+        )
+    await check_scope_all(session, actor, {line.org_unit_id for line in lines})
+
+
+async def create_version(
+    session: AsyncSession, committee_id: str, year: int, data: VersionCreate, actor: Principal
+) -> BudgetVersion:
+    frame = await get_frame(session, committee_id, year)
+    versions = await _versions(session, committee_id, year)
+    if any(v.status == VersionStatus.DRAFT for v in versions):
+        raise ConflictError("A draft version is open; adopt it first.")
+    if data.kind is VersionKind.ORIGINAL:
+        if versions:
+            raise ConflictError("The original budget exists; change it with a reallocation.")
+        await check_scope(session, actor, committee_id)
+    elif not versions:
+        raise ConflictError("Adopt the original budget before changing it.")
+    if data.kind is not VersionKind.ORIGINAL and not data.reason:
+        raise InvalidFieldError("body.reason", "a reallocation or revision needs a reason")
+    if data.kind is VersionKind.REVISION:
+        if data.frame_amount is None:
+            raise InvalidFieldError("body.frame_amount", "a revision states the new frame")
+        frame_net = -data.frame_amount
+    else:
+        if data.frame_amount is not None:
+            raise InvalidFieldError("body.frame_amount", "only a revision changes the frame")
+        frame_net = frame.net_amount
+    await _check_lines(session, committee_id, year, data.lines, actor)
+    version = BudgetVersion(
+        committee_id=committee_id,
+        year=year,
+        number=len(versions) + 1,
+        kind=data.kind,
+        label=data.label,
+        reason=data.reason,
+        frame_net_amount=frame_net,
+        created_by=actor.subject,
+    )
+    session.add(version)
+    await session.flush()
+    assert version.id is not None
+    session.add_all(
+        BudgetEntry(
+            version_id=version.id,
+            year=year,
+            org_unit_id=line.org_unit_id,
+            activity_code=line.activity_code,
+            account_group_key=line.account_group,
+            amount=line.amount,
+        )
+        for line in data.lines
+    )
+    await session.flush()
+    if data.adopt:
+        await _adopt(session, frame, version, actor)
+    await session.commit()
+    return version
+
+
+async def _adopt(
+    session: AsyncSession, frame: BudgetFrame, version: BudgetVersion, actor: Principal
+) -> None:
+    if version.kind != VersionKind.REVISION:
+        # the frame may have been set again while the original was a draft
+        version.frame_net_amount = frame.net_amount
+    versions = await _versions(session, frame.committee_id, frame.year)
+    ids = [v.id for v in versions if v.id is not None and v.number <= version.number]
+    total = sum((await _version_sums(session, ids)).values(), ZERO)
+    gap = total - version.frame_net_amount
+    if gap != 0:
+        raise ProblemError(
+            f"The budget does not add up to the frame: lines {total} kr, frame "
+            f"{version.frame_net_amount} kr (net), gap {gap} kr.",
+            status=422,
+            slug="budget-not-balanced",
+            errors=[FieldError(field="body.lines", message=f"gap {gap} kr", type="unbalanced")],
+        )
+    version.status = VersionStatus.ADOPTED
+    version.adopted_by = actor.subject
+    version.adopted_at = utcnow()
+    if frame.net_amount != version.frame_net_amount:
+        frame.net_amount = version.frame_net_amount
+        frame.updated_at = utcnow()
+        session.add(frame)
+    session.add(version)
+
+
+async def adopt_version(
+    session: AsyncSession, committee_id: str, year: int, number: int, actor: Principal
+) -> BudgetVersion:
+    frame = await get_frame(session, committee_id, year)
+    version = next(
+        (v for v in await _versions(session, committee_id, year) if v.number == number), None
+    )
+    if version is None:
+        raise NotFoundError(f"Version {number} does not exist.")
+    if version.status == VersionStatus.ADOPTED:
+        raise ConflictError(f"Version {number} is already adopted.")
+    if version.kind == VersionKind.ORIGINAL:
+        await check_scope(session, actor, committee_id)
+    else:
+        # a reallocation is adopted by whoever may change every line it touches
+        units = await session.exec(
+            select(BudgetEntry.org_unit_id).where(col(BudgetEntry.version_id) == version.id)
+        )
+        await check_scope_all(session, actor, set(units.all()))
+    await _adopt(session, frame, version, actor)
+    await session.commit()
+    return version
+
+
+async def version_total(session: AsyncSession, version: BudgetVersion) -> Decimal:
+    assert version.id is not None
+    return (await _version_sums(session, [version.id])).get(version.id, ZERO)
+
+
+async def lines(
+    session: AsyncSession, committee_id: str, year: int, version: int | None
+) -> BudgetLines:
+    await get_frame(session, committee_id, year)
+    adopted = [
+        v for v in await _versions(session, committee_id, year) if v.status == VersionStatus.ADOPTED
+    ]
+    if not adopted:
+        return BudgetLines(committee_id=committee_id, year=year, version=0, total=ZERO, lines=[])
+    number = adopted[-1].number if version is None else version
+    if number not in {v.number for v in adopted}:
+        raise InvalidFieldError("query.version", f"version {number} is not adopted")
+    ids = [v.id for v in adopted if v.number <= number]
+    total_amount = func.sum(BudgetEntry.amount)
+    rows = await session.exec(
+        select(
+            BudgetEntry.org_unit_id,
+            BudgetEntry.activity_code,
+            BudgetEntry.account_group_key,
+            total_amount,
+        )
+        .where(col(BudgetEntry.version_id).in_(ids))
+        .group_by(
+            col(BudgetEntry.org_unit_id),
+            col(BudgetEntry.activity_code),
+            col(BudgetEntry.account_group_key),
+        )
+        .order_by(
+            col(BudgetEntry.org_unit_id),
+            col(BudgetEntry.activity_code),
+            col(BudgetEntry.account_group_key),
+        )
+    )
+    items = [
+        LineRead(org_unit_id=unit, activity_code=code, account_group=group, amount=Decimal(amount))
+        for unit, code, group, amount in rows.all()
+    ]
+    return BudgetLines(
+        committee_id=committee_id,
+        year=year,
+        version=number,
+        total=sum((item.amount for item in items), ZERO),
+        lines=items,
+    )

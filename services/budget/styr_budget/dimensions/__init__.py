@@ -1,0 +1,1 @@
+"""Dimensions as data: fiscal years, activity codes, account groups and ledger mappings."""

@@ -1,0 +1,1 @@
+"""Forecasts (årsprognos) per follow-up month and measures for a budget in balance."""

@@ -1,0 +1,108 @@
+"""API contracts for forecasts, measures for a budget in balance and deficits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from styr_budget.amounts import MoneyUnit, amount_validator, inherit_unit
+from styr_shared.schemas import ResponseModel, StrictModel
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(amount_validator),
+    Field(description="Kronor in `unit`, a number or Swedish text (`-2 281 tkr`)."),
+]
+UnitField = Field(
+    MoneyUnit.KR,
+    description="Unit of amounts given as plain numbers (list items default to the body's unit).",
+)
+
+
+class ForecastLineWrite(StrictModel):
+    unit: MoneyUnit = UnitField
+    org_unit_id: str = Field(max_length=64)
+    activity_code: str = Field(max_length=20)
+    account_group: str | None = Field(
+        None, max_length=40, description="A budget line's group; omit to forecast the activity."
+    )
+    amount: Amount = Field(description="Year-end forecast, result sign (net cost negative).")
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ForecastWrite(StrictModel):
+    unit: MoneyUnit = UnitField
+    lines: list[ForecastLineWrite] = Field(min_length=1, max_length=20000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_unit(cls, data: Any) -> Any:
+        return inherit_unit(data, "lines")
+
+
+class ForecastRead(ResponseModel):
+    year: int
+    month: int
+    org_unit_id: str
+    activity_code: str
+    account_group_key: str | None
+    amount: Decimal
+    comment: str | None
+    created_by: str
+    created_at: datetime
+
+
+class MeasureStatus(StrEnum):
+    PLANNED = "planned"
+    DECIDED = "decided"
+    ONGOING = "ongoing"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class MeasureCreate(StrictModel):
+    unit: MoneyUnit = UnitField
+    committee_id: str = Field(max_length=64)
+    year: int = Field(ge=2000, le=2100)
+    month: int = Field(ge=1, le=12, description="Follow-up month of the deficit it answers.")
+    activity_code: str | None = Field(
+        None, max_length=20, description="The activity in deficit; omit for the committee."
+    )
+    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    amount: Amount = Field(description="Expected effect in kronor (positive improves).")
+    responsible: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    status: MeasureStatus = MeasureStatus.PLANNED
+
+
+class MeasureUpdate(StrictModel):
+    status: MeasureStatus
+
+
+class MeasureRead(ResponseModel):
+    id: int
+    committee_id: str
+    year: int
+    month: int
+    activity_code: str | None
+    description: str
+    amount: Decimal
+    responsible: str
+    status: MeasureStatus
+    created_by: str
+    created_at: datetime
+
+
+class Deficit(StrictModel):
+    committee_id: str
+    year: int
+    month: int
+    activity_code: str | None = Field(description="Null: the committee as a whole.")
+    activity_name: str | None
+    forecast_deviation: Decimal = Field(description="forecast − budget (negative), kronor.")
+    measures: int = Field(description="Recorded measures that are not cancelled.")
+    measures_amount: Decimal
+    has_measures: bool

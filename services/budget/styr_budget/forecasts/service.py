@@ -1,0 +1,235 @@
+"""Forecasts per follow-up month, and the deficit rule: a forecast deficit for a committee or
+an activity must be answered by recorded measures (*åtgärder för budget i balans*)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_budget.amounts import MoneyUnit
+from styr_budget.common import check_scope, check_scope_all, known_units, require_unit, subtree
+from styr_budget.dimensions import service as dimensions
+from styr_budget.forecasts.models import BalanceMeasure, Forecast
+from styr_budget.forecasts.schemas import (
+    Deficit,
+    ForecastWrite,
+    MeasureCreate,
+    MeasureStatus,
+    MeasureUpdate,
+)
+from styr_budget.summaries import service as summaries
+from styr_budget.summaries.schemas import BudgetBasis, GroupBy
+from styr_shared.auth import Principal
+from styr_shared.errors import FieldError, InvalidFieldError, NotFoundError, ProblemError
+from styr_shared.pagination import PageParams, paginate
+
+
+async def put_forecasts(
+    session: AsyncSession, year: int, month: int, data: ForecastWrite, actor: Principal
+) -> list[Forecast]:
+    fiscal = await dimensions.require_year(session, year, "path.year")
+    if month not in fiscal.follow_up_months:
+        raise InvalidFieldError(
+            "path.month", f"{month} is not a follow-up month of {year} ({fiscal.follow_up_months})"
+        )
+    groups = await dimensions.groups_by_key(session)
+    activities = await dimensions.activity_codes(session)
+    known = await known_units(session, {line.org_unit_id for line in data.lines})
+    errors: list[FieldError] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    for index, line in enumerate(data.lines):
+        where = f"body.lines.{index}"
+        if line.org_unit_id not in known:
+            errors.append(
+                FieldError(field=f"{where}.org_unit_id", message="unknown org unit", type="invalid")
+            )
+        if line.activity_code not in activities:
+            errors.append(
+                FieldError(
+                    field=f"{where}.activity_code", message="unknown activity code", type="invalid"
+                )
+            )
+        if line.account_group is not None and line.account_group not in groups:
+            errors.append(
+                FieldError(
+                    field=f"{where}.account_group", message="unknown account group", type="invalid"
+                )
+            )
+        key = (line.org_unit_id, line.activity_code, line.account_group)
+        if key in seen:
+            errors.append(
+                FieldError(field=where, message="the same forecast twice", type="duplicate")
+            )
+        seen.add(key)
+    if errors:
+        raise ProblemError(
+            "Invalid forecast lines.", status=422, slug="validation-error", errors=errors[:100]
+        )
+    await check_scope_all(session, actor, {line.org_unit_id for line in data.lines})
+    existing = {
+        (row.org_unit_id, row.activity_code, row.account_group_key): row
+        for row in (
+            await session.exec(
+                select(Forecast).where(
+                    col(Forecast.year) == year,
+                    col(Forecast.month) == month,
+                    col(Forecast.org_unit_id).in_(known),
+                )
+            )
+        ).all()
+    }
+    written: list[Forecast] = []
+    for line in data.lines:
+        key = (line.org_unit_id, line.activity_code, line.account_group)
+        row = existing.get(key) or Forecast(
+            year=year,
+            month=month,
+            org_unit_id=line.org_unit_id,
+            activity_code=line.activity_code,
+            account_group_key=line.account_group,
+            amount=line.amount,
+            created_by=actor.subject,
+        )
+        row.amount, row.comment, row.created_by = line.amount, line.comment, actor.subject
+        existing[key] = row
+        session.add(row)
+        written.append(row)
+    # one unit × activity × month is forecast per line or as a whole, never both (no double sum)
+    levels: dict[tuple[str, str], set[bool]] = {}
+    for unit_id, activity, group in existing:
+        levels.setdefault((unit_id, activity), set()).add(group is None)
+    mixed = sorted(key for key, kinds in levels.items() if len(kinds) > 1)
+    if mixed:
+        unit_id, activity = mixed[0]
+        raise InvalidFieldError(
+            "body.lines",
+            f"{unit_id} / {activity} would have both line and activity forecasts "
+            f"in {year}-{month:02d}",
+        )
+    await session.commit()
+    return written
+
+
+async def list_forecasts(
+    session: AsyncSession,
+    page: PageParams,
+    year: int,
+    month: int | None,
+    org_unit_id: str | None,
+) -> tuple[list[Forecast], str | None]:
+    statement = select(Forecast).where(col(Forecast.year) == year)
+    if month is not None:
+        statement = statement.where(col(Forecast.month) == month)
+    if org_unit_id is not None:
+        units = await subtree(session, org_unit_id)
+        statement = statement.where(col(Forecast.org_unit_id).in_(units))
+    return await paginate(session, statement, [col(Forecast.id)], page)
+
+
+async def create_measure(
+    session: AsyncSession, data: MeasureCreate, actor: Principal
+) -> BalanceMeasure:
+    await require_unit(session, data.committee_id, "body.committee_id")
+    await dimensions.require_year(session, data.year, "body.year")
+    if data.activity_code is not None and data.activity_code not in await dimensions.activity_codes(
+        session
+    ):
+        raise InvalidFieldError(
+            "body.activity_code", f"unknown activity code {data.activity_code!r}"
+        )
+    await check_scope(session, actor, data.committee_id)
+    row = BalanceMeasure(
+        committee_id=data.committee_id,
+        year=data.year,
+        month=data.month,
+        activity_code=data.activity_code,
+        description=data.description,
+        amount=data.amount,
+        responsible=data.responsible,
+        status=data.status,
+        created_by=actor.subject,
+    )
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def update_measure(
+    session: AsyncSession, measure_id: int, data: MeasureUpdate, actor: Principal
+) -> BalanceMeasure:
+    row = await session.get(BalanceMeasure, measure_id)
+    if row is None:
+        raise NotFoundError(f"Measure {measure_id} does not exist.")
+    await check_scope(session, actor, row.committee_id)
+    row.status = data.status
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def list_measures(
+    session: AsyncSession, page: PageParams, committee_id: str, year: int
+) -> tuple[list[BalanceMeasure], str | None]:
+    statement = select(BalanceMeasure).where(
+        col(BalanceMeasure.committee_id) == committee_id, col(BalanceMeasure.year) == year
+    )
+    return await paginate(session, statement, [col(BalanceMeasure.id)], page)
+
+
+async def deficits(
+    session: AsyncSession, committee_id: str, year: int, month: int | None
+) -> list[Deficit]:
+    """Forecast deficits (forecast − budget < 0) of the committee and of each activity."""
+    summary = await summaries.summarize(
+        session,
+        org_unit_id=committee_id,
+        year=year,
+        period=month or 12,
+        group_by=GroupBy.ACTIVITY,
+        basis=BudgetBasis.REVISED,
+        unit=MoneyUnit.KR,
+        forecast_month=month,
+        kinds=None,
+    )
+    if summary.forecast_month is None:
+        return []
+    follow_up = summary.forecast_month
+    counts: dict[str | None, tuple[int, Decimal]] = {}
+    rows = await session.exec(
+        select(BalanceMeasure.activity_code, func.count(), func.sum(BalanceMeasure.amount))
+        .where(
+            col(BalanceMeasure.committee_id) == committee_id,
+            col(BalanceMeasure.year) == year,
+            col(BalanceMeasure.month) == follow_up,
+            col(BalanceMeasure.status) != MeasureStatus.CANCELLED,
+        )
+        .group_by(col(BalanceMeasure.activity_code))
+    )
+    for activity, count, amount in rows.all():
+        counts[activity] = (int(count), Decimal(amount or 0))
+    candidates: list[tuple[str | None, str | None, Decimal | None]] = [
+        (None, None, summary.total.forecast_deviation),
+        *((row.key, row.name, row.forecast_deviation) for row in summary.rows if row.key),
+    ]
+    found: list[Deficit] = []
+    for activity, name, deviation in candidates:
+        if deviation is None or deviation >= 0:
+            continue
+        count, amount = counts.get(activity, (0, Decimal(0)))
+        found.append(
+            Deficit(
+                committee_id=committee_id,
+                year=year,
+                month=follow_up,
+                activity_code=activity,
+                activity_name=name,
+                forecast_deviation=deviation,
+                measures=count,
+                measures_amount=amount,
+                has_measures=count > 0,
+            )
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Investment objects, their yearly budget, outcome, forecast and carry-over."""

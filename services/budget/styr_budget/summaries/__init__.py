@@ -1,0 +1,1 @@
+"""Budget, outcome, forecast and deviation for any org subtree, year and period."""

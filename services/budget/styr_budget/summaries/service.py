@@ -1,0 +1,342 @@
+"""Summaries: aggregate SQL over the subtree's budget, outcome and forecasts.
+
+Each figure comes from one grouped query (a handful of queries per summary, whatever the
+number of units or months); Python only combines the grouped sums. Allocation groups (anslag)
+are kept out of the net figures and reported as ``allocation_outcome`` / ``result_outcome``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from typing import Any
+
+from sqlalchemy import func, literal_column, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
+
+from styr_budget.amounts import MoneyUnit, present
+from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
+from styr_budget.common import require_unit, subtree
+from styr_budget.dimensions.models import AccountGroup, ActivityCode
+from styr_budget.forecasts.models import Forecast
+from styr_budget.outcomes.models import MONTH_COLUMNS, OutcomeYear
+from styr_budget.summaries.schemas import (
+    BudgetBasis,
+    GroupBy,
+    PaperFigures,
+    PreviousYear,
+    Summary,
+    SummaryRow,
+    SummaryTotal,
+)
+from styr_shared.orgreplica.models import ReplicaOrgUnit
+
+ALLOCATION = "allocation"
+ZERO = Decimal(0)
+UNSPECIFIED = {
+    GroupBy.ACTIVITY: "Utan verksamhetskod",
+    GroupBy.ACCOUNT_GROUP: "Prognos för hela verksamheten (ej per kontogrupp)",
+    GroupBy.ORG_UNIT: None,
+    GroupBy.NONE: None,
+}
+
+
+@dataclass
+class Figures:
+    sums: dict[str, Decimal] = field(default_factory=dict)
+    kind: str | None = None
+
+    def add(self, measure: str, amount: Any) -> None:
+        self.sums[measure] = self.sums.get(measure, ZERO) + Decimal(amount or 0)
+
+    def get(self, measure: str) -> Decimal | None:
+        return self.sums.get(measure)
+
+
+def _key(model: Any, group_by: GroupBy) -> Any:
+    if group_by is GroupBy.ACTIVITY:
+        return col(model.activity_code)
+    if group_by is GroupBy.ACCOUNT_GROUP:
+        return col(model.account_group_key)
+    if group_by is GroupBy.ORG_UNIT:
+        return col(model.org_unit_id)
+    return literal_column("'total'")
+
+
+def _grouped(key: Any, group_by: GroupBy) -> list[Any]:
+    keys: list[Any] = [col(AccountGroup.kind)]
+    return keys if group_by is GroupBy.NONE else [key, *keys]
+
+
+async def _rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    return (await session.exec(statement)).all()
+
+
+async def summarize(
+    session: AsyncSession,
+    *,
+    org_unit_id: str,
+    year: int,
+    period: int,
+    group_by: GroupBy,
+    basis: BudgetBasis,
+    unit: MoneyUnit,
+    forecast_month: int | None,
+    kinds: list[str] | None,
+) -> Summary:
+    await require_unit(session, org_unit_id, "query.org_unit")
+    units = await subtree(session, org_unit_id)
+    rows: dict[str | None, Figures] = defaultdict(Figures)
+    allocation = Figures()
+
+    def take(key: Any, kind: str | None, measure: str, amount: Any) -> None:
+        if kind == ALLOCATION:
+            allocation.add(measure, amount)
+            if group_by is not GroupBy.ACCOUNT_GROUP:
+                return
+        figures = rows[None if key is None else str(key)]
+        figures.kind = kind if group_by is GroupBy.ACCOUNT_GROUP else None
+        figures.add(measure, amount)
+
+    kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
+
+    # Budget: this year (original or revised) and the previous year's revised budget.
+    key = _key(BudgetEntry, group_by)
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & or_(col(BudgetEntry.year) != year, col(BudgetVersion.number) == 1)
+    budget: Select[*tuple[Any, ...]] = (
+        Select(key, col(AccountGroup.kind), col(BudgetEntry.year), func.sum(BudgetEntry.amount))
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .where(
+            col(BudgetEntry.year).in_([year, year - 1]),
+            col(BudgetEntry.org_unit_id).in_(units),
+            chosen,
+            *kind_filter,
+        )
+        .group_by(*_grouped(key, group_by), col(BudgetEntry.year))
+    )
+    for key_value, kind, row_year, amount in await _rows(session, budget):
+        take(key_value, kind, "budget" if row_year == year else "prev_budget", amount)
+
+    # Outcome: months 1…period of this and the previous year, and the previous full year,
+    # from the yearly rollup (one row per unit × activity × group, months side by side).
+    key = _key(OutcomeYear, group_by)
+    months = [getattr(OutcomeYear, name) for name in MONTH_COLUMNS]
+    outcome: Select[*tuple[Any, ...]] = (
+        Select(
+            key,
+            col(AccountGroup.kind),
+            col(OutcomeYear.year),
+            func.sum(reduce(operator.add, months[:period])),
+            func.sum(reduce(operator.add, months)),
+        )
+        .join(AccountGroup, col(AccountGroup.key) == col(OutcomeYear.account_group_key))
+        .where(
+            col(OutcomeYear.year).in_([year, year - 1]),
+            col(OutcomeYear.org_unit_id).in_(units),
+            *kind_filter,
+        )
+        .group_by(*_grouped(key, group_by), col(OutcomeYear.year))
+    )
+    has_outcome = False
+    for key_value, kind, row_year, ytd, full in await _rows(session, outcome):
+        if row_year == year:
+            has_outcome = True
+            take(key_value, kind, "outcome", ytd)
+        else:
+            take(key_value, kind, "prev_outcome", ytd)
+            take(key_value, kind, "prev_outcome_full", full)
+
+    # Forecasts of the latest follow-up month up to the period (or the one asked for).
+    if forecast_month is None:
+        forecast_month = (
+            await session.exec(
+                select(func.max(Forecast.month)).where(
+                    col(Forecast.year) == year,
+                    col(Forecast.month) <= period,
+                    col(Forecast.org_unit_id).in_(units),
+                )
+            )
+        ).one()
+    has_forecast = False
+    if forecast_month is not None:
+        key = _key(Forecast, group_by)
+        forecast: Select[*tuple[Any, ...]] = (
+            Select(key, col(AccountGroup.kind), func.sum(Forecast.amount))
+            .outerjoin(AccountGroup, col(AccountGroup.key) == col(Forecast.account_group_key))
+            .where(
+                col(Forecast.year) == year,
+                col(Forecast.month) == forecast_month,
+                col(Forecast.org_unit_id).in_(units),
+                *kind_filter,
+            )
+            .group_by(*_grouped(key, group_by))
+        )
+        for key_value, kind, amount in await _rows(session, forecast):
+            has_forecast = True
+            take(key_value, kind, "forecast", amount)
+
+    year_end = period == 12 and has_outcome
+    frame_amount = (
+        BudgetFrame.original_net_amount
+        if basis is BudgetBasis.ORIGINAL
+        else (BudgetFrame.net_amount)
+    )
+    frame_net = (
+        await session.exec(
+            select(func.sum(frame_amount)).where(
+                col(BudgetFrame.year) == year, col(BudgetFrame.committee_id).in_(units)
+            )
+        )
+    ).one()
+    allocation_budget = None if frame_net is None else -Decimal(frame_net)
+    names = await _names(session, group_by, [k for k in rows if k is not None])
+    result_rows = [
+        SummaryRow(
+            key=row_key,
+            name=names.get(row_key) if row_key is not None else UNSPECIFIED[group_by],
+            kind=figures.kind,
+            papers=_papers(figures, unit),
+            **_figures(figures, period, year_end, unit, allocation_row=figures.kind == ALLOCATION),
+        )
+        for row_key, figures in sorted(rows.items(), key=lambda item: (item[0] is None, item[0]))
+    ]
+    total = Figures()
+    for figures in rows.values():
+        if figures.kind != ALLOCATION:
+            for measure, amount in figures.sums.items():
+                total.add(measure, amount)
+            if has_forecast and "forecast" not in figures.sums:
+                # a row nobody forecast is expected to land on its budget
+                total.add("forecast", figures.get("budget"))
+    net_outcome = total.get("outcome")
+    prev_net_outcome = total.get("prev_outcome")
+    alloc_outcome = allocation.get("outcome")
+    result_outcome = _add(net_outcome, alloc_outcome)
+    result_budget = _add(total.get("budget"), allocation_budget) if allocation_budget else None
+    prev_alloc_outcome = allocation.get("prev_outcome")
+    return Summary(
+        org_unit_id=org_unit_id,
+        year=year,
+        period=period,
+        unit=unit,
+        group_by=group_by,
+        budget_basis=basis,
+        forecast_month=forecast_month,
+        deviation_basis="outcome" if year_end else ("forecast" if has_forecast else None),
+        rows=result_rows,
+        total=SummaryTotal(
+            **_figures(total, period, year_end, unit, allocation_row=False),
+            allocation_outcome=present(alloc_outcome, unit),
+            result_outcome=present(result_outcome, unit),
+            allocation_budget=present(allocation_budget, unit),
+            result_budget=present(result_budget, unit),
+            result_deviation=present(_sub(result_outcome, result_budget), unit)
+            if year_end
+            else None,
+            previous_year_allocation_outcome=present(prev_alloc_outcome, unit),
+            previous_year_result_outcome=present(_add(prev_net_outcome, prev_alloc_outcome), unit),
+        ),
+    )
+
+
+def _add(first: Decimal | None, second: Decimal | None) -> Decimal | None:
+    if first is None and second is None:
+        return None
+    return (first or ZERO) + (second or ZERO)
+
+
+def _sub(first: Decimal | None, second: Decimal | None) -> Decimal | None:
+    return None if first is None or second is None else first - second
+
+
+def _figures(
+    figures: Figures, period: int, year_end: bool, unit: MoneyUnit, *, allocation_row: bool
+) -> dict[str, Any]:
+    budget = figures.get("budget")
+    outcome = figures.get("outcome")
+    forecast = figures.get("forecast")
+    prev_budget = figures.get("prev_budget")
+    prev_outcome = figures.get("prev_outcome")
+    prev_full = figures.get("prev_outcome_full")
+    linear = budget * period / 12 if budget is not None else None
+    seasonal = (
+        budget * prev_outcome / prev_full
+        if budget is not None and prev_outcome is not None and prev_full
+        else None
+    )
+    if allocation_row:
+        # anslag is the frame's financing, not a budget line: no deviation to show
+        budget = linear = seasonal = None
+    forecast_deviation = _sub(forecast, budget)
+    # a row without any outcome shows no outcome deviation (its ledger rows may sit on
+    # another dimension, e.g. outcome reported per account group only)
+    outcome_deviation = _sub(outcome, budget) if year_end else None
+    change = None
+    if outcome is not None and prev_outcome:
+        change = ((outcome / prev_outcome - 1) * 100).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+    return {
+        "budget": present(budget, unit),
+        "budget_ytd_linear": present(_round(linear), unit),
+        "budget_ytd_seasonal": present(_round(seasonal), unit),
+        "outcome": present(outcome, unit),
+        "forecast": present(forecast, unit),
+        "forecast_deviation": present(forecast_deviation, unit),
+        "outcome_deviation": present(outcome_deviation, unit),
+        "deviation": present(outcome_deviation if year_end else forecast_deviation, unit),
+        "ytd_deviation_linear": present(_sub(outcome, _round(linear)), unit),
+        "ytd_deviation_seasonal": present(_sub(outcome, _round(seasonal)), unit),
+        "previous_year": PreviousYear(
+            budget=present(prev_budget, unit),
+            outcome=present(prev_outcome, unit),
+            budget_change=present(_sub(budget, prev_budget), unit),
+            outcome_change_percent=change,
+        ),
+    }
+
+
+def _round(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _papers(figures: Figures, unit: MoneyUnit) -> PaperFigures | None:
+    if figures.kind not in {"revenue", "cost", ALLOCATION}:
+        return None
+    sign = -1 if figures.kind == "cost" else 1
+
+    def shown(measure: str) -> Decimal | None:
+        amount = figures.get(measure)
+        return None if amount is None else present(sign * amount, unit)
+
+    return PaperFigures(
+        budget=shown("budget"),
+        outcome=shown("outcome"),
+        forecast=shown("forecast"),
+        previous_year_outcome=shown("prev_outcome"),
+    )
+
+
+async def _names(session: AsyncSession, group_by: GroupBy, keys: Iterable[str]) -> dict[str, str]:
+    wanted = list(keys)
+    if group_by is GroupBy.ACTIVITY:
+        activities = await session.exec(
+            select(ActivityCode).where(col(ActivityCode.code).in_(wanted))
+        )
+        return {row.code: row.name for row in activities.all()}
+    if group_by is GroupBy.ACCOUNT_GROUP:
+        groups = await session.exec(select(AccountGroup).where(col(AccountGroup.key).in_(wanted)))
+        return {row.key: row.name for row in groups.all()}
+    if group_by is GroupBy.ORG_UNIT:
+        units = await session.exec(select(ReplicaOrgUnit).where(col(ReplicaOrgUnit.id).in_(wanted)))
+        return {row.id: row.name for row in units.all()}
+    return {"total": "Totalt"}
