@@ -1,0 +1,1 @@
+"""Styr deviations service: avvikelser, klagomål och synpunkter, Lex Sarah, Lex Maria."""

@@ -1,0 +1,313 @@
+"""HTTP layer for cases, their workflow, actions and the code lists."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_deviations.cases import service
+from styr_deviations.cases.schemas import (
+    ActionCreate,
+    ActionRead,
+    ActionUpdate,
+    AnswerIn,
+    CaseCreate,
+    CaseRead,
+    CaseUpdate,
+    FollowUpIn,
+    HistoryRead,
+    LexMariaIn,
+    LexSarahIn,
+    RaiseDeviationIn,
+    ReclassifyIn,
+    RiskIn,
+    TransitionIn,
+)
+from styr_deviations.cases.workflow import TRANSITIONS
+from styr_deviations.config import (
+    CaseKind,
+    CaseState,
+    CategoryGroup,
+    LawArea,
+    RiskMatrix,
+    categories_for,
+    category_group,
+)
+from styr_deviations.context import Ctx
+from styr_deviations.text import DbInt
+from styr_shared.auth import authenticated
+from styr_shared.db import get_session
+from styr_shared.pagination import Page, PageParams, page_params
+
+router = APIRouter(tags=["cases"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+class CategoryRead(BaseModel):
+    code: str
+    label: str
+    group: CategoryGroup = Field(description="`deviation` or `feedback` (complaints too).")
+    valid_from_year: int | None
+    valid_to_year: int | None
+
+
+@router.get(
+    "/categories",
+    response_model=list[CategoryRead],
+    summary="The category code list valid in a year",
+    description="Categories change between years (2022 dropped omvårdnad and added vård, "
+    "behandling och provtagning and vårdrelaterade infektioner); a case is checked against "
+    "the list of its event's year.",
+)
+async def list_categories(
+    _: authenticated,
+    year: Annotated[int, Query(ge=1990, le=2100)],
+    kind: CaseKind | None = None,
+) -> list[CategoryRead]:
+    group = category_group(kind) if kind else None
+    return [
+        CategoryRead(
+            code=c.code,
+            label=c.label,
+            group=c.group,
+            valid_from_year=c.valid_from_year,
+            valid_to_year=c.valid_to_year,
+        )
+        for c in categories_for(year, group)
+    ]
+
+
+@router.get("/risk-matrix", response_model=RiskMatrix, summary="The configured risk matrix")
+async def risk_matrix(ctx: Ctx, _: authenticated) -> RiskMatrix:
+    return ctx.settings.risk_matrix
+
+
+@router.get("/workflow", summary="The state machine: allowed transitions and their roles")
+async def workflow_definition(_: authenticated) -> dict[str, dict[str, list[str]]]:
+    return {
+        state.value: {target.value: sorted(roles) for target, roles in targets.items()}
+        for state, targets in TRANSITIONS.items()
+    }
+
+
+@router.post(
+    "/cases",
+    response_model=CaseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a case (deviation, complaint, feedback, external deviation)",
+    description="Gets the next gap-free reference number of the year's series. Personal data "
+    "(`person`, `reporter`) is encrypted at rest and never returned here.",
+)
+async def create_case(
+    body: CaseCreate, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    case = await service.create_case(session, ctx, body, actor=actor)
+    return service.to_read(ctx, case)
+
+
+@router.get("/cases", response_model=Page[CaseRead], summary="List cases in your scope")
+async def list_cases(
+    session: Session,
+    ctx: Ctx,
+    actor: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: CaseKind | None = None,
+    state: CaseState | None = None,
+    law_area: LawArea | None = None,
+    org_unit_id: Annotated[str | None, Query(description="The unit and its subtree.")] = None,
+    overdue: Annotated[bool | None, Query(description="Only (not) overdue cases.")] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    mas_routed: Annotated[
+        bool | None, Query(description="Only cases the risk level sent to MAS (MAS's inbox).")
+    ] = None,
+) -> Page[CaseRead]:
+    cases, next_cursor = await service.list_cases(
+        session,
+        actor,
+        page,
+        kind=kind,
+        state=state,
+        law_area=law_area,
+        org_unit_id=org_unit_id,
+        overdue=overdue,
+        year=year,
+        mas_routed=mas_routed,
+    )
+    return Page(items=[service.to_read(ctx, c) for c in cases], next_cursor=next_cursor)
+
+
+@router.get(
+    "/cases/overdue",
+    response_model=Page[CaseRead],
+    summary="Cases past their deadline (not received / not answered in time)",
+)
+async def overdue_cases(
+    session: Session,
+    ctx: Ctx,
+    actor: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: CaseKind | None = None,
+) -> Page[CaseRead]:
+    cases, next_cursor = await service.list_cases(session, actor, page, kind=kind, overdue=True)
+    return Page(items=[service.to_read(ctx, c) for c in cases], next_cursor=next_cursor)
+
+
+@router.get("/cases/{case_id}", response_model=CaseRead, summary="One case (no personal data)")
+async def get_case(case_id: DbInt, session: Session, ctx: Ctx, actor: authenticated) -> CaseRead:
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.patch(
+    "/cases/{case_id}",
+    response_model=CaseRead,
+    summary="Correct case fields (each change is kept in the history)",
+)
+async def update_case(
+    case_id: DbInt, body: CaseUpdate, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.update_case(session, ctx, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/history",
+    response_model=list[HistoryRead],
+    summary="The append-only history: transitions and field changes with before/after",
+)
+async def case_history(case_id: DbInt, session: Session, actor: authenticated) -> list[HistoryRead]:
+    return [HistoryRead.model_validate(h) for h in await service.history(session, actor, case_id)]
+
+
+@router.post(
+    "/cases/{case_id}/transitions",
+    response_model=CaseRead,
+    summary="Move the case through the workflow",
+    description="See `GET /workflow` for the allowed transitions and roles. Closing needs a "
+    "recorded effect follow-up of every action.",
+)
+async def transition(
+    case_id: DbInt, body: TransitionIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.transition(session, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.put(
+    "/cases/{case_id}/risk",
+    response_model=CaseRead,
+    summary="Assess the risk: probability × consequence",
+    description="High levels (and severe consequences) route health-care cases to MAS.",
+)
+async def assess_risk(
+    case_id: DbInt, body: RiskIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.assess_risk(session, ctx, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.post("/cases/{case_id}/take-over", response_model=CaseRead, summary="MAS takes the case")
+async def take_over(case_id: DbInt, session: Session, ctx: Ctx, actor: authenticated) -> CaseRead:
+    await service.take_over(session, actor, case_id)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/actions",
+    response_model=ActionRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an action",
+)
+async def add_action(
+    case_id: DbInt, body: ActionCreate, session: Session, actor: authenticated
+) -> ActionRead:
+    return ActionRead.model_validate(await service.add_action(session, actor, case_id, body))
+
+
+@router.patch(
+    "/cases/{case_id}/actions/{action_id}", response_model=ActionRead, summary="Change an action"
+)
+async def update_action(
+    case_id: DbInt, action_id: DbInt, body: ActionUpdate, session: Session, actor: authenticated
+) -> ActionRead:
+    action = await service.update_action(session, actor, case_id, action_id, body)
+    return ActionRead.model_validate(action)
+
+
+@router.post(
+    "/cases/{case_id}/actions/{action_id}/follow-up",
+    response_model=ActionRead,
+    summary="Record the follow-up of an action's effect",
+)
+async def follow_up(
+    case_id: DbInt, action_id: DbInt, body: FollowUpIn, session: Session, actor: authenticated
+) -> ActionRead:
+    action = await service.follow_up_action(session, actor, case_id, action_id, body.effect)
+    return ActionRead.model_validate(action)
+
+
+@router.post(
+    "/cases/{case_id}/answer",
+    response_model=CaseRead,
+    summary="Record the answer to a complaint or feedback (time to answer)",
+)
+async def answer(
+    case_id: DbInt, body: AnswerIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.answer(session, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.put(
+    "/cases/{case_id}/lex-maria",
+    response_model=CaseRead,
+    summary="MAS/MAR's Lex Maria assessment, decision and IVO report",
+)
+async def lex_maria(
+    case_id: DbInt, body: LexMariaIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.lex_maria(session, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.put(
+    "/cases/{case_id}/lex-sarah",
+    response_model=CaseRead,
+    summary="The Lex Sarah investigation, graded standpoint and IVO report",
+)
+async def lex_sarah(
+    case_id: DbInt, body: LexSarahIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.lex_sarah(session, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/reclassify",
+    response_model=CaseRead,
+    summary="Move the case to another regime (e.g. HSL → Lex Sarah, or a staff matter)",
+    description="The reason is kept in the history. A staff matter needs the date IVO was "
+    "consulted.",
+)
+async def reclassify(
+    case_id: DbInt, body: ReclassifyIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await service.reclassify(session, actor, case_id, body)
+    return await service.read_case(session, ctx, actor, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/deviation",
+    response_model=CaseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Raise a deviation from a complaint or feedback",
+    description="The new deviation gets its own reference number and points back at the "
+    "complaint; the reason is kept in both histories.",
+)
+async def raise_deviation(
+    case_id: DbInt, body: RaiseDeviationIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    deviation = await service.raise_deviation(session, ctx, actor, case_id, body)
+    return service.to_read(ctx, deviation)

@@ -1,0 +1,913 @@
+"""Case logic: registration with gap-free reference numbers, reads without personal data,
+corrections and transitions with an append-only history, risk, actions, answers, Lex Maria,
+Lex Sarah and reclassification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import and_, col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_deviations.cases import access, workflow
+from styr_deviations.cases.models import Case, CaseAction, CaseHistory, ReferenceCounter
+from styr_deviations.cases.schemas import (
+    ActionCreate,
+    ActionRead,
+    ActionUpdate,
+    AnswerIn,
+    CaseCreate,
+    CaseRead,
+    CaseUpdate,
+    DeadlineRead,
+    LexMariaIn,
+    LexMariaRead,
+    LexSarahIn,
+    LexSarahRead,
+    RaiseDeviationIn,
+    ReclassifyIn,
+    RiskIn,
+    RiskRead,
+    TransitionIn,
+)
+from styr_deviations.config import (
+    LOCAL_TIME,
+    TERMINAL_STATES,
+    CaseKind,
+    CaseState,
+    Channel,
+    DeadlineMilestone,
+    HousingType,
+    LawArea,
+    Regime,
+    ReporterType,
+    category_group,
+    find_category,
+)
+from styr_deviations.context import Context
+from styr_shared import orgtree
+from styr_shared.auth import Principal, Role
+from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
+from styr_shared.orgreplica import ReplicaOrgUnit
+from styr_shared.pagination import PageParams, paginate
+from styr_shared.types import utcnow
+
+CLOCK_SKEW = timedelta(minutes=5)
+REDACTED = "[personal data]"
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TIME).date()
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def record(
+    session: AsyncSession,
+    case: Case,
+    actor: str,
+    event: str,
+    *,
+    field: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> None:
+    assert case.id is not None
+    session.add(
+        CaseHistory(
+            case_id=case.id,
+            actor=actor,
+            event=event,
+            field=field,
+            before=jsonable(before),
+            after=jsonable(after),
+            reason=reason,
+        )
+    )
+
+
+# Reference numbers ---------------------------------------------------------------------------
+
+
+def series_for(fmt: str, year: int) -> str:
+    return fmt.format(year=year, n="*")
+
+
+async def reserve_serials(
+    session: AsyncSession, fmt: str, year: int, count: int = 1
+) -> tuple[str, int]:
+    """Reserve ``count`` consecutive serials of ``year``'s series; returns (series, first).
+
+    The counter row is created if missing, then locked (``SELECT ... FOR UPDATE`` on
+    PostgreSQL; SQLite serialises writers) and advanced in the caller's transaction, so
+    concurrent registrations queue on it and a rollback gives the serials back: no gaps, no
+    duplicates. The caller must use every serial it reserves.
+    """
+    series = series_for(fmt, year)
+    assert session.bind is not None
+    dialect = session.bind.dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.exec(
+        upsert(ReferenceCounter)
+        .values(series=series, last_value=0)
+        .on_conflict_do_nothing(index_elements=["series"])
+    )
+    counter = (
+        await session.exec(
+            select(ReferenceCounter)
+            .where(col(ReferenceCounter.series) == series)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    first = counter.last_value + 1
+    counter.last_value += count
+    session.add(counter)
+    await session.flush()
+    return series, first
+
+
+async def assign_references(session: AsyncSession, fmt: str, cases: Sequence[Case]) -> None:
+    """Give each case (in order) the next serial of its registration year's series."""
+    by_year: dict[int, list[Case]] = {}
+    for case in cases:
+        by_year.setdefault(local_date(case.reported_at).year, []).append(case)
+    for year in sorted(by_year):
+        group = by_year[year]
+        series, first = await reserve_serials(session, fmt, year, len(group))
+        for serial, case in enumerate(group, start=first):
+            case.series, case.serial = series, serial
+            case.reference_number = fmt.format(year=year, n=serial)
+
+
+# Validation ----------------------------------------------------------------------------------
+
+
+async def check_unit(session: AsyncSession, unit_id: str, field: str) -> None:
+    if await session.get(ReplicaOrgUnit, unit_id) is None:
+        raise InvalidFieldError(field, f"unknown org unit {unit_id!r}")
+
+
+def check_category(code: str | None, kind: CaseKind, year: int, field: str) -> None:
+    if code is not None and find_category(code, year, kind) is None:
+        group = category_group(kind).value
+        raise InvalidFieldError(
+            field, f"{code!r} is not a {group} category in {year} (see GET /categories)"
+        )
+
+
+def personal_document(data: CaseCreate | CaseUpdate) -> dict[str, Any] | None:
+    person = data.person.model_dump() if data.person else None
+    reporter = data.reporter.model_dump() if data.reporter else None
+    if person is None and reporter is None:
+        return None
+    return {"person": person, "reporter": reporter}
+
+
+# Registration --------------------------------------------------------------------------------
+
+
+async def build_case(
+    session: AsyncSession,
+    ctx: Context,
+    data: CaseCreate,
+    *,
+    actor: Principal | None,
+    receipt_id: str | None = None,
+    external_id: str | None = None,
+    legacy_reference: str | None = None,
+    state: CaseState = CaseState.REGISTERED,
+    unit_checked: bool = False,
+) -> Case:
+    """Validate a registration and build the case, without a reference number yet.
+
+    ``actor`` is None for a citizen (public intake). ``unit_checked`` skips the org unit and
+    scope checks when the caller (the import) has made them already.
+    """
+    now = utcnow()
+    if actor is not None and not unit_checked:
+        if not access.has_case_role(actor) and not actor.has_any_role(Role.IMPORTER):
+            raise ForbiddenError("Registering cases needs a case-handling role.")
+        await check_unit(session, data.org_unit_id, "body.org_unit_id")
+        if not await access.in_scope(session, actor, data.org_unit_id):
+            raise ForbiddenError("The org unit is outside your scope.")
+    reported_at = data.reported_at or now
+    if reported_at > now + CLOCK_SKEW:
+        raise InvalidFieldError("body.reported_at", "must not be in the future")
+    if data.event_time is not None:
+        if data.event_time > now + CLOCK_SKEW:
+            raise InvalidFieldError("body.event_time", "must not be in the future")
+        if data.event_time > reported_at + CLOCK_SKEW:
+            raise InvalidFieldError("body.event_time", "must not be after reported_at")
+    category_year = local_date(data.event_time or reported_at).year
+    check_category(data.category, data.kind, category_year, "body.category")
+
+    rule = ctx.settings.deadlines.get(data.kind.value)
+    if (
+        rule is not None
+        and rule.milestone is DeadlineMilestone.ANSWERED
+        and data.reporter_type is ReporterType.ANONYMOUS
+    ):
+        rule = None  # nobody to answer
+    document = personal_document(data)
+    personnummer = data.person.personnummer if data.person else None
+    return Case(
+        reference_number=legacy_reference or "",
+        series=f"legacy:{legacy_reference}" if legacy_reference else "",
+        serial=1 if legacy_reference else 0,
+        kind=data.kind,
+        law_area=data.law_area,
+        regime=data.regime,
+        category=data.category,
+        feedback_type=data.feedback_type,
+        housing_type=data.housing_type,
+        external_direction=data.external_direction,
+        external_party=data.external_party,
+        event_time=data.event_time,
+        reported_at=reported_at,
+        org_unit_id=data.org_unit_id,
+        channel=data.channel,
+        reporter_type=data.reporter_type,
+        reported_by=actor.subject if actor else None,
+        description=data.description,
+        immediate_actions=data.immediate_actions,
+        state=state,
+        due_date=rule.due(local_date(reported_at)) if rule else None,
+        deadline_milestone=rule.milestone if rule else None,
+        personal_data=ctx.cipher.encrypt(document) if document else None,
+        person_hash=ctx.cipher.search_hash(personnummer) if personnummer else None,
+        receipt_id=receipt_id,
+        external_id=external_id,
+        legacy_reference=legacy_reference,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def record_created(session: AsyncSession, case: Case, actor: str) -> None:
+    record(
+        session,
+        case,
+        actor,
+        "created",
+        after={
+            "reference_number": case.reference_number,
+            "kind": case.kind,
+            "law_area": case.law_area,
+            "regime": case.regime,
+            "org_unit_id": case.org_unit_id,
+            "state": case.state,
+            "personal_data": REDACTED if case.personal_data else None,
+        },
+    )
+
+
+async def create_case(
+    session: AsyncSession,
+    ctx: Context,
+    data: CaseCreate,
+    *,
+    actor: Principal | None,
+    receipt_id: str | None = None,
+    commit: bool = True,
+) -> Case:
+    """Register one case with the next reference number. ``actor`` None = a citizen."""
+    case = await build_case(session, ctx, data, actor=actor, receipt_id=receipt_id)
+    await assign_references(session, ctx.settings.reference_format, [case])
+    session.add(case)
+    await session.flush()
+    record_created(session, case, actor.subject if actor else "citizen")
+    if commit:
+        await session.commit()
+    return case
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+def is_overdue(case: Any, today: date) -> bool:
+    """For a case, or any row with its deadline columns."""
+    if case.due_date is None or case.state in TERMINAL_STATES:
+        return False
+    met = case.received_at if case.deadline_milestone == "received" else case.answered_at
+    return met is None and case.due_date < today
+
+
+def days_between(start: datetime, end: datetime) -> int:
+    return (local_date(end) - local_date(start)).days
+
+
+def to_read(ctx: Context, case: Case, actions: Sequence[CaseAction] = ()) -> CaseRead:
+    assert case.id is not None
+    matrix = ctx.settings.risk_matrix
+    risk = None
+    if case.risk_probability is not None and case.risk_consequence is not None:
+        level = matrix.level_for(case.risk_probability, case.risk_consequence)
+        risk = RiskRead(
+            probability=case.risk_probability,
+            probability_label=matrix.label("probability", case.risk_probability),
+            consequence=case.risk_consequence,
+            consequence_label=matrix.label("consequence", case.risk_consequence),
+            score=case.risk_probability * case.risk_consequence,
+            level=case.risk_level or level.key,
+            level_label=level.label,
+        )
+    lex_maria = None
+    if case.regime == Regime.LEX_MARIA or case.lm_mas_assessment or case.lm_report_to_ivo:
+        lex_maria = LexMariaRead(
+            mas_assessment=case.lm_mas_assessment,
+            event_analysis=case.lm_event_analysis,
+            report_to_ivo=case.lm_report_to_ivo,
+            decision_date=case.lm_decision_date,
+            ivo_report_date=case.lm_ivo_report_date,
+            ivo_case_number=case.lm_ivo_case_number,
+        )
+    lex_sarah = None
+    if case.regime == Regime.LEX_SARAH or case.ls_standpoint or case.ls_initial_assessment:
+        lex_sarah = LexSarahRead(
+            initial_assessment=case.ls_initial_assessment,
+            investigation=case.ls_investigation,
+            standpoint=case.ls_standpoint,
+            ivo_report_date=case.ls_ivo_report_date,
+            ivo_case_number=case.ls_ivo_case_number,
+        )
+    deadline = None
+    if case.due_date is not None and case.deadline_milestone is not None:
+        milestone = DeadlineMilestone(case.deadline_milestone)
+        deadline = DeadlineRead(
+            milestone=milestone,
+            due_date=case.due_date,
+            met_at=case.received_at
+            if milestone is DeadlineMilestone.RECEIVED
+            else case.answered_at,
+            overdue=is_overdue(case, local_date(utcnow())),
+        )
+    return CaseRead(
+        id=case.id,
+        reference_number=case.reference_number,
+        kind=CaseKind(case.kind),
+        law_area=LawArea(case.law_area) if case.law_area else None,
+        regime=Regime(case.regime),
+        category=case.category,
+        feedback_type=case.feedback_type,
+        housing_type=case.housing_type,
+        external_direction=case.external_direction,
+        external_party=case.external_party,
+        event_time=case.event_time,
+        reported_at=case.reported_at,
+        org_unit_id=case.org_unit_id,
+        channel=case.channel,
+        reporter_type=case.reporter_type,
+        reported_by=case.reported_by,
+        description=case.description,
+        immediate_actions=case.immediate_actions,
+        state=CaseState(case.state),
+        assigned_to=case.assigned_to,
+        mas_routed=case.mas_routed,
+        mas_took_over=case.mas_took_over,
+        risk=risk,
+        lex_maria=lex_maria,
+        lex_sarah=lex_sarah,
+        deadline=deadline,
+        received_at=case.received_at,
+        answered_at=case.answered_at,
+        answer_summary=case.answer_summary,
+        days_to_answer=days_between(case.reported_at, case.answered_at)
+        if case.answered_at
+        else None,
+        closed_at=case.closed_at,
+        has_personal_data=case.personal_data is not None,
+        external_id=case.external_id,
+        legacy_reference=case.legacy_reference,
+        related_case_id=case.related_case_id,
+        actions=[ActionRead.model_validate(a) for a in actions],
+    )
+
+
+async def actions_of(session: AsyncSession, case_id: int) -> Sequence[CaseAction]:
+    statement = (
+        select(CaseAction).where(col(CaseAction.case_id) == case_id).order_by(col(CaseAction.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def read_case(
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int
+) -> CaseRead:
+    case = await access.load_case(session, principal, case_id)
+    assert case.id is not None
+    return to_read(ctx, case, await actions_of(session, case.id))
+
+
+def overdue_clause(today: date) -> Any:
+    return and_(
+        col(Case.state).not_in([s.value for s in TERMINAL_STATES]),
+        col(Case.due_date) < today,
+        or_(
+            and_(col(Case.deadline_milestone) == "received", col(Case.received_at).is_(None)),
+            and_(col(Case.deadline_milestone) == "answered", col(Case.answered_at).is_(None)),
+        ),
+    )
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    *,
+    kind: CaseKind | None = None,
+    state: CaseState | None = None,
+    law_area: LawArea | None = None,
+    org_unit_id: str | None = None,
+    overdue: bool | None = None,
+    year: int | None = None,
+    mas_routed: bool | None = None,
+) -> tuple[list[Case], str | None]:
+    if not access.has_case_role(principal):
+        raise ForbiddenError("Case lists need a case-handling role; use the statistics.")
+    statement = select(Case)
+    units = await access.scope_units(session, principal)
+    if units is not None:
+        statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))
+    if org_unit_id is not None:
+        subtree = await orgtree.descendants(session, ReplicaOrgUnit, org_unit_id)
+        statement = statement.where(col(Case.org_unit_id).in_(subtree or [org_unit_id]))
+    if kind is not None:
+        statement = statement.where(col(Case.kind) == kind)
+    if state is not None:
+        statement = statement.where(col(Case.state) == state)
+    if law_area is not None:
+        statement = statement.where(col(Case.law_area) == law_area)
+    if mas_routed is not None:
+        statement = statement.where(col(Case.mas_routed) == mas_routed)
+    if year is not None:
+        start = datetime(year, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
+        end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
+        statement = statement.where(col(Case.reported_at) >= start, col(Case.reported_at) < end)
+    if overdue is not None:
+        clause = overdue_clause(local_date(utcnow()))
+        # A case without a deadline is never overdue (and NOT on NULL would drop it).
+        statement = statement.where(
+            clause if overdue else or_(col(Case.due_date).is_(None), ~clause)
+        )
+    return await paginate(session, statement, [col(Case.id)], page)
+
+
+async def history(
+    session: AsyncSession, principal: Principal, case_id: int
+) -> Sequence[CaseHistory]:
+    await access.load_case(session, principal, case_id)
+    statement = (
+        select(CaseHistory).where(col(CaseHistory.case_id) == case_id).order_by(col(CaseHistory.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+# Changes -------------------------------------------------------------------------------------
+
+
+def _touch(case: Case) -> None:
+    case.updated_at = utcnow()
+
+
+def _set_fields(
+    session: AsyncSession, case: Case, actor: str, changes: dict[str, Any], event: str
+) -> int:
+    """Apply changes and record one history row per field that really changed."""
+    changed = 0
+    for field, value in changes.items():
+        before = getattr(case, field)
+        if before == value or (isinstance(value, Enum) and before == value.value):
+            continue
+        setattr(case, field, value.value if isinstance(value, Enum) else value)
+        record(session, case, actor, event, field=field, before=before, after=value)
+        changed += 1
+    if changed:
+        _touch(case)
+        session.add(case)
+    return changed
+
+
+async def update_case(
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: CaseUpdate
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    if case.state in TERMINAL_STATES:
+        raise ConflictError(f"The case is {case.state}; it can no longer be changed.")
+    changes = data.model_dump(exclude_unset=True, exclude={"person", "reporter"})
+    if "org_unit_id" in changes:
+        if changes["org_unit_id"] is None:
+            raise InvalidFieldError("body.org_unit_id", "a case must belong to an org unit")
+        await check_unit(session, changes["org_unit_id"], "body.org_unit_id")
+        if not await access.in_scope(session, principal, changes["org_unit_id"]):
+            raise ForbiddenError("The new org unit is outside your scope.")
+    if "description" in changes and changes["description"] is None:
+        raise InvalidFieldError("body.description", "cannot be removed")
+    event_time = changes.get("event_time", case.event_time)
+    if event_time is not None and event_time > case.reported_at + CLOCK_SKEW:
+        raise InvalidFieldError("body.event_time", "must not be after reported_at")
+    category = changes.get("category", case.category)
+    if "category" in changes or "event_time" in changes:
+        year = local_date(event_time or case.reported_at).year
+        check_category(category, CaseKind(case.kind), year, "body.category")
+    _set_fields(session, case, principal.subject, changes, "field_change")
+    if "person" in data.model_fields_set or "reporter" in data.model_fields_set:
+        if not access.may_see_personal_data(principal, case):
+            raise ForbiddenError("Your role may not record personal data in this case.")
+        had_data = case.personal_data is not None
+        current = ctx.cipher.decrypt(case.personal_data) if case.personal_data else {}
+        if "person" in data.model_fields_set:
+            current["person"] = data.person.model_dump() if data.person else None
+            pnr = data.person.personnummer if data.person else None
+            case.person_hash = ctx.cipher.search_hash(pnr) if pnr else None
+        if "reporter" in data.model_fields_set:
+            current["reporter"] = data.reporter.model_dump() if data.reporter else None
+        empty = not current.get("person") and not current.get("reporter")
+        case.personal_data = None if empty else ctx.cipher.encrypt(current)
+        record(
+            session,
+            case,
+            principal.subject,
+            "field_change",
+            field="personal_data",
+            before=REDACTED if had_data else None,
+            after=None if empty else REDACTED,
+        )
+        _touch(case)
+        session.add(case)
+    await session.commit()
+    return case
+
+
+async def transition(
+    session: AsyncSession, principal: Principal, case_id: int, data: TransitionIn
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    assert case.id is not None
+    actions = await actions_of(session, case.id)
+    workflow.check_transition(
+        case, data.to, access.acting_roles(principal, case), actions, data.reason
+    )
+    before = case.state
+    now = utcnow()
+    case.state = data.to
+    if data.to is CaseState.RECEIVED:
+        case.received_at = now
+        case.acknowledged_at = case.acknowledged_at or now
+        assignee = data.assigned_to or principal.subject
+        if case.assigned_to != assignee:
+            record(
+                session,
+                case,
+                principal.subject,
+                "field_change",
+                field="assigned_to",
+                before=case.assigned_to,
+                after=assignee,
+            )
+            case.assigned_to = assignee
+    if data.to in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN):
+        case.closed_at = now
+    record(
+        session,
+        case,
+        principal.subject,
+        "transition",
+        field="state",
+        before=before,
+        after=data.to,
+        reason=data.reason,
+    )
+    _touch(case)
+    session.add(case)
+    await session.commit()
+    return case
+
+
+def _require_open(case: Case) -> None:
+    if case.state in TERMINAL_STATES:
+        raise ConflictError(f"The case is {case.state}; it can no longer be changed.")
+
+
+async def assess_risk(
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: RiskIn
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    matrix = ctx.settings.risk_matrix
+    if matrix.label("probability", data.probability) is None:
+        raise InvalidFieldError("body.probability", "not a step of the configured scale")
+    if matrix.label("consequence", data.consequence) is None:
+        raise InvalidFieldError("body.consequence", "not a step of the configured scale")
+    level = matrix.level_for(data.probability, data.consequence)
+    _set_fields(
+        session,
+        case,
+        principal.subject,
+        {
+            "risk_probability": data.probability,
+            "risk_consequence": data.consequence,
+            "risk_score": data.probability * data.consequence,
+            "risk_level": level.key,
+        },
+        "risk_assessed",
+    )
+    severe = matrix.mas_min_consequence is not None and (
+        data.consequence >= matrix.mas_min_consequence
+    )
+    if case.law_area == LawArea.HSL and (level.route_to_mas or severe) and not case.mas_routed:
+        case.mas_routed = True
+        record(
+            session,
+            case,
+            principal.subject,
+            "routed_to_mas",
+            field="mas_routed",
+            before=False,
+            after=True,
+            reason=f"risk level {level.key} (consequence {data.consequence})",
+        )
+    session.add(case)
+    await session.commit()
+    return case
+
+
+async def take_over(session: AsyncSession, principal: Principal, case_id: int) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    if Role.MAS not in access.acting_roles(principal, case):
+        raise ForbiddenError("Only MAS/MAR may take over a health-care (HSL) case.")
+    if case.mas_took_over:
+        raise ConflictError("MAS has already taken this case over.")
+    _set_fields(
+        session,
+        case,
+        principal.subject,
+        {"mas_took_over": True, "assigned_to": principal.subject},
+        "mas_took_over",
+    )
+    await session.commit()
+    return case
+
+
+async def add_action(
+    session: AsyncSession, principal: Principal, case_id: int, data: ActionCreate
+) -> CaseAction:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    action = CaseAction(case_id=case_id, **data.model_dump())
+    session.add(action)
+    await session.flush()
+    record(
+        session,
+        case,
+        principal.subject,
+        "action_added",
+        field=f"action:{action.id}",
+        after=data.model_dump(mode="json"),
+    )
+    _touch(case)
+    session.add(case)
+    await session.commit()
+    return action
+
+
+async def _action(session: AsyncSession, case_id: int, action_id: int) -> CaseAction:
+    action = await session.get(CaseAction, action_id)
+    if action is None or action.case_id != case_id:
+        raise NotFoundError(f"Action {action_id} does not exist in case {case_id}.")
+    return action
+
+
+async def update_action(
+    session: AsyncSession, principal: Principal, case_id: int, action_id: int, data: ActionUpdate
+) -> CaseAction:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    action = await _action(session, case_id, action_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is None and field in ("description", "owner", "status"):
+            raise InvalidFieldError(f"body.{field}", "cannot be removed")
+        before = getattr(action, field)
+        if before != value:
+            setattr(action, field, value)
+            record(
+                session,
+                case,
+                principal.subject,
+                "action_changed",
+                field=f"action:{action_id}.{field}",
+                before=before,
+                after=value,
+            )
+    session.add(action)
+    _touch(case)
+    session.add(case)
+    await session.commit()
+    return action
+
+
+async def follow_up_action(
+    session: AsyncSession, principal: Principal, case_id: int, action_id: int, effect: str
+) -> CaseAction:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    action = await _action(session, case_id, action_id)
+    if action.status == "cancelled":
+        raise ConflictError("A cancelled action has no effect to follow up.")
+    before = action.effect_follow_up
+    action.effect_follow_up = effect
+    action.effect_followed_up_at = utcnow()
+    action.effect_followed_up_by = principal.subject
+    if action.status != "done":
+        action.status = "done"
+    session.add(action)
+    record(
+        session,
+        case,
+        principal.subject,
+        "action_followed_up",
+        field=f"action:{action_id}.effect_follow_up",
+        before=before,
+        after=effect,
+    )
+    _touch(case)
+    session.add(case)
+    await session.commit()
+    return action
+
+
+async def answer(session: AsyncSession, principal: Principal, case_id: int, data: AnswerIn) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    if case.kind not in (CaseKind.COMPLAINT, CaseKind.FEEDBACK):
+        raise ConflictError("Only complaints and feedback are answered.")
+    answered_at = data.answered_at or utcnow()
+    if answered_at.tzinfo is None:
+        raise InvalidFieldError("body.answered_at", "needs a timezone")
+    if answered_at > utcnow() + CLOCK_SKEW or answered_at < case.reported_at:
+        raise InvalidFieldError("body.answered_at", "must lie between registration and now")
+    _set_fields(
+        session,
+        case,
+        principal.subject,
+        {"answered_at": answered_at, "answer_summary": data.summary},
+        "answered",
+    )
+    await session.commit()
+    return case
+
+
+async def lex_maria(
+    session: AsyncSession, principal: Principal, case_id: int, data: LexMariaIn
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    if case.law_area != LawArea.HSL:
+        raise ConflictError("Lex Maria applies to health care (HSL); reclassify first.")
+    if not {Role.MAS, Role.ADMIN} & access.acting_roles(principal, case):
+        raise ForbiddenError("Lex Maria assessments are made by MAS/MAR.")
+    changes = {f"lm_{k}": v for k, v in data.model_dump(exclude_unset=True).items()}
+    if case.regime != Regime.LEX_MARIA:
+        changes["regime"] = Regime.LEX_MARIA
+    merged_report = changes.get("lm_report_to_ivo", case.lm_report_to_ivo)
+    if changes.get("lm_ivo_report_date", case.lm_ivo_report_date) and merged_report is not True:
+        raise InvalidFieldError("body.ivo_report_date", "needs report_to_ivo = true")
+    _set_fields(session, case, principal.subject, changes, "lex_maria")
+    await session.commit()
+    return case
+
+
+async def lex_sarah(
+    session: AsyncSession, principal: Principal, case_id: int, data: LexSarahIn
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    if case.regime != Regime.LEX_SARAH:
+        raise ConflictError("The case is not a Lex Sarah case; reclassify it first.")
+    if not {Role.LEX_SARAH_INVESTIGATOR, Role.ADMIN} & access.acting_roles(principal, case):
+        raise ForbiddenError("Lex Sarah investigations are made by the Lex Sarah investigator.")
+    changes = {f"ls_{k}": v for k, v in data.model_dump(exclude_unset=True).items()}
+    _set_fields(session, case, principal.subject, changes, "lex_sarah")
+    await session.commit()
+    return case
+
+
+async def reclassify(
+    session: AsyncSession, principal: Principal, case_id: int, data: ReclassifyIn
+) -> Case:
+    case = await access.load_case_for_update(session, principal, case_id)
+    _require_open(case)
+    acting = access.acting_roles(principal, case)
+    if not acting & {Role.MAS, Role.LEX_SARAH_INVESTIGATOR, Role.ADMIN}:
+        raise ForbiddenError("Reclassification is done by MAS/MAR or the Lex Sarah investigator.")
+    law_area = data.law_area or (LawArea(case.law_area) if case.law_area else None)
+    if data.regime is Regime.LEX_SARAH and law_area not in (LawArea.SOL, LawArea.LSS):
+        raise InvalidFieldError("body.law_area", "Lex Sarah needs law area SoL or LSS")
+    if data.regime is Regime.LEX_MARIA and law_area is not LawArea.HSL:
+        raise InvalidFieldError("body.law_area", "Lex Maria needs law area HSL")
+    if data.regime is Regime.STAFF_MATTER and data.ivo_consulted_on is None:
+        raise InvalidFieldError(
+            "body.ivo_consulted_on", "a staff matter needs the date IVO was consulted"
+        )
+    if data.regime == case.regime and law_area == case.law_area:
+        raise ConflictError("The case already has that classification.")
+    before = {"regime": case.regime, "law_area": case.law_area}
+    case.regime = data.regime
+    case.law_area = law_area
+    after: dict[str, Any] = {"regime": data.regime, "law_area": law_area}
+    if data.ivo_consulted_on:
+        after["ivo_consulted_on"] = data.ivo_consulted_on.isoformat()
+    record(
+        session,
+        case,
+        principal.subject,
+        "reclassified",
+        field="regime",
+        before=before,
+        after={k: jsonable(v) for k, v in after.items()},
+        reason=data.reason,
+    )
+    _touch(case)
+    session.add(case)
+    await session.commit()
+    return case
+
+
+async def count_cases(session: AsyncSession) -> int:
+    return int((await session.exec(select(func.count()).select_from(Case))).one())
+
+
+async def raise_deviation(
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: RaiseDeviationIn
+) -> Case:
+    """Register a deviation from a complaint or feedback; both cases point at each other in
+    their history, and the person concerned (not the sender's contact) is carried over."""
+    source = await access.load_case_for_update(session, principal, case_id)
+    if source.kind not in (CaseKind.COMPLAINT, CaseKind.FEEDBACK):
+        raise ConflictError("Only complaints and feedback turn into deviations.")
+    document = ctx.cipher.decrypt(source.personal_data) if source.personal_data else {}
+    person = document.get("person")
+    deviation = await create_case(
+        session,
+        ctx,
+        CaseCreate.model_construct(
+            kind=CaseKind.DEVIATION,
+            law_area=data.law_area,
+            regime=Regime.STANDARD,
+            category=data.category,
+            feedback_type=None,
+            housing_type=HousingType(source.housing_type) if source.housing_type else None,
+            external_direction=None,
+            external_party=None,
+            event_time=source.event_time,
+            reported_at=None,
+            org_unit_id=source.org_unit_id,
+            channel=Channel.STAFF_REPORT,
+            reporter_type=ReporterType.STAFF,
+            reporter=None,
+            description=data.description or source.description,
+            immediate_actions=None,
+            person=None,
+        ),
+        actor=principal,
+        commit=False,
+    )
+    deviation.related_case_id = source.id
+    if person:
+        deviation.personal_data = ctx.cipher.encrypt({"person": person, "reporter": None})
+        deviation.person_hash = source.person_hash
+    session.add(deviation)
+    record(
+        session,
+        source,
+        principal.subject,
+        "deviation_raised",
+        field="related_case",
+        after=deviation.reference_number,
+        reason=data.reason,
+    )
+    record(
+        session,
+        deviation,
+        principal.subject,
+        "raised_from",
+        field="related_case",
+        after=source.reference_number,
+        reason=data.reason,
+    )
+    await session.commit()
+    return deviation

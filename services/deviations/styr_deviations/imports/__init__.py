@@ -1,0 +1,1 @@
+"""Migration import of historical cases from the old system (CSV or JSON)."""

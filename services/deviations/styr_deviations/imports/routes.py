@@ -1,0 +1,50 @@
+"""HTTP layer for the migration import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_deviations.context import Ctx
+from styr_deviations.imports import service
+from styr_deviations.imports.schemas import ImportResult, ImportRow
+from styr_shared.auth import Principal, Role, require_roles
+from styr_shared.db import get_session
+
+router = APIRouter(tags=["migration import"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+Importer = Annotated[Principal, Depends(require_roles(Role.IMPORTER))]
+
+
+@router.post(
+    "/cases/import",
+    response_model=ImportResult,
+    summary="Import historical cases (CSV or JSON), idempotent on external_id",
+    description="Body: `text/csv` with a header row naming the fields of `ImportRow`, or "
+    '`application/json` with `{"rows": [ImportRow, ...]}`. Every row is validated; good rows '
+    "are stored, bad rows are listed with their errors, rows whose `external_id` was imported "
+    "before are left unchanged. Needs the `importer` role (scoped to your org units).",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "rows": {"type": "array", "items": ImportRow.model_json_schema()}
+                        },
+                    }
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_cases(
+    request: Request, session: Session, ctx: Ctx, actor: Importer
+) -> ImportResult:
+    rows = service.parse(await request.body(), request.headers.get("content-type", ""))
+    return await service.run_import(session, ctx, actor, rows)

@@ -1,0 +1,222 @@
+"""Import historical cases: validate every row first, keep the good ones, report the rest.
+
+Idempotent on ``external_id``: a row whose id exists is left unchanged, so an interrupted
+import can simply be run again. All good rows are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_deviations.cases import access
+from styr_deviations.cases import service as cases
+from styr_deviations.cases.models import Case
+from styr_deviations.cases.schemas import CaseCreate
+from styr_deviations.cases.service import assign_references, record_created
+from styr_deviations.context import Context
+from styr_deviations.imports.schemas import ImportResult, ImportRow, RowError
+from styr_shared.auth import Principal
+from styr_shared.errors import FieldError, ProblemError
+from styr_shared.orgreplica import ReplicaOrgUnit
+
+MAX_ROWS = 20_000
+
+
+def parse(body: bytes, content_type: str) -> list[dict[str, Any]]:
+    """Rows from a JSON (`{"rows": [...]}` or a list) or CSV (header row) body."""
+    media = content_type.split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProblemError("The body is not UTF-8.", slug="bad-encoding") from exc
+    if media in ("text/csv", "application/csv"):
+        reader = csv.DictReader(io.StringIO(text))
+        rows: list[dict[str, Any]] = []
+        try:
+            for raw in reader:
+                if None in raw:
+                    raise ProblemError(
+                        f"CSV line {reader.line_num} has more cells than the header.",
+                        slug="malformed-csv",
+                    )
+                rows.append({k: v for k, v in raw.items() if v not in ("", None)})
+        except csv.Error as exc:
+            raise ProblemError(f"Malformed CSV: {exc}", slug="malformed-csv") from exc
+    elif media == "application/json":
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise ProblemError("The body is not valid JSON.", slug="malformed-json") from exc
+        candidate = document.get("rows") if isinstance(document, dict) else document
+        if not isinstance(candidate, list) or not all(isinstance(r, dict) for r in candidate):
+            raise ProblemError(
+                'Send a list of objects, or {"rows": [...]}.', status=422, slug="validation-error"
+            )
+        rows = candidate
+    else:
+        raise ProblemError(
+            "Send text/csv or application/json.", status=415, slug="unsupported-media-type"
+        )
+    if len(rows) > MAX_ROWS:
+        raise ProblemError(f"At most {MAX_ROWS} rows per import.", status=413, slug="too-many-rows")
+    return rows
+
+
+def _errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(
+            field=".".join(str(p) for p in err["loc"]) or "row",
+            message=err["msg"],
+            type=err["type"],
+        )
+        for err in exc.errors()
+    ]
+
+
+async def run_import(
+    session: AsyncSession, ctx: Context, principal: Principal, rows: list[dict[str, Any]]
+) -> ImportResult:
+    external_ids = {
+        str(r.get("external_id")) for r in rows if isinstance(r.get("external_id"), str | int)
+    }
+    known: set[str] = set()
+    if external_ids:
+        found = await session.exec(
+            select(Case.external_id).where(col(Case.external_id).in_(sorted(external_ids)))
+        )
+        known = {str(value) for value in found}
+    checker = _Checker(session, principal)
+    await checker.load()
+    errors: list[RowError] = []
+    built: list[tuple[ImportRow, Case]] = []
+    unchanged = 0
+    for index, raw in enumerate(rows):
+        external_id = str(raw["external_id"]) if "external_id" in raw else None
+        try:
+            row = ImportRow.model_validate(raw)
+        except ValidationError as exc:
+            errors.append(RowError(row=index, external_id=external_id, errors=_errors(exc)))
+            continue
+        if row.external_id in known:
+            unchanged += 1
+            continue
+        problems = await checker.check(row)
+        if not problems:
+            try:
+                built.append((row, await _build(session, ctx, principal, row)))
+            except ProblemError as exc:
+                problems = [
+                    FieldError(field=e.field.removeprefix("body."), message=e.message, type=e.type)
+                    for e in exc.errors or []
+                ] or [FieldError(field="row", message=exc.detail, type="invalid")]
+        if problems:
+            errors.append(RowError(row=index, external_id=row.external_id, errors=problems))
+            continue
+        known.add(row.external_id)
+
+    # Serials are reserved only for rows that are certainly stored, so the series stays
+    # gap-free; all good rows go in with one flush and one commit.
+    cases = [case for _, case in built]
+    await assign_references(
+        session, ctx.settings.reference_format, [c for c in cases if not c.reference_number]
+    )
+    session.add_all(cases)
+    await session.flush()
+    for case in cases:
+        record_created(session, case, principal.subject)
+    await session.commit()
+    return ImportResult(
+        created=len(built),
+        unchanged=unchanged,
+        failed=len(errors),
+        errors=errors,
+        created_ids=[row.external_id for row, _ in built],
+    )
+
+
+class _Checker:
+    """Row checks against the replica and existing references, cached per import."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session, self.principal = session, principal
+        self.units: set[str] = set()
+        self.scope: dict[str, bool] = {}
+        self.references: set[str] = set()
+
+    async def load(self) -> None:
+        self.units = set((await self.session.exec(select(ReplicaOrgUnit.id))).all())
+
+    async def check(self, row: ImportRow) -> list[FieldError]:
+        problems: list[FieldError] = []
+        if row.org_unit_id not in self.units:
+            problems.append(
+                FieldError(field="org_unit_id", message="unknown org unit", type="invalid")
+            )
+        else:
+            if row.org_unit_id not in self.scope:
+                self.scope[row.org_unit_id] = await access.in_scope(
+                    self.session, self.principal, row.org_unit_id
+                )
+            if not self.scope[row.org_unit_id]:
+                problems.append(
+                    FieldError(field="org_unit_id", message="outside your scope", type="forbidden")
+                )
+        if row.reference_number is not None:
+            taken = await self.session.exec(
+                select(Case.id).where(col(Case.reference_number) == row.reference_number)
+            )
+            if row.reference_number in self.references or taken.first() is not None:
+                problems.append(
+                    FieldError(field="reference_number", message="already used", type="duplicate")
+                )
+            self.references.add(row.reference_number)
+        return problems
+
+
+async def _build(session: AsyncSession, ctx: Context, principal: Principal, row: ImportRow) -> Case:
+    data = CaseCreate.model_construct(
+        kind=row.kind,
+        law_area=row.law_area,
+        regime=row.regime,
+        category=row.category,
+        feedback_type=row.feedback_type,
+        housing_type=row.housing_type,
+        external_direction=None,
+        external_party=None,
+        event_time=row.event_time,
+        reported_at=row.reported_at,
+        org_unit_id=row.org_unit_id,
+        channel=row.channel,
+        reporter_type=row.reporter_type,
+        reporter=None,
+        description=row.description,
+        immediate_actions=row.immediate_actions,
+        person=None,
+    )
+    case = await cases.build_case(
+        session,
+        ctx,
+        data,
+        actor=principal,
+        external_id=row.external_id,
+        legacy_reference=row.reference_number,
+        state=row.state,
+        unit_checked=True,
+    )
+    case.received_at = row.received_at or (row.reported_at if row.state != "registered" else None)
+    case.answered_at = row.answered_at
+    case.answer_summary = row.answer_summary
+    case.closed_at = row.closed_at
+    case.lm_report_to_ivo = row.lex_maria_report_to_ivo
+    case.lm_ivo_report_date = row.lex_maria_ivo_report_date
+    case.lm_ivo_case_number = row.lex_maria_ivo_case_number
+    if row.lex_maria_report_to_ivo is not None:
+        case.regime = "lex_maria"
+    return case

@@ -1,0 +1,1 @@
+"""Citizen intake: the public "Säg vad du tycker" endpoint."""

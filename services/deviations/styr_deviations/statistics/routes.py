@@ -1,0 +1,48 @@
+"""HTTP layer for statistics (every role; small counts suppressed without case access)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_deviations.config import CaseKind, LawArea
+from styr_deviations.context import Ctx
+from styr_deviations.statistics import service
+from styr_deviations.statistics.schemas import Statistics
+from styr_shared.auth import authenticated
+from styr_shared.db import get_session
+
+router = APIRouter(tags=["statistics"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+@router.get(
+    "/statistics",
+    response_model=Statistics,
+    summary="Counts by year, category × month, org unit, kind, law area; times; overdue",
+    description="Limited to your org scope (admins: everything). Without a case-handling role "
+    "counts from 1 to the threshold − 1 are shown as `<threshold` (default `<5`).",
+)
+async def get_statistics(
+    session: Session,
+    ctx: Ctx,
+    actor: authenticated,
+    from_year: Year = None,
+    to_year: Year = None,
+    org_unit_id: Annotated[str | None, Query(description="The unit and its subtree.")] = None,
+    kind: CaseKind | None = None,
+    law_area: LawArea | None = None,
+) -> Statistics:
+    return await service.compute(
+        session,
+        actor,
+        ctx.settings.statistics_suppression_threshold,
+        from_year=from_year,
+        to_year=to_year,
+        org_unit_id=org_unit_id,
+        kind=kind,
+        law_area=law_area,
+    )

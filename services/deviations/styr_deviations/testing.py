@@ -1,0 +1,37 @@
+"""Request builders for the deviations test suite (like `styr_shared.testing`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpx import AsyncClient
+
+
+def deviation(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "deviation",
+        "law_area": "HSL",
+        "category": "fall",
+        "org_unit_id": "oxelosund-sabo",
+        "event_time": "2025-03-01T09:30:00+01:00",
+        "description": "Boende föll i badrummet, inga synliga skador.",
+        "immediate_actions": "Tillsyn av sjuksköterska.",
+        "housing_type": "sarskilt_boende",
+    }
+    body.update(overrides)
+    return body
+
+
+async def create(client: AsyncClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/cases", json=deviation(**overrides), headers=headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def move(
+    client: AsyncClient, headers: dict[str, str], case_id: int, to: str, **extra: Any
+) -> Any:
+    return await client.post(
+        f"/api/v1/cases/{case_id}/transitions", json={"to": to, **extra}, headers=headers
+    )

@@ -1,0 +1,125 @@
+"""Migration import: CSV and JSON, idempotent on external id, per-row errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpx import AsyncClient
+
+from styr_shared.testing import TokenFactory
+
+URL = "/api/v1/cases/import"
+
+HEADER = (
+    "external_id,reference_number,kind,law_area,category,reported_at,org_unit_id,"
+    "description,housing_type\n"
+)
+CSV = (
+    HEADER
+    + """\
+T-1,,deviation,HSL,fall,2021-03-04T10:00:00+01:00,oxelosund-sabo,Fall i matsal,sarskilt_boende
+T-2,,deviation,HSL,omvardnad,2021-05-04T10:00:00+02:00,oxelosund-sabo,Brast,sarskilt_boende
+T-3,,deviation,HSL,omvardnad,2022-05-04T10:00:00+02:00,oxelosund-sabo,Kategorin finns inte 2022,
+T-4,,deviation,HSL,fall,2022-05-04T10:00:00+02:00,oxelosund-okand,Okänd enhet,
+T-5,SN.2021.30,complaint,,hemtjanst,2021-06-01T10:00:00+02:00,oxelosund-hemtjanst,Klagomål,
+"""
+)
+
+
+async def test_csv_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(
+    client: AsyncClient, org: None, tokens: TokenFactory, admin: dict[str, str]
+) -> None:
+    importer = tokens.headers("importer", org_units=["oxelosund"], subject="migrering")
+    headers = {**importer, "Content-Type": "text/csv"}
+    first = await client.post(URL, content=CSV.encode(), headers=headers)
+    assert first.status_code == 200, first.text
+    result = first.json()
+    assert (result["created"], result["unchanged"], result["failed"]) == (3, 0, 2)
+    assert result["created_ids"] == ["T-1", "T-2", "T-5"]
+    errors = {e["external_id"]: [f["field"] for f in e["errors"]] for e in result["errors"]}
+    assert errors == {"T-3": ["category"], "T-4": ["org_unit_id"]}
+    assert [e["row"] for e in result["errors"]] == [2, 3]
+
+    again = (await client.post(URL, content=CSV.encode(), headers=headers)).json()
+    assert (again["created"], again["unchanged"], again["failed"]) == (0, 3, 2)
+
+    cases = (await client.get("/api/v1/cases", headers=admin)).json()["items"]
+    by_external = {c["external_id"]: c for c in cases}
+    assert set(by_external) == {"T-1", "T-2", "T-5"}
+    assert by_external["T-5"]["reference_number"] == "SN.2021.30"
+    assert by_external["T-1"]["reference_number"] == "VON.2021.1"
+    assert by_external["T-2"]["reference_number"] == "VON.2021.2"
+    assert by_external["T-1"]["state"] == "closed"
+    assert by_external["T-1"]["channel"] == "migration"
+
+
+async def test_json_import_with_row_validation_errors(
+    client: AsyncClient, org: None, tokens: TokenFactory
+) -> None:
+    importer = tokens.headers("importer", org_units=["oxelosund-lss"])
+    rows: list[dict[str, Any]] = [
+        {
+            "external_id": "J-1",
+            "kind": "deviation",
+            "law_area": "LSS",
+            "reported_at": "2023-02-01T08:00:00+01:00",
+            "org_unit_id": "oxelosund-lss",
+            "description": "Insats uteblev",
+            "category": "insats_ej_utford",
+        },
+        {
+            "external_id": "J-2",
+            "kind": "deviation",
+            "reported_at": "not a date",
+            "org_unit_id": "oxelosund-lss",
+            "description": "x",
+        },
+        {
+            "external_id": "J-3",
+            "kind": "deviation",
+            "law_area": "HSL",
+            "reported_at": "2023-02-01T08:00:00+01:00",
+            "org_unit_id": "oxelosund-sabo",
+            "description": "Utanför behörighet",
+        },
+        {
+            "external_id": "J-1",
+            "kind": "deviation",
+            "law_area": "LSS",
+            "reported_at": "2023-02-01T08:00:00+01:00",
+            "org_unit_id": "oxelosund-lss",
+            "description": "Samma id igen i samma fil",
+        },
+        {"kind": "feedback", "surprise": 1},
+    ]
+    response = await client.post(URL, json={"rows": rows}, headers=importer)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["created"], result["unchanged"], result["failed"]) == (1, 1, 3)
+    failed = {e["row"]: e for e in result["errors"]}
+    assert sorted(failed) == [1, 2, 4]
+    assert "reported_at" in [f["field"] for f in failed[1]["errors"]]
+    assert failed[2]["errors"][0]["type"] == "forbidden"
+
+
+async def test_import_refuses_bad_bodies_and_roles(
+    client: AsyncClient, org: None, tokens: TokenFactory, handler: dict[str, str]
+) -> None:
+    importer = tokens.headers("importer", org_units=["oxelosund"])
+    assert (await client.post(URL, json=[], headers=handler)).status_code == 403
+    xml = await client.post(
+        URL, content=b"<rows/>", headers={**importer, "Content-Type": "application/xml"}
+    )
+    assert xml.status_code == 415
+    broken = await client.post(
+        URL, content=b"{", headers={**importer, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    not_rows = await client.post(URL, json={"rows": "x"}, headers=importer)
+    assert not_rows.status_code == 422
+    latin1 = await client.post(
+        URL,
+        content="external_id\nå".encode("latin-1"),
+        headers={**importer, "Content-Type": "text/csv"},
+    )
+    assert latin1.status_code == 400

@@ -1,0 +1,185 @@
+"""Citizen intake: receipts, anonymity, strict validation, hostile input, the rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import text
+
+from styr_deviations.intake.ratelimit import SlidingWindowLimiter
+
+URL = "/api/v1/public/feedback"
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter(app: FastAPI) -> Iterator[None]:
+    """Each test starts with an empty rate-limit window (the limiter is per process)."""
+    app.state.public_limiter = SlidingWindowLimiter(limit=1000, window_seconds=600)
+    yield
+    app.state.public_limiter = None
+
+
+def feedback(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "feedback",
+        "feedback_type": "praise",
+        "category": "hemtjanst",
+        "message": "Fantastisk personal i hemtjänsten!",
+        "contact": {"name": "Test Testsson", "email": "test@example.org"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def _count(app: FastAPI) -> tuple[int, int]:
+    async with app.state.database.engine.connect() as connection:
+        cases = (await connection.execute(text("SELECT count(*) FROM deviation_case"))).scalar()
+        history = (await connection.execute(text("SELECT count(*) FROM case_history"))).scalar()
+    return int(cases or 0), int(history or 0)
+
+
+async def test_submission_gives_reference_and_receipt_and_keeps_everything(
+    app: FastAPI,
+    client: AsyncClient,
+    org: None,
+    admin: dict[str, str],
+    handler: dict[str, str],
+) -> None:
+    response = await client.post(
+        URL, json=feedback(org_unit_id="oxelosund-sabo", event_date="2024-03-01")
+    )
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["reference_number"].startswith("VON.")
+    assert receipt["reference_number"] in receipt["message"]
+    assert len(receipt["receipt_id"]) == 32
+    assert receipt["answer_due"] is not None
+    case = (await client.get("/api/v1/cases", headers=admin)).json()["items"][0]
+    assert case["channel"] == "web_form"
+    assert case["reporter_type"] == "citizen"
+    assert case["feedback_type"] == "praise"
+    assert case["description"] == "Fantastisk personal i hemtjänsten!"
+    assert case["has_personal_data"] is True
+    contact = await client.get(
+        f"/api/v1/cases/{case['id']}/personal-data",
+        params={"reason": "Besvara synpunkten"},
+        headers=handler,
+    )
+    assert contact.json()["reporter"] == {
+        "name": "Test Testsson",
+        "email": "test@example.org",
+        "phone": None,
+    }
+
+
+async def test_anonymous_submission(client: AsyncClient, org: None, admin: dict[str, str]) -> None:
+    response = await client.post(
+        URL, json={"message": "Personal kör för fort i bostadsområdet.", "anonymous": True}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["answer_due"] is None
+    case = (await client.get("/api/v1/cases", headers=admin)).json()["items"][0]
+    assert case["reporter_type"] == "anonymous"
+    assert case["has_personal_data"] is False
+    assert case["org_unit_id"] == "oxelosund-vof"
+    assert case["deadline"] is None  # nobody to answer, so never overdue
+
+
+HOSTILE: list[tuple[str, Any, int]] = [
+    ("not json", b"{kind: feedback", 400),
+    ("a list", [feedback()], 422),
+    ("a string", "hej", 422),
+    ("empty object", {}, 422),
+    ("unknown field", feedback(priority="urgent"), 422),
+    ("contact on anonymous", feedback(anonymous=True), 422),
+    ("no way to answer", feedback(contact={"name": "X"}), 422),
+    ("nul byte", feedback(message="hej\u0000då"), 422),
+    ("escape sequence", feedback(message="hej \u001b[31m"), 422),
+    ("too long", feedback(message="x" * 5001), 422),
+    ("bad email", feedback(contact={"email": "<script>@x"}), 422),
+    ("wrong type", feedback(anonymous="yes please"), 422),
+    ("unknown category", feedback(category="fall"), 422),
+    ("unknown unit", feedback(org_unit_id="oxelosund-nope"), 422),
+    ("bad unit id", feedback(org_unit_id="'; DROP TABLE deviation_case; --"), 422),
+    ("future event", feedback(event_date="2999-01-01"), 422),
+    ("deep nesting", {"message": {"a": [[[[[[[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]]]]]]]}}, 422),
+    ("huge number", feedback(anonymous=10**400), 422),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "expected"), HOSTILE, ids=[h[0] for h in HOSTILE])
+async def test_hostile_input_is_refused_and_nothing_is_stored(
+    app: FastAPI, client: AsyncClient, org: None, name: str, payload: Any, expected: int
+) -> None:
+    if isinstance(payload, bytes):
+        response = await client.post(
+            URL, content=payload, headers={"Content-Type": "application/json"}
+        )
+    else:
+        response = await client.post(URL, json=payload)
+    assert response.status_code == expected, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await _count(app) == (0, 0)
+
+
+async def test_lone_surrogate_and_oversized_bodies(
+    app: FastAPI, client: AsyncClient, org: None
+) -> None:
+    surrogate = await client.post(
+        URL,
+        content=b'{"message": "hej \\ud800 d\\u00e5", "anonymous": true}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert surrogate.status_code in (400, 422)
+    huge = await client.post(URL, json=feedback(message="x" * 40_000))
+    assert huge.status_code == 413
+    sql = await client.post(
+        URL, json={"message": "'); DELETE FROM deviation_case; --", "anonymous": True}
+    )
+    assert sql.status_code == 201  # stored verbatim, harmlessly
+    assert await _count(app) == (1, 1)
+
+
+async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: None) -> None:
+    app.state.public_limiter = SlidingWindowLimiter(limit=3, window_seconds=600)
+    codes = [
+        (await client.post(URL, json={"message": "Hej hej", "anonymous": True})).status_code
+        for _ in range(4)
+    ]
+    assert codes == [201, 201, 201, 429]
+    limited = await client.post(URL, json={"message": "Hej hej", "anonymous": True})
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert (await _count(app))[0] == 3
+
+
+def test_sliding_window() -> None:
+    limiter = SlidingWindowLimiter(limit=2, window_seconds=10)
+    assert limiter.hit("a", now=0) is None
+    assert limiter.hit("a", now=1) is None
+    assert limiter.hit("a", now=2) == 8
+    assert limiter.hit("b", now=2) is None
+    assert limiter.hit("a", now=10.5) is None  # the first hit has left the window
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", b'{"message": "Hej hej", "anonymous": true}'),
+        ("application/x-www-form-urlencoded", b"message=Hej+hej&anonymous=true"),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        ("application/json", b""),
+        ("application/json", b"\xff\xfe\x00garbage"),
+        ("application/json; charset=latin-1", '{"message": "åäö"}'.encode("latin-1")),
+    ],
+)
+async def test_odd_content_types_are_4xx(
+    app: FastAPI, client: AsyncClient, org: None, content_type: str, body: bytes
+) -> None:
+    response = await client.post(URL, content=body, headers={"Content-Type": content_type})
+    assert 400 <= response.status_code < 500, response.text
+    assert await _count(app) == (0, 0)
