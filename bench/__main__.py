@@ -1,0 +1,23 @@
+"""`make bench`: run every benchmark module listed in BENCHMARKS, in order."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS: list[str] = ["measure_import"]  # modules under bench/, each with main() -> int
+
+
+def main() -> int:
+    if not BENCHMARKS:
+        print("no benchmarks registered yet")
+        return 0
+    failures = 0
+    for name in BENCHMARKS:
+        print(f"=== bench.{name}")
+        failures += importlib.import_module(f"bench.{name}").main() != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

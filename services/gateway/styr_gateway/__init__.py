@@ -1,0 +1,1 @@
+"""Styr GraphQL gateway: one graph over the goals, budget and deviations services."""

@@ -1,0 +1,128 @@
+"""The GraphQL schema: the root types, the security extensions and error logging.
+
+Each domain contributes a ``*Queries`` class (``types/orgunits.py``: :class:`OrgUnitQueries`);
+``Query`` inherits them all. The SDL is kept in ``services/gateway/schema.graphql``
+(``styr-gateway export-schema``); a test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+import strawberry
+from asgi_correlation_id import correlation_id
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionContext
+
+from styr_gateway.context import GatewayContext
+from styr_gateway.errors import ErrorCode, GatewayError
+from styr_gateway.settings import GatewaySettings
+from styr_gateway.types.budget import BudgetMutations
+from styr_gateway.types.deviations import DeviationMutations
+from styr_gateway.types.goals import GoalMutations, GoalQueries
+from styr_gateway.types.orgunits import OrgUnitQueries
+
+logger = logging.getLogger("styr.gateway.graphql")
+
+
+@strawberry.type(description="One graph over the goals, budget and deviations services.")
+class Query(OrgUnitQueries, GoalQueries):
+    pass
+
+
+@strawberry.type(description="What front ends change: each a thin call to the owning service.")
+class Mutation(GoalMutations, BudgetMutations, DeviationMutations):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Bad documents and answers of the services are the caller's business, not ours: they
+        # go to the log at INFO. Anything else is a bug in the gateway: ERROR with traceback.
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, (GatewayError, GraphQLError)):
+                logger.info(
+                    "graphql error",
+                    extra={
+                        "error": error.message,
+                        "code": (error.extensions or {}).get("code"),
+                        "path": error.path,
+                    },
+                )
+            else:
+                logger.error("graphql resolver failed", exc_info=original)
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    # GraphQL errors (ours, graphql-core's) are meant for the caller; any other exception is a
+    # bug whose message may reveal internals.
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replace the message of unexpected exceptions; the log has the traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            "Internal error in the gateway; the request id identifies it in the logs.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={
+                "code": ErrorCode.INTERNAL_SERVER_ERROR.value,
+                "requestId": correlation_id.get(),
+            },
+        )
+
+
+class UpstreamStats(SchemaExtension):
+    """``extensions.upstream``: how many service calls the request made and how long they took
+    in total (for benchmarks and for seeing N+1 in development)."""
+
+    def get_results(self) -> dict[str, object]:
+        context = self.execution_context.context
+        if not isinstance(context, GatewayContext):
+            return {}
+        calls = context.upstream.calls
+        return {
+            "upstream": {
+                "calls": len(calls),
+                "seconds": round(sum(call.seconds for call in calls), 6),
+            }
+        }
+
+
+def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
+    """The schema with the limits of ``settings`` (none without settings: for the SDL)."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [MaskUnexpectedErrors]
+    if settings is not None:
+        extensions += [
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        ]
+        if not settings.introspection_enabled:
+            extensions.append(DisableIntrospection)
+        if settings.upstream_stats:
+            extensions.append(UpstreamStats)
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def sdl() -> str:
+    """The schema in SDL, as stored in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

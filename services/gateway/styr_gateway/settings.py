@@ -1,0 +1,70 @@
+"""Gateway settings (``STYR_GATEWAY_*``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from styr_shared.settings import Environment, ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="STYR_GATEWAY_", extra="ignore")
+    service_name: ClassVar[str] = "gateway"
+    default_port: ClassVar[int] = 8000
+
+    goals_url: str = Field("http://127.0.0.1:8001", description="Base URL of the goals service.")
+    budget_url: str = Field("http://127.0.0.1:8002", description="Base URL of the budget service.")
+    deviations_url: str = Field(
+        "http://127.0.0.1:8003", description="Base URL of the deviations service."
+    )
+    upstream_timeout_seconds: float = Field(
+        5.0, gt=0, le=120, description="Per-call timeout for requests to the services."
+    )
+    upstream_max_connections: int = Field(
+        100, ge=1, le=1000, description="Connections the gateway keeps open to the services."
+    )
+    introspection: bool | None = Field(
+        None,
+        description="Answer introspection queries (`__schema`, `__type`). "
+        "Default: on in development, off in production (`STYR_AUTH_ENVIRONMENT`).",
+    )
+    graphiql: bool | None = Field(
+        None,
+        description="Serve GraphiQL on `GET /graphql` to browsers. "
+        "Default: on in development, off in production.",
+    )
+    max_query_depth: int = Field(
+        20,
+        ge=2,
+        le=100,
+        description="Deepest field nesting accepted (each connection level costs 3: "
+        "`children { edges { node`).",
+    )
+    max_aliases: int = Field(30, ge=0, le=1000, description="Most aliases in one document.")
+    max_tokens: int = Field(
+        5000, ge=100, le=100_000, description="Most lexical tokens in one document."
+    )
+    max_query_length: int = Field(
+        50_000, ge=100, le=1_000_000, description="Longest document accepted, in characters."
+    )
+
+    upstream_stats: bool = Field(
+        False,
+        description="Add `extensions.upstream` (number and total time of the service calls) "
+        "to every response; for benchmarks and debugging.",
+    )
+
+    @property
+    def development(self) -> bool:
+        return self.auth.environment is Environment.DEVELOPMENT
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.development if self.introspection is None else self.introspection
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.development if self.graphiql is None else self.graphiql

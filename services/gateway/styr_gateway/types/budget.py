@@ -1,0 +1,229 @@
+"""Budget follow-up of an org subtree (budget service): summaries, investments, deficits.
+
+``OrgUnit.budget(year, period)`` is the entry; each part is its own nullable field, so a front
+end asks only for what it shows and a failing part errors alone. Amounts are kronor as decimals
+(strings in JSON: money is never a float).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from styr_gateway.context import Info
+from styr_gateway.inputs import body_of, field_names
+from styr_gateway.loaders import parse
+from styr_gateway.records import (
+    DeficitRecord,
+    ForecastList,
+    SummaryFiguresRecord,
+    SummaryRowRecord,
+)
+from styr_gateway.upstream import Service
+
+
+@strawberry.type(description="Budget, outcome and forecast figures of one row or the total.")
+class BudgetFigures:
+    budget: Decimal | None = strawberry.field(description="Annual budget (revised).")
+    outcome: Decimal | None = strawberry.field(description="Outcome of months 1…period.")
+    forecast: Decimal | None = strawberry.field(description="Year-end forecast.")
+    forecast_deviation: Decimal | None = strawberry.field(description="forecast − budget.")
+    deviation: Decimal | None = strawberry.field(
+        description="Positive = favourable: budget − outcome at year end, else of the forecast."
+    )
+    budget_ytd: Decimal | None = strawberry.field(description="budget × period / 12.")
+    ytd_deviation: Decimal | None = strawberry.field(description="outcome − budgetYtd.")
+
+    @staticmethod
+    def values(record: SummaryFiguresRecord) -> dict[str, Decimal | None]:
+        return {
+            "budget": record.budget,
+            "outcome": record.outcome,
+            "forecast": record.forecast,
+            "forecast_deviation": record.forecast_deviation,
+            "deviation": record.deviation,
+            "budget_ytd": record.budget_ytd_linear,
+            "ytd_deviation": record.ytd_deviation_linear,
+        }
+
+
+@strawberry.type(description="One row of a budget summary: an activity or an account group.")
+class BudgetRow(BudgetFigures):
+    key: str | None = strawberry.field(description="Activity code or account group key.")
+    name: str | None
+    kind: str | None = strawberry.field(description="Account group kind (revenue, cost, …).")
+
+    @classmethod
+    def of(cls, record: SummaryRowRecord) -> BudgetRow:
+        return cls(key=record.key, name=record.name, kind=record.kind, **cls.values(record))
+
+
+@strawberry.type(description="Investment budget, carry-over, outcome and forecast of the year.")
+class InvestmentTotals:
+    objects: int
+    budget: Decimal
+    carried_in: Decimal
+    available: Decimal = strawberry.field(description="budget + carried in.")
+    outcome: Decimal | None
+    forecast: Decimal | None
+
+
+@strawberry.type(description="A forecast deficit and the measures recorded to answer it.")
+class Deficit:
+    month: int = strawberry.field(description="Follow-up month.")
+    activity_code: str | None = strawberry.field(description="Null: the committee as a whole.")
+    activity_name: str | None
+    forecast_deviation: Decimal = strawberry.field(description="forecast − budget (negative).")
+    measures: int = strawberry.field(description="Recorded measures that are not cancelled.")
+    measures_amount: Decimal
+    has_measures: bool
+
+    @classmethod
+    def of(cls, record: DeficitRecord) -> Deficit:
+        return cls(
+            month=record.month,
+            activity_code=record.activity_code,
+            activity_name=record.activity_name,
+            forecast_deviation=record.forecast_deviation,
+            measures=record.measures,
+            measures_amount=record.measures_amount,
+            has_measures=record.has_measures,
+        )
+
+
+class GroupBy(Enum):
+    ACTIVITY = "activity"
+    ACCOUNT_GROUP = "account_group"
+
+
+@strawberry.type(description="The budget follow-up of an org unit and everything below it.")
+class BudgetOverview:
+    org_unit_id: strawberry.ID
+    year: int
+    period: int = strawberry.field(description="Last month included (12: the whole year).")
+
+    async def _summary(
+        self, info: Info, group_by: GroupBy
+    ) -> tuple[BudgetFigures, list[BudgetRow]]:
+        record = await info.context.loaders.budget.summary.load(
+            (str(self.org_unit_id), self.year, self.period, group_by.value)
+        )
+        return BudgetFigures(**BudgetFigures.values(record.total)), [
+            BudgetRow.of(row) for row in record.rows
+        ]
+
+    @strawberry.field(description="Totals of the subtree.")
+    async def total(self, info: Info) -> BudgetFigures | None:
+        return (await self._summary(info, GroupBy.ACTIVITY))[0]
+
+    @strawberry.field(description="Rows per activity (verksamhet).")
+    async def by_activity(self, info: Info) -> list[BudgetRow] | None:
+        return (await self._summary(info, GroupBy.ACTIVITY))[1]
+
+    @strawberry.field(description="Rows per account group (revenue and cost groups).")
+    async def by_account_group(self, info: Info) -> list[BudgetRow] | None:
+        return (await self._summary(info, GroupBy.ACCOUNT_GROUP))[1]
+
+    @strawberry.field(description="Investments of the subtree and year.")
+    async def investments(self, info: Info) -> InvestmentTotals | None:
+        record = await info.context.loaders.budget.investments.load(
+            (str(self.org_unit_id), self.year)
+        )
+        return InvestmentTotals(
+            objects=record.objects,
+            budget=record.budget,
+            carried_in=record.carried_in,
+            available=record.available,
+            outcome=record.outcome,
+            forecast=record.forecast,
+        )
+
+    @strawberry.field(
+        description="Forecast deficits of a committee (and its activities) at a follow-up "
+        "month; `withoutMeasures` lists only those still lacking measures."
+    )
+    async def deficits(
+        self,
+        info: Info,
+        without_measures: bool = False,
+        month: Annotated[
+            int | None,
+            strawberry.argument(description="Follow-up month; default: the latest recorded."),
+        ] = None,
+    ) -> list[Deficit] | None:
+        records = await info.context.loaders.budget.deficits.load(
+            (str(self.org_unit_id), self.year, month)
+        )
+        return [Deficit.of(r) for r in records if not (without_measures and r.has_measures)]
+
+
+# --- mutations ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A recorded year-end forecast (årsprognos).")
+class Forecast:
+    year: int
+    month: int
+    org_unit_id: strawberry.ID
+    activity_code: str
+    account_group_key: str | None
+    amount: Decimal = strawberry.field(description="Kronor, result sign (net cost negative).")
+    comment: str | None
+    created_by: str
+    created_at: datetime
+
+
+@strawberry.input(description="A year-end forecast of an activity (or one account group of it).")
+class ForecastInput:
+    org_unit_id: strawberry.ID
+    activity_code: str
+    amount: Decimal = strawberry.field(description="Kronor, result sign (net cost negative).")
+    account_group: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Omit to forecast the whole activity."
+    )
+    comment: str | None = strawberry.UNSET
+
+
+# The service takes a list of lines; the gateway sends one, so `body.lines.0.x` is `input.x`.
+FORECAST_FIELDS = {
+    **field_names(ForecastInput, prefix="body.lines.0"),
+    "path.year": "year",
+    "path.month": "month",
+    "body.lines": "input",
+}
+
+
+@strawberry.type
+class BudgetMutations:
+    @strawberry.mutation(
+        description="Record (or replace) a year-end forecast at a follow-up month "
+        "(PUT /forecasts/{year}/{month}); the budget service checks the month and the role."
+    )
+    async def record_forecast(
+        self, info: Info, year: int, month: int, input: ForecastInput
+    ) -> list[Forecast] | None:
+        data = await info.context.upstream.request(
+            "PUT",
+            Service.BUDGET,
+            f"/api/v1/forecasts/{year}/{month}",
+            json={"unit": "kr", "lines": [body_of(input)]},
+            field_names=FORECAST_FIELDS,
+        )
+        return [
+            Forecast(
+                year=r.year,
+                month=r.month,
+                org_unit_id=strawberry.ID(r.org_unit_id),
+                activity_code=r.activity_code,
+                account_group_key=r.account_group_key,
+                amount=r.amount,
+                comment=r.comment,
+                created_by=r.created_by,
+                created_at=r.created_at,
+            )
+            for r in parse(ForecastList, Service.BUDGET, data).root
+        ]

@@ -1,0 +1,768 @@
+"""Goal steering: plans, their goal trees, measures with values and the follow-up (goals service).
+
+Shaped for screens: a plan answers its goals as a tree or as a flat list of one level, a goal its
+measures, current judgement and activity completion for a period, a measure its targets, latest
+values with computed status and trend, and its value series. Everything a committee dashboard
+shows for a period comes from the plan's follow-up report, fetched once per plan and period
+however many goals and measures the query touches (see ``loaders.GoalLoaders``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated
+from urllib.parse import quote
+
+import strawberry
+
+from styr_gateway.context import Info
+from styr_gateway.errors import ErrorCode, UpstreamError, bad_user_input
+from styr_gateway.inputs import body_of, field_names
+from styr_gateway.loaders import FollowUp, FollowUpKey, parse
+from styr_gateway.records import (
+    ActivityRecord,
+    AssessmentRecord,
+    BaselineRecord,
+    CompletionRecord,
+    FulfilmentRecord,
+    GoalNodeRecord,
+    MeasureRecord,
+    PlanRecord,
+    SeriesFollowUpRecord,
+    TargetRecord,
+    ValueRecord,
+)
+from styr_gateway.upstream import Service
+
+Year = Annotated[int, strawberry.argument(description="The plan year, e.g. 2025.")]
+PeriodKey = Annotated[
+    str,
+    strawberry.argument(
+        description="Key of a follow-up period of the municipality's steering configuration, "
+        "e.g. `delar` (interim) or `helar` (annual)."
+    ),
+]
+ValuesOf = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Whose values and activities (default: the plan's own unit)."),
+]
+
+
+@strawberry.enum(description="Computed from the value, the target and the measure's decimals.")
+class MeasureStatus(Enum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NO_VALUE = "no_value"
+    NO_TARGET = "no_target"
+
+
+@strawberry.enum(description="Against the previous period of the same series.")
+class Trend(Enum):
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    UNCHANGED = "unchanged"
+
+
+@strawberry.enum(description="Kolada's gender codes.")
+class Gender(Enum):
+    T = "T"
+    K = "K"
+    M = "M"
+
+
+def _status(value: str) -> MeasureStatus:
+    return MeasureStatus(value)
+
+
+def _trend(value: str | None) -> Trend | None:
+    return Trend(value) if value else None
+
+
+@strawberry.type(description="What a value must satisfy: an operator and a number or benchmark.")
+class Target:
+    op: str = strawberry.field(description="`=`, `>=`, `>`, `<=` or `<`.")
+    value: float | None
+    qualifier: str | None
+    benchmark: str | None = strawberry.field(description="Compare with a group, as written.")
+
+    @classmethod
+    def of(cls, record: TargetRecord | None) -> Target | None:
+        if record is None:
+            return None
+        return cls(
+            op=record.op,
+            value=record.value,
+            qualifier=record.qualifier,
+            benchmark=record.benchmark,
+        )
+
+
+@strawberry.type(description="The target of one year and segment.")
+class YearTarget:
+    year: int
+    segment: str | None
+    target: Target
+
+
+@strawberry.type(description="The starting point of a series.")
+class Baseline:
+    value: float | None
+    period: str | None
+    is_new: bool = strawberry.field(description='"Nytt värde": no baseline exists yet.')
+    text: str | None
+
+    @classmethod
+    def of(cls, record: BaselineRecord) -> Baseline:
+        return cls(value=record.value, period=record.period, is_new=record.is_new, text=record.text)
+
+
+@strawberry.type(description="One value of a measure, with computed status and trend.")
+class MeasureValue:
+    id: strawberry.ID
+    org_unit_id: strawberry.ID
+    period: str = strawberry.field(description="`2024`, `2024-T2`, `2024-08`, …")
+    year: int
+    period_end: date
+    segment: str | None
+    gender: Gender
+    value: float
+    numerator: float | None
+    denominator: float | None
+    state: str = strawberry.field(description="`preliminary` or `final`.")
+    comment: str | None
+    source: str | None
+    recorded_by: str
+    recorded_at: datetime
+    target: Target | None
+    status: MeasureStatus
+    trend: Trend | None
+    series_break: bool = strawberry.field(
+        description="The previous value was measured under another definition."
+    )
+
+    @classmethod
+    def of(cls, record: ValueRecord) -> MeasureValue:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            org_unit_id=strawberry.ID(record.org_unit_id),
+            period=record.period,
+            year=record.year,
+            period_end=record.period_end,
+            segment=record.segment,
+            gender=Gender(record.gender),
+            value=record.value,
+            numerator=record.numerator,
+            denominator=record.denominator,
+            state=record.state,
+            comment=record.comment,
+            source=record.source,
+            recorded_by=record.recorded_by,
+            recorded_at=record.recorded_at,
+            target=Target.of(record.target),
+            status=_status(record.status),
+            trend=_trend(record.trend),
+            series_break=record.series_break,
+        )
+
+
+@strawberry.type(
+    description="A series of a measure (one per segment) in a follow-up period: the latest "
+    "value of the year up to the period's end, its target, status and trend."
+)
+class SeriesStatus:
+    segment: str | None
+    code: str | None
+    baseline: Baseline
+    target: Target | None
+    value: float | None
+    period: str | None = strawberry.field(description="Period of the value shown.")
+    state: str | None
+    status: MeasureStatus
+    trend: Trend | None
+    series_break: bool
+
+    @classmethod
+    def of(cls, record: SeriesFollowUpRecord) -> SeriesStatus:
+        return cls(
+            segment=record.segment,
+            code=record.code,
+            baseline=Baseline.of(record.baseline),
+            target=Target.of(record.target),
+            value=record.value,
+            period=record.period,
+            state=record.state,
+            status=_status(record.status),
+            trend=_trend(record.trend),
+            series_break=record.series_break,
+        )
+
+
+@strawberry.type(description="A goal assessment: forecast or final, for a year and period.")
+class Assessment:
+    id: strawberry.ID
+    goal_id: strawberry.ID
+    year: int
+    period: str
+    kind: str = strawberry.field(description="`forecast` or `final`.")
+    answer: str = strawberry.field(description="`Ja`, `Delvis` or `Nej`.")
+    answer_text: str | None
+    colour: str | None = strawberry.field(description="`green`, `yellow` or `red`.")
+    comment: str | None
+    causes: str | None
+    consequences: str | None
+    actions_taken: str | None
+    actions_planned: str | None
+    author: str
+    author_name: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, record: AssessmentRecord) -> Assessment:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            goal_id=strawberry.ID(record.goal_id),
+            year=record.year,
+            period=record.period,
+            kind=record.kind,
+            answer=record.answer,
+            answer_text=record.answer_text,
+            colour=record.colour,
+            comment=record.comment,
+            causes=record.causes,
+            consequences=record.consequences,
+            actions_taken=record.actions_taken,
+            actions_planned=record.actions_planned,
+            author=record.author,
+            author_name=record.author_name,
+            created_at=record.created_at,
+        )
+
+
+@strawberry.type(description="An activity of a goal's action plan.")
+class Activity:
+    id: strawberry.ID
+    goal_id: strawberry.ID
+    org_unit_id: strawberry.ID
+    year: int
+    title: str
+    responsible: str | None
+    start_date: date | None
+    end_date: date | None
+    due_quarter: str | None
+    status: str = strawberry.field(description="Key of a configured activity status.")
+    progress: int = strawberry.field(description="Percent done.")
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: ActivityRecord) -> Activity:
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            goal_id=strawberry.ID(record.goal_id),
+            org_unit_id=strawberry.ID(record.org_unit_id),
+            year=record.year,
+            title=record.title,
+            responsible=record.responsible,
+            start_date=record.start_date,
+            end_date=record.end_date,
+            due_quarter=record.due_quarter,
+            status=record.status,
+            progress=record.progress,
+            updated_at=record.updated_at,
+        )
+
+
+@strawberry.type(description="Activities per status.")
+class StatusCount:
+    status: str
+    label: str
+    count: int
+    percent: int
+    text: str = strawberry.field(description='"n st (x %)".')
+
+
+@strawberry.type(description="How far a set of activities has come.")
+class Completion:
+    total: int
+    by_status: list[StatusCount]
+
+    @classmethod
+    def of(cls, record: CompletionRecord) -> Completion:
+        return cls(
+            total=record.total,
+            by_status=[
+                StatusCount(
+                    status=s.status, label=s.label, count=s.count, percent=s.percent, text=s.text
+                )
+                for s in record.by_status
+            ],
+        )
+
+
+@strawberry.type(description="Goal fulfilment: roll-up goals answered Ja, and the result level.")
+class Fulfilment:
+    goals: int
+    fulfilled: int
+    percent: int | None
+    result_level: str | None
+
+    @classmethod
+    def of(cls, record: FulfilmentRecord) -> Fulfilment:
+        return cls(
+            goals=record.goals,
+            fulfilled=record.fulfilled,
+            percent=record.percent,
+            result_level=record.result_level,
+        )
+
+
+@strawberry.type(description="The roll-up of one goal area.")
+class AreaRollup:
+    goal_id: strawberry.ID
+    code: str
+    title: str
+    fulfilment: Fulfilment
+    activities: Completion
+
+
+@strawberry.type(description="A plan's follow-up in one period: roll-up and period data.")
+class FollowUpReport:
+    year: int
+    period: str
+    period_label: str = strawberry.field(description='E.g. "Helår 2024".')
+    period_kind: str = strawberry.field(description="`interim` or `annual`.")
+    period_end: date
+    values_org_unit_id: strawberry.ID = strawberry.field(description="Whose values are shown.")
+    total: Fulfilment
+    activities: Completion
+    areas: list[AreaRollup]
+
+    @classmethod
+    def of(cls, follow_up: FollowUp) -> FollowUpReport:
+        record = follow_up.record
+        rollup = record.rollup
+        return cls(
+            year=record.year,
+            period=record.period,
+            period_label=record.period_label,
+            period_kind=record.period_kind,
+            period_end=record.period_end,
+            values_org_unit_id=strawberry.ID(record.values_org_unit_id),
+            total=Fulfilment.of(rollup.total),
+            activities=Completion.of(rollup.activities),
+            areas=[
+                AreaRollup(
+                    goal_id=strawberry.ID(area.goal_id),
+                    code=area.code,
+                    title=area.title,
+                    fulfilment=Fulfilment.of(area.fulfilment),
+                    activities=Completion.of(area.activities),
+                )
+                for area in rollup.areas
+            ],
+        )
+
+
+@strawberry.type(description="A goal in one follow-up period.")
+class GoalPeriodStatus:
+    reported: bool = strawberry.field(
+        description="Whether the period reports this goal (KF tag: `B` goals only at year end)."
+    )
+    assessment: Assessment | None = strawberry.field(
+        description="The current judgement: the latest final assessment, else the forecast."
+    )
+    forecast: Assessment | None
+    fulfilled: bool | None = strawberry.field(description="Roll-up goals: answered Ja.")
+    activities: Completion
+
+
+def _not_in_report(what: str, item_id: str) -> UpstreamError:
+    return UpstreamError(
+        f"{what} {item_id!r} is not in the plan's follow-up report.",
+        ErrorCode.NOT_FOUND,
+        service=Service.GOALS,
+    )
+
+
+@strawberry.type(description="A measure (indicator) following one or more goals.")
+class Measure:
+    id: strawberry.ID
+    code: str
+    org_unit_id: strawberry.ID = strawberry.field(description="Owner of the measure.")
+    name: str
+    display_name: str | None
+    description: str | None
+    unit_kind: str = strawberry.field(description="`count`, `percent`, `amount`, `days`, …")
+    decimals: int = strawberry.field(description="Reporting precision; status is judged at it.")
+    direction: str = strawberry.field(description="`increase`, `decrease` or `milestone`.")
+    data_source: str | None
+    kolada_kpi_id: str | None
+    periodicity: str
+    segments: list[str]
+    gender_split: bool
+    record: strawberry.Private[MeasureRecord]
+    plan_id: strawberry.Private[str]
+    plan_unit_id: strawberry.Private[str]
+    year: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, record: MeasureRecord, plan: PlanRecord, year: int) -> Measure:
+        return cls(
+            id=strawberry.ID(record.id),
+            code=record.code,
+            org_unit_id=strawberry.ID(record.org_unit_id),
+            name=record.name,
+            display_name=record.display_name,
+            description=record.description,
+            unit_kind=record.unit_kind,
+            decimals=record.decimals,
+            direction=record.direction,
+            data_source=record.data_source,
+            kolada_kpi_id=record.kolada_kpi_id,
+            periodicity=record.periodicity,
+            segments=record.segments,
+            gender_split=record.gender_split,
+            record=record,
+            plan_id=plan.id,
+            plan_unit_id=plan.org_unit_id,
+            year=year,
+        )
+
+    @strawberry.field(description="Baselines of each series (one per segment).")
+    def baselines(self) -> list[Baseline]:
+        return [Baseline.of(series.baseline) for series in self.record.series]
+
+    @strawberry.field(description="Targets by year and segment.")
+    def targets(
+        self,
+        year: Annotated[
+            int | None, strawberry.argument(description="Default: the goal's year.")
+        ] = None,
+        all_years: Annotated[
+            bool, strawberry.argument(description="Every year of the measure.")
+        ] = False,
+        segment: str | None = None,
+    ) -> list[YearTarget]:
+        wanted = year or self.year
+        return [
+            YearTarget(year=target_year, segment=series.segment, target=target)
+            for series in self.record.series
+            if segment is None or series.segment == segment
+            for target_year, record in sorted(series.targets.items())
+            if all_years or target_year == wanted
+            if (target := Target.of(record)) is not None
+        ]
+
+    @strawberry.field(
+        description="Each series' latest value in a follow-up period with its target, status "
+        "and trend. From the plan's follow-up report: one call per plan and period."
+    )
+    async def latest(
+        self, info: Info, period: PeriodKey, org_unit_id: ValuesOf = None
+    ) -> list[SeriesStatus] | None:
+        key: FollowUpKey = (self.plan_id, self.year, period, _unit(org_unit_id))
+        follow_up = await info.context.loaders.goals.follow_up.load(key)
+        found = follow_up.measures.get(str(self.id))
+        if found is None:
+            raise _not_in_report("Measure", str(self.id))
+        return [SeriesStatus.of(series) for series in found.series]
+
+    @strawberry.field(
+        description="Recorded values with status and trend, oldest first. One call per measure "
+        "(the goals service has no endpoint for the values of many measures)."
+    )
+    async def values(
+        self,
+        info: Info,
+        org_unit_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Default: the plan's unit."),
+        ] = None,
+        year: Annotated[
+            int | None, strawberry.argument(description="Default: the goal's year.")
+        ] = None,
+        period: Annotated[str | None, strawberry.argument(description="E.g. `2024-T2`.")] = None,
+        segment: str | None = None,
+        gender: Gender | None = None,
+    ) -> list[MeasureValue] | None:
+        unit = str(org_unit_id) if org_unit_id is not None else self.plan_unit_id
+        wanted_year = year or self.year
+        records = await info.context.loaders.goals.values.load((str(self.id), unit, wanted_year))
+        return [
+            MeasureValue.of(record)
+            for record in sorted(records, key=lambda r: (r.period_end, r.segment or "", r.gender))
+            if (period is None or record.period == period)
+            and (segment is None or record.segment == segment)
+            and (gender is None or record.gender == gender.value)
+        ]
+
+
+def _unit(org_unit_id: strawberry.ID | None) -> str | None:
+    return str(org_unit_id) if org_unit_id is not None else None
+
+
+@strawberry.type(description="A goal as it stands in one year of its plan.")
+class Goal:
+    id: strawberry.ID
+    code: str
+    level: str = strawberry.field(description="Key of the goal level (`namndmal`, …).")
+    level_label: str = strawberry.field(description="E.g. `Nämndmål`.")
+    parent_id: strawberry.ID | None
+    title: str
+    headline: str | None
+    description: str | None
+    follow_up_tag: str | None = strawberry.field(description="KF goals: `D/B` or `B`.")
+    addressed_to: list[strawberry.ID] = strawberry.field(
+        description="Committees the goal is addressed to; empty = all."
+    )
+    valid_from_year: int
+    valid_to_year: int | None
+    year: int = strawberry.field(description="The year the goal is shown as of.")
+    node: strawberry.Private[GoalNodeRecord]
+    plan: strawberry.Private[PlanRecord]
+
+    @classmethod
+    def of(cls, node: GoalNodeRecord, plan: PlanRecord, year: int) -> Goal:
+        return cls(
+            id=strawberry.ID(node.id),
+            code=node.code,
+            level=node.level,
+            level_label=node.level_label,
+            parent_id=strawberry.ID(node.parent_id) if node.parent_id else None,
+            title=node.title,
+            headline=node.headline,
+            description=node.description,
+            follow_up_tag=node.follow_up_tag,
+            addressed_to=[strawberry.ID(unit) for unit in node.addressed_to],
+            valid_from_year=node.valid_from_year,
+            valid_to_year=node.valid_to_year,
+            year=year,
+            node=node,
+            plan=plan,
+        )
+
+    @strawberry.field(description="The goals directly below, in the plan's order.")
+    def children(self) -> list[Goal]:
+        return [Goal.of(child, self.plan, self.year) for child in self.node.children]
+
+    @strawberry.field(
+        description="Measures following the goal, by code. All measures of the plan are read "
+        "in one call."
+    )
+    async def measures(self, info: Info) -> list[Measure] | None:
+        measures = await info.context.loaders.goals.measures.load(self.plan.id)
+        return [
+            Measure.of(measure, self.plan, self.year)
+            for measure in measures
+            if str(self.id) in measure.goal_ids
+        ]
+
+    @strawberry.field(
+        description="The goal in a follow-up period: judgement, forecast, fulfilment and "
+        "activity completion. From the plan's follow-up report: one call per plan and period."
+    )
+    async def period_status(
+        self, info: Info, period: PeriodKey, org_unit_id: ValuesOf = None
+    ) -> GoalPeriodStatus | None:
+        key: FollowUpKey = (self.plan.id, self.year, period, _unit(org_unit_id))
+        follow_up = await info.context.loaders.goals.follow_up.load(key)
+        found = follow_up.goals.get(str(self.id))
+        if found is None:
+            raise _not_in_report("Goal", str(self.id))
+        return GoalPeriodStatus(
+            reported=found.reported,
+            assessment=Assessment.of(found.assessment) if found.assessment else None,
+            forecast=Assessment.of(found.forecast) if found.forecast else None,
+            fulfilled=found.fulfilled,
+            activities=Completion.of(found.activities),
+        )
+
+    @strawberry.field(
+        description="Every assessment of the goal's year (or `period`), oldest first. "
+        "One call per goal."
+    )
+    async def assessments(self, info: Info, period: str | None = None) -> list[Assessment] | None:
+        records = await info.context.loaders.goals.assessments.load((str(self.id), self.year))
+        return [Assessment.of(r) for r in records if period is None or r.period == period]
+
+    @strawberry.field(description="The goal's activities in its year. One call per goal.")
+    async def activities(self, info: Info) -> list[Activity] | None:
+        records = await info.context.loaders.goals.activities.load((str(self.id), self.year))
+        return [Activity.of(record) for record in records]
+
+
+def _flatten(nodes: list[GoalNodeRecord]) -> list[GoalNodeRecord]:
+    found: list[GoalNodeRecord] = []
+    for node in nodes:
+        found.append(node)
+        found.extend(_flatten(node.children))
+    return found
+
+
+@strawberry.type(description="A plan (e.g. Mål och budget 2025–2027) of an org unit.")
+class Plan:
+    id: strawberry.ID
+    org_unit_id: strawberry.ID
+    name: str
+    start_year: int
+    end_year: int
+    adopted_on: date | None
+    description: str | None
+    record: strawberry.Private[PlanRecord]
+
+    @classmethod
+    def of(cls, record: PlanRecord) -> Plan:
+        return cls(
+            id=strawberry.ID(record.id),
+            org_unit_id=strawberry.ID(record.org_unit_id),
+            name=record.name,
+            start_year=record.start_year,
+            end_year=record.end_year,
+            adopted_on=record.adopted_on,
+            description=record.description,
+            record=record,
+        )
+
+    @strawberry.field(description="The goal tree as it stands in `year`: the top goals.")
+    async def goal_tree(self, info: Info, year: Year) -> list[Goal] | None:
+        nodes = await info.context.loaders.goals.tree.load((self.record.id, year))
+        return [Goal.of(node, self.record, year) for node in nodes]
+
+    @strawberry.field(
+        description="Every goal of `year` as a flat list in tree order, optionally of one level "
+        "(e.g. the committee goals for a dashboard)."
+    )
+    async def goals(
+        self,
+        info: Info,
+        year: Year,
+        level: Annotated[str | None, strawberry.argument(description="A goal level key.")] = None,
+    ) -> list[Goal] | None:
+        nodes = _flatten(await info.context.loaders.goals.tree.load((self.record.id, year)))
+        return [
+            Goal.of(node, self.record, year)
+            for node in nodes
+            if level is None or node.level == level
+        ]
+
+    @strawberry.field(description="The follow-up of a year and period: roll-up and completion.")
+    async def follow_up(
+        self, info: Info, year: Year, period: PeriodKey, org_unit_id: ValuesOf = None
+    ) -> FollowUpReport | None:
+        key: FollowUpKey = (self.record.id, year, period, _unit(org_unit_id))
+        return FollowUpReport.of(await info.context.loaders.goals.follow_up.load(key))
+
+
+@strawberry.type
+class GoalQueries:
+    @strawberry.field(description="One plan by id.")
+    async def plan(self, info: Info, id: strawberry.ID) -> Plan | None:
+        return Plan.of(await info.context.loaders.goals.plan.load(str(id)))
+
+
+# --- mutations ---------------------------------------------------------------------------------
+
+
+@strawberry.input(description="One measure value; replaces the value of the same unit, period, "
+                  "segment and gender.")  # fmt: skip
+class MeasureValueInput:
+    org_unit_id: strawberry.ID
+    period: str = strawberry.field(
+        description="`2024`, `2024-H1`, `2024-T2`, `2024-Q3`, `2024-08` or `2024-12-01`, "
+        "matching the measure's periodicity."
+    )
+    value: float
+    segment: str | None = strawberry.UNSET
+    gender: Gender | None = strawberry.UNSET
+    numerator: float | None = strawberry.UNSET
+    denominator: float | None = strawberry.UNSET
+    state: str | None = strawberry.field(
+        default=strawberry.UNSET, description="`preliminary` or `final` (default)."
+    )
+    comment: str | None = strawberry.UNSET
+    source: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="A forecast or final assessment of a goal for a follow-up period.")
+class AssessmentInput:
+    year: int
+    period: str = strawberry.field(description="Key of a follow-up period, e.g. `helar`.")
+    kind: str = strawberry.field(description="`forecast` or `final`.")
+    answer: str = strawberry.field(description="`Ja`, `Delvis` or `Nej`.")
+    answer_text: str | None = strawberry.UNSET
+    colour: str | None = strawberry.field(
+        default=strawberry.UNSET, description="`green`, `yellow` or `red`."
+    )
+    comment: str | None = strawberry.UNSET
+    causes: str | None = strawberry.UNSET
+    consequences: str | None = strawberry.UNSET
+    actions_taken: str | None = strawberry.UNSET
+    actions_planned: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Changes to an activity; fields left out stay as they are.")
+class ActivityUpdateInput:
+    title: str | None = strawberry.UNSET
+    responsible: str | None = strawberry.UNSET
+    start_date: date | None = strawberry.UNSET
+    end_date: date | None = strawberry.UNSET
+    due_quarter: str | None = strawberry.field(default=strawberry.UNSET, description="`2025-Q4`.")
+    status: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Key of a configured activity status."
+    )
+    progress: int | None = strawberry.field(default=strawberry.UNSET, description="Percent.")
+
+
+VALUE_FIELDS = field_names(MeasureValueInput, path__measure_id="measureId")
+ASSESSMENT_FIELDS = field_names(AssessmentInput, path__goal_id="goalId")
+ACTIVITY_FIELDS = field_names(ActivityUpdateInput, path__activity_id="activityId")
+
+
+@strawberry.type
+class GoalMutations:
+    @strawberry.mutation(
+        description="Report a measure value (PUT /measures/{id}/values). Answers the value "
+        "with its computed status and trend."
+    )
+    async def report_measure_value(
+        self, info: Info, measure_id: strawberry.ID, input: MeasureValueInput
+    ) -> MeasureValue | None:
+        data = await info.context.upstream.request(
+            "PUT",
+            Service.GOALS,
+            f"/api/v1/measures/{quote(str(measure_id), safe='')}/values",
+            json=body_of(input),
+            field_names=VALUE_FIELDS,
+        )
+        return MeasureValue.of(parse(ValueRecord, Service.GOALS, data))
+
+    @strawberry.mutation(
+        description="Assess a goal for a period; a new assessment supersedes the previous one "
+        "of the same year, period and kind."
+    )
+    async def assess_goal(
+        self, info: Info, goal_id: strawberry.ID, input: AssessmentInput
+    ) -> Assessment | None:
+        data = await info.context.upstream.request(
+            "POST",
+            Service.GOALS,
+            f"/api/v1/goals/{quote(str(goal_id), safe='')}/assessments",
+            json=body_of(input),
+            field_names=ASSESSMENT_FIELDS,
+        )
+        return Assessment.of(parse(AssessmentRecord, Service.GOALS, data))
+
+    @strawberry.mutation(description="Update an activity's status, progress, dates or title.")
+    async def update_activity(
+        self, info: Info, activity_id: strawberry.ID, input: ActivityUpdateInput
+    ) -> Activity | None:
+        if not str(activity_id).isdigit():
+            raise bad_user_input("not an activity id", "activityId")
+        data = await info.context.upstream.request(
+            "PATCH",
+            Service.GOALS,
+            f"/api/v1/activities/{activity_id}",
+            json=body_of(input),
+            field_names=ACTIVITY_FIELDS,
+        )
+        return Activity.of(parse(ActivityRecord, Service.GOALS, data))

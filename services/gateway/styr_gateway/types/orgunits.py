@@ -1,0 +1,367 @@
+"""The organisation: units, their levels, links and history (from the goals service).
+
+Shaped for screens, not for REST: a unit links to its level, parent, ancestors (breadcrumbs),
+children (a connection) and successor, so a front end draws a tree or a breadcrumb in one query.
+Every field that needs a service call is nullable: when the call fails, the error sits at that
+field and the rest of the answer still comes back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, cast
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry.scalars import JSON
+
+from styr_gateway.context import Info
+from styr_gateway.errors import bad_user_input
+from styr_gateway.loaders import parse
+from styr_gateway.records import CaseRecord, OrgLevelRecord, OrgUnitChangeRecord, OrgUnitRecord
+from styr_gateway.types import connections
+from styr_gateway.types.budget import BudgetOverview
+from styr_gateway.types.connections import Connection
+from styr_gateway.types.deviations import Case, DeviationStatistics
+from styr_gateway.types.goals import Plan
+from styr_gateway.upstream import Service
+
+MUNICIPAL_TIME = ZoneInfo("Europe/Stockholm")
+# Service field paths → the GraphQL arguments of `orgUnits`, for BAD_USER_INPUT errors.
+ORG_UNITS_ARGUMENTS = {
+    "query.cursor": "after",
+    "query.limit": "first",
+    "query.parent_id": "parentId",
+    "query.as_of": "asOf",
+    "query.level": "level",
+    "query.code": "code",
+}
+CASES_ARGUMENTS = {
+    "query.cursor": "after",
+    "query.limit": "first",
+    "query.kind": "kind",
+    "query.state": "state",
+    "query.year": "year",
+    "query.overdue": "overdue",
+}
+
+
+First = Annotated[int, strawberry.argument(description="Page size, 1 to 500.")]
+After = Annotated[
+    str | None, strawberry.argument(description="Start after this cursor (an edge's or endCursor).")
+]
+
+
+def today() -> date:
+    return datetime.now(MUNICIPAL_TIME).date()
+
+
+@strawberry.enum(description="What a recorded change did to a unit.")
+class OrgChangeKind(Enum):
+    CREATED = "created"
+    RENAMED = "renamed"
+    MOVED = "moved"
+    UPDATED = "updated"
+    CLOSED = "closed"
+
+
+@strawberry.type(description="A level of the organisation: Kommun, Nämnd, Förvaltning, …")
+class OrgLevel:
+    key: str = strawberry.field(description="Stable key, e.g. `committee`.")
+    label: str = strawberry.field(description="Display name, e.g. `Nämnd`.")
+    rank: int = strawberry.field(description="0 at the top; larger is further down.")
+
+    @classmethod
+    def from_record(cls, record: OrgLevelRecord) -> OrgLevel:
+        return cls(key=record.key, label=record.label, rank=record.rank)
+
+
+@strawberry.type(description="One recorded change of a unit (rename, move, closure, …).")
+class OrgUnitChange:
+    seq: int = strawberry.field(description="Position in the organisation's change feed.")
+    kind: OrgChangeKind
+    effective_from: date | None = strawberry.field(description="When the change took effect.")
+    recorded_at: datetime
+    recorded_by: str = strawberry.field(description="Subject of the token that made it.")
+    record: strawberry.Private[OrgUnitChangeRecord]
+
+    @strawberry.field(description="The unit before; null when created.")
+    def before(self) -> JSON | None:
+        return cast(JSON, self.record.before)
+
+    @strawberry.field(description="The unit after the change.")
+    def after(self) -> JSON:
+        return cast(JSON, self.record.after)
+
+    @strawberry.field(description="Names of the fields that changed (all of them when created).")
+    def changed_fields(self) -> list[str]:
+        before, after = self.record.before, self.record.after
+        if before is None:
+            return sorted(after)
+        return sorted(key for key in after if before.get(key) != after[key])
+
+    @classmethod
+    def from_record(cls, record: OrgUnitChangeRecord) -> OrgUnitChange:
+        return cls(
+            seq=record.seq,
+            kind=OrgChangeKind(record.kind),
+            effective_from=record.effective_from,
+            recorded_at=record.recorded_at,
+            recorded_by=record.recorded_by,
+            record=record,
+        )
+
+
+@strawberry.type(
+    description="An organisation unit: municipality, committee, administration, department "
+    "or unit. Units are closed rather than deleted; `validFrom`/`validTo` say when one existed."
+)
+class OrgUnit:
+    id: strawberry.ID = strawberry.field(description="Stable id, the same in every service.")
+    code: str = strawberry.field(description="Human code, e.g. `VON`.")
+    name: str
+    level_key: str = strawberry.field(description="Key of the unit's level (see `level`).")
+    valid_from: date | None
+    valid_to: date | None
+    kolada_id: str | None = strawberry.field(description="Kolada municipality or OU id.")
+    created_at: datetime
+    updated_at: datetime
+    parent_id: strawberry.Private[str | None]
+    successor_id: strawberry.Private[str | None]
+    record: strawberry.Private[OrgUnitRecord]
+
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> OrgUnit:
+        return cls(
+            id=strawberry.ID(record.id),
+            code=record.code,
+            name=record.name,
+            level_key=record.level,
+            valid_from=record.valid_from,
+            valid_to=record.valid_to,
+            kolada_id=record.kolada_id,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            parent_id=record.parent_id,
+            successor_id=record.successor_id,
+            record=record,
+        )
+
+    @strawberry.field(description="Whether the unit exists on `asOf` (default: today).")
+    def active(self, as_of: date | None = None) -> bool:
+        return self.record.valid_on(as_of or today())
+
+    @strawberry.field(description="The unit's level with its display label.")
+    async def level(self, info: Info) -> OrgLevel | None:
+        level = (await info.context.loaders.org.levels()).get(self.level_key)
+        return OrgLevel.from_record(level) if level else None
+
+    @strawberry.field(description="The unit above; null at the top.")
+    async def parent(self, info: Info) -> OrgUnit | None:
+        if self.parent_id is None:
+            return None
+        return OrgUnit.from_record(await info.context.loaders.org.unit.load(self.parent_id))
+
+    @strawberry.field(description="The unit that took over when this one closed.")
+    async def successor(self, info: Info) -> OrgUnit | None:
+        if self.successor_id is None:
+            return None
+        return OrgUnit.from_record(await info.context.loaders.org.unit.load(self.successor_id))
+
+    @strawberry.field(
+        description="Every unit above this one, the top first (for breadcrumbs). "
+        "Read from the whole organisation in one call."
+    )
+    async def ancestors(self, info: Info) -> list[OrgUnit] | None:
+        directory = await info.context.loaders.org.directory()
+        chain: list[OrgUnit] = []
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id in directory and len(chain) < len(directory):
+            parent = directory[parent_id]
+            chain.append(OrgUnit.from_record(parent))
+            parent_id = parent.parent_id
+        return chain[::-1]
+
+    @strawberry.field(
+        description="Every unit below this one at any depth, ordered by id (for pickers and "
+        "filters). Read from the whole organisation in one call."
+    )
+    async def descendants(
+        self,
+        info: Info,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(description="Only units that exist on this day; all when null."),
+        ] = None,
+    ) -> list[OrgUnit] | None:
+        directory = await info.context.loaders.org.directory()
+        below: dict[str, list[OrgUnitRecord]] = {}
+        for unit in directory.values():
+            if unit.parent_id is not None:
+                below.setdefault(unit.parent_id, []).append(unit)
+        found: list[OrgUnitRecord] = []
+        pending = [str(self.id)]
+        seen = set(pending)
+        while pending:
+            for child in below.get(pending.pop(), []):
+                if child.id not in seen:  # a cycle in bad data must not loop forever
+                    seen.add(child.id)
+                    found.append(child)
+                    pending.append(child.id)
+        if as_of is not None:
+            found = [unit for unit in found if unit.valid_on(as_of)]
+        return [OrgUnit.from_record(unit) for unit in sorted(found, key=lambda unit: unit.id)]
+
+    @strawberry.field(description="The units directly below, ordered by id.")
+    async def children(
+        self,
+        info: Info,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(description="Only units that exist on this day; all when null."),
+        ] = None,
+        first: First = 100,
+        after: After = None,
+    ) -> Connection[OrgUnit] | None:
+        connections.check_first(first)
+        children = await info.context.loaders.org.children.load(str(self.id))
+        if as_of is not None:
+            children = [child for child in children if child.valid_on(as_of)]
+        return connections.from_list(
+            [OrgUnit.from_record(child) for child in children],
+            key=lambda unit: str(unit.id),
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(
+        description="The unit's plans, oldest first; with `year`, those covering that year. "
+        "Plans of many units cost one call."
+    )
+    async def plans(self, info: Info, year: int | None = None) -> list[Plan] | None:
+        plans = await info.context.loaders.goals.plans.load((str(self.id), year))
+        return [Plan.of(plan) for plan in plans]
+
+    @strawberry.field(
+        description="The budget follow-up of the unit and everything below it for a year, up "
+        "to month `period` (12: the whole year). Each part is fetched when asked for."
+    )
+    def budget(
+        self,
+        year: int,
+        period: Annotated[int, strawberry.argument(description="Last month, 1-12.")] = 12,
+    ) -> BudgetOverview | None:
+        if not 1 <= period <= 12:
+            raise bad_user_input("must be between 1 and 12", "period")
+        return BudgetOverview(org_unit_id=self.id, year=year, period=period)
+
+    @strawberry.field(
+        description="Deviation and complaint statistics of the unit's subtree in a year (all "
+        "years when null), limited by the service to what the caller may see."
+    )
+    async def deviation_statistics(
+        self, info: Info, year: int | None = None
+    ) -> DeviationStatistics | None:
+        record = await info.context.loaders.deviations.statistics.load((str(self.id), year))
+        return DeviationStatistics.of(record)
+
+    @strawberry.field(
+        description="Deviation and complaint cases of the unit and everything below it, in the "
+        "service's order (by id), as far as the caller may see them (the service decides: a caller "
+        "without access gets FORBIDDEN here)."
+    )
+    async def cases(
+        self,
+        info: Info,
+        kind: Annotated[str | None, strawberry.argument(description="E.g. `complaint`.")] = None,
+        state: str | None = None,
+        year: int | None = None,
+        overdue: Annotated[
+            bool | None, strawberry.argument(description="Only (not) overdue cases.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
+    ) -> Connection[Case] | None:
+        connections.check_first(first)
+        page_cursor, skip = connections.upstream_position(after)
+        items, next_cursor = await info.context.upstream.page(
+            Service.DEVIATIONS,
+            "/api/v1/cases",
+            {
+                "org_unit_id": str(self.id),
+                "kind": kind,
+                "state": state,
+                "year": year,
+                "overdue": None if overdue is None else str(overdue).lower(),
+                "cursor": page_cursor,
+                "limit": min(skip + first, connections.MAX_FIRST),
+            },
+            field_names=CASES_ARGUMENTS,
+        )
+        return connections.from_upstream_page(
+            [Case.of(parse(CaseRecord, Service.DEVIATIONS, item)) for item in items],
+            page_cursor,
+            skip,
+            next_cursor,
+            first,
+        )
+
+    @strawberry.field(description="Every recorded change of the unit, oldest first.")
+    async def history(self, info: Info) -> list[OrgUnitChange] | None:
+        changes = await info.context.loaders.org.history.load(str(self.id))
+        return [OrgUnitChange.from_record(change) for change in changes]
+
+
+@strawberry.type
+class OrgUnitQueries:
+    @strawberry.field(description="One org unit by id; a NOT_FOUND error when there is none.")
+    async def org_unit(self, info: Info, id: strawberry.ID) -> OrgUnit | None:
+        return OrgUnit.from_record(await info.context.loaders.org.unit.load(str(id)))
+
+    @strawberry.field(description="Org units, filtered, ordered by id.")
+    async def org_units(
+        self,
+        info: Info,
+        level: Annotated[str | None, strawberry.argument(description="A level key.")] = None,
+        parent_id: strawberry.ID | None = None,
+        code: str | None = None,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="Only units that exist on this day.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
+    ) -> Connection[OrgUnit] | None:
+        connections.check_first(first)
+        page_cursor, skip = connections.upstream_position(after)
+        items, next_cursor = await info.context.upstream.page(
+            Service.GOALS,
+            "/api/v1/org-units",
+            {
+                "level": level,
+                "parent_id": parent_id,
+                "code": code,
+                "as_of": as_of.isoformat() if as_of else None,
+                "cursor": page_cursor,
+                "limit": min(skip + first, connections.MAX_FIRST),
+            },
+            field_names=ORG_UNITS_ARGUMENTS,
+        )
+        records = [parse(OrgUnitRecord, Service.GOALS, item) for item in items]
+        info.context.loaders.org.remember(records)
+        return connections.from_upstream_page(
+            [OrgUnit.from_record(record) for record in records],
+            page_cursor,
+            skip,
+            next_cursor,
+            first,
+        )
+
+    @strawberry.field(description="The organisation's levels, the top first.")
+    async def org_levels(self, info: Info) -> list[OrgLevel] | None:
+        levels = await info.context.loaders.org.levels()
+        return [OrgLevel.from_record(level) for level in sorted(levels.values(), key=_rank)]
+
+
+def _rank(level: OrgLevelRecord) -> int:
+    return level.rank
