@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from styr_deviations.cases.routes import router as cases_router
 from styr_deviations.context import Context
 from styr_deviations.imports.routes import router as imports_router
+from styr_deviations.intake.ratelimit import PublicRateLimiter
 from styr_deviations.intake.routes import router as intake_router
 from styr_deviations.personaldata.routes import router as personal_data_router
 from styr_deviations.settings import DeviationsSettings
@@ -41,4 +42,9 @@ def create_app(settings: DeviationsSettings | None = None) -> FastAPI:
         },
     )
     app.state.context = Context.from_settings(settings)
+    app.state.public_limiter = PublicRateLimiter(
+        settings.public_rate_limit,
+        settings.public_rate_window_seconds,
+        settings.public_rate_limit_storage,
+    )
     return app

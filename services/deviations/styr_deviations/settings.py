@@ -82,8 +82,13 @@ class DeviationsSettings(DatabaseServiceSettings):
     public_rate_limit: int = Field(
         5, ge=1, description="Citizen submissions allowed per client IP per window."
     )
-    public_rate_window_seconds: float = Field(
-        600.0, gt=0, description="Length of the sliding rate-limit window (per process)."
+    public_rate_window_seconds: int = Field(
+        600, ge=1, description="Length of the moving rate-limit window, in seconds."
+    )
+    public_rate_limit_storage: str = Field(
+        "memory://",
+        description="Where the rate-limit counts live: `memory://` (each process counts on its "
+        "own) or `redis://host:6379` (all processes and replicas share one count).",
     )
     trust_forwarded_for: bool = Field(
         False,

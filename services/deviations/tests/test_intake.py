@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,17 +13,27 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
-from styr_deviations.intake.ratelimit import SlidingWindowLimiter
+from styr_deviations.intake.ratelimit import PublicRateLimiter
 
 URL = "/api/v1/public/feedback"
+REDIS = "127.0.0.1:6379"
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(autouse=True)
 def fresh_limiter(app: FastAPI) -> Iterator[None]:
     """Each test starts with an empty rate-limit window (the limiter is per process)."""
-    app.state.public_limiter = SlidingWindowLimiter(limit=1000, window_seconds=600)
+    configured = app.state.public_limiter
+    app.state.public_limiter = PublicRateLimiter(limit=1000, window_seconds=600)
     yield
-    app.state.public_limiter = None
+    app.state.public_limiter = configured
 
 
 def feedback(**overrides: Any) -> dict[str, Any]:
@@ -145,7 +158,7 @@ async def test_lone_surrogate_and_oversized_bodies(
 
 
 async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: None) -> None:
-    app.state.public_limiter = SlidingWindowLimiter(limit=3, window_seconds=600)
+    app.state.public_limiter = PublicRateLimiter(limit=3, window_seconds=600)
     codes = [
         (await client.post(URL, json={"message": "Hej hej", "anonymous": True})).status_code
         for _ in range(4)
@@ -157,13 +170,39 @@ async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: Non
     assert (await _count(app))[0] == 3
 
 
-def test_sliding_window() -> None:
-    limiter = SlidingWindowLimiter(limit=2, window_seconds=10)
-    assert limiter.hit("a", now=0) is None
-    assert limiter.hit("a", now=1) is None
-    assert limiter.hit("a", now=2) == 8
-    assert limiter.hit("b", now=2) is None
-    assert limiter.hit("a", now=10.5) is None  # the first hit has left the window
+async def test_moving_window_counts_each_client_alone() -> None:
+    limiter = PublicRateLimiter(limit=2, window_seconds=10)
+    assert await limiter.hit("a") is None
+    assert await limiter.hit("a") is None
+    retry_after = await limiter.hit("a")
+    assert retry_after is not None
+    assert 1 <= retry_after <= 10
+    assert await limiter.hit("b") is None
+
+
+async def test_a_shared_redis_count_limits_across_processes() -> None:
+    """Two limiters on one Redis (as two replicas would be) share one count per client."""
+    if not redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not running on {REDIS}")
+        pytest.skip(f"Redis is not running on {REDIS}")
+    client = f"test-{uuid.uuid4()}"
+    first = PublicRateLimiter(limit=3, window_seconds=60, storage=f"redis://{REDIS}")
+    second = PublicRateLimiter(limit=3, window_seconds=60, storage=f"redis://{REDIS}")
+    assert await first.hit(client) is None
+    assert await second.hit(client) is None
+    assert await first.hit(client) is None
+    assert await second.hit(client) is not None
+    assert await first.hit(f"{client}-other") is None
+
+
+async def test_an_unreachable_store_lets_submissions_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    limiter = PublicRateLimiter(limit=1, window_seconds=60, storage="redis://127.0.0.1:9")
+    assert await limiter.hit("a") is None
+    assert await limiter.hit("a") is None
+    assert "rate-limit storage unavailable" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -1,39 +1,49 @@
-"""A per-client sliding-window rate limit for the public endpoint.
+"""The per-client rate limit of the public endpoint, on the `limits` library.
 
-It lives in the process's memory: with several processes or replicas each one counts on
-its own, so the effective limit is the configured limit times the number of processes. Put a
-shared limiter (the ingress or a proxy) in front when that matters.
+A moving window: at most ``limit`` attempts per client in any ``window_seconds``. The counts
+live where ``storage`` says: ``memory://`` keeps them in the process (with several processes or
+replicas each counts on its own, so the effective limit is the setting times their number);
+``redis://host:6379`` shares one count between every process that uses the same Redis.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections import deque
 
-MAX_CLIENTS = 50_000
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "styr-deviations-public-feedback"
 
 
-class SlidingWindowLimiter:
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, deque[float]] = {}
+def async_storage_uri(uri: str) -> str:
+    """``memory://`` → ``async+memory://``: the service is async, so is its storage."""
+    return uri if uri.startswith("async+") else f"async+{uri}"
 
-    def _prune(self, now: float) -> None:
-        cutoff = now - self.window
-        for client in [c for c, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
-            del self._hits[client]
 
-    def hit(self, client: str, now: float | None = None) -> float | None:
-        """Count one request; returns None if allowed, else seconds until the next is."""
-        now = time.monotonic() if now is None else now
-        if len(self._hits) > MAX_CLIENTS:
-            self._prune(now)
-        hits = self._hits.setdefault(client, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return max(1.0, math.ceil(hits[0] + self.window - now))
-        hits.append(now)
-        return None
+class PublicRateLimiter:
+    def __init__(self, limit: int, window_seconds: int, storage: str = "memory://") -> None:
+        self.item = RateLimitItemPerSecond(limit, window_seconds)
+        backend = storage_from_string(async_storage_uri(storage), wrap_exceptions=True)
+        self.limiter = MovingWindowRateLimiter(backend)
+
+    async def hit(self, client: str) -> int | None:
+        """Count one attempt; None if allowed, else whole seconds until the next one is.
+
+        If the shared store cannot be reached the attempt is let through (and logged):
+        a citizen's complaint matters more than a moment without flood protection.
+        """
+        try:
+            if await self.limiter.hit(self.item, NAMESPACE, client):
+                return None
+            stats = await self.limiter.get_window_stats(self.item, NAMESPACE, client)
+        except StorageError:
+            logger.exception("rate-limit storage unavailable; letting the submission through")
+            return None
+        return max(1, math.ceil(stats.reset_time - time.time()))

@@ -13,7 +13,7 @@ from styr_deviations.cases import service as cases
 from styr_deviations.cases.schemas import CaseCreate
 from styr_deviations.config import LOCAL_TIME, CaseKind, Channel, ReporterType
 from styr_deviations.context import Ctx, get_context
-from styr_deviations.intake.ratelimit import SlidingWindowLimiter
+from styr_deviations.intake.ratelimit import PublicRateLimiter
 from styr_deviations.intake.schemas import PublicFeedback, Receipt
 from styr_shared.db import get_session
 from styr_shared.errors import InvalidFieldError, ProblemError
@@ -32,22 +32,17 @@ def client_ip(request: Request, trust_forwarded_for: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(request: Request) -> None:
+async def rate_limit(request: Request) -> None:
     """Counts every attempt, valid or not, so malformed floods are limited too."""
     ctx = get_context(request)
-    limiter: SlidingWindowLimiter | None = getattr(request.app.state, "public_limiter", None)
-    if limiter is None:
-        limiter = SlidingWindowLimiter(
-            ctx.settings.public_rate_limit, ctx.settings.public_rate_window_seconds
-        )
-        request.app.state.public_limiter = limiter
-    retry_after = limiter.hit(client_ip(request, ctx.settings.trust_forwarded_for))
+    limiter: PublicRateLimiter = request.app.state.public_limiter
+    retry_after = await limiter.hit(client_ip(request, ctx.settings.trust_forwarded_for))
     if retry_after is not None:
         raise ProblemError(
             "Too many submissions from your address; try again later.",
             status=429,
             slug="rate-limited",
-            headers={"Retry-After": str(int(retry_after))},
+            headers={"Retry-After": str(retry_after)},
         )
 
 
