@@ -95,6 +95,9 @@ async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -
             return applied
 
 
+FIRST_RETRY_SECONDS = 0.5
+
+
 async def replication_task(app: FastAPI) -> AsyncIterator[None]:
     """Background task for :func:`styr_shared.app.create_service_app`'s ``background``."""
     settings = app.state.settings
@@ -107,15 +110,20 @@ async def replication_task(app: FastAPI) -> AsyncIterator[None]:
 
     async def loop() -> None:
         token = service_token(settings)
+        retry = FIRST_RETRY_SECONDS
         async with httpx.AsyncClient(base_url=goals_url, timeout=10) as client:
             while True:
                 try:
                     applied = await sync_once(app.state.database, client, token)
                     if applied:
                         logger.info("org replica: applied %d changes", applied)
+                    delay, retry = interval, FIRST_RETRY_SECONDS
                 except (httpx.HTTPError, KeyError, ValueError) as exc:
-                    logger.warning("org replica: sync failed, retrying: %s", exc)
-                await asyncio.sleep(interval)
+                    # Retry soon, then less often: when all services start together the
+                    # goals service is usually up within a second or two.
+                    delay, retry = min(retry, interval), min(retry * 2, interval)
+                    logger.warning("org replica: sync failed, retrying in %.1f s: %s", delay, exc)
+                await asyncio.sleep(delay)
 
     task = asyncio.create_task(loop(), name="org-replication")
     try:
