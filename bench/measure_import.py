@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import asyncpg
 import httpx
 from sqlalchemy import insert
 
+from bench._processes import free_port, stop, wait_until_up
 from styr_goals.database import migrate
 from styr_goals.measures.models import Measure
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
@@ -103,12 +103,6 @@ async def seed(url: str) -> None:
     await database.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -153,7 +147,7 @@ def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
     url = asyncio.run(create_test_database(backend, workdir, label="bench"))
     try:
         asyncio.run(seed(url))
-        port = _free_port()
+        port = free_port()
         env = os.environ | {
             "STYR_GOALS_DATABASE_URL": url,
             "STYR_GOALS_PORT": str(port),
@@ -162,19 +156,13 @@ def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
         service = subprocess.Popen([sys.executable, "-m", "styr_goals.cli", "serve"], env=env)
         try:
             base_url = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{base_url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_until_up(f"{base_url}/healthz")
             token = TokenFactory().token("importer", org_units=["bench"], ttl_seconds=3600)
             first, result = _post(base_url, path, token)
             second, again = _post(base_url, path, token)
             peak = _peak_mb(service.pid)
         finally:
-            service.terminate()
-            service.wait(timeout=30)
+            stop(service)
         ok: bool = result["counts"] == {
             "inserted": rows,
             "updated": 0,

@@ -92,17 +92,31 @@ class MaskUnexpectedErrors(MaskErrors):
 
 class UpstreamStats(SchemaExtension):
     """``extensions.upstream``: how many service calls the request made and how long they took
-    in total (for benchmarks and for seeing N+1 in development)."""
+    in total (for benchmarks and for seeing N+1 in development), and ``trace``: each call in
+    the order it started, with its path and query string, its start (seconds since the request's
+    context was created) and its duration. ``bench/gateway_dashboard.py`` replays the trace
+    directly against the services."""
 
     def get_results(self) -> dict[str, object]:
         context = self.execution_context.context
         if not isinstance(context, GatewayContext):
             return {}
-        calls = context.upstream.calls
+        calls = sorted(context.upstream.calls, key=lambda call: call.started)
         return {
             "upstream": {
                 "calls": len(calls),
                 "seconds": round(sum(call.seconds for call in calls), 6),
+                "trace": [
+                    {
+                        "service": call.service.value,
+                        "method": call.method,
+                        "path": call.target,
+                        "status": call.status,
+                        "start": round(call.started, 6),
+                        "seconds": round(call.seconds, 6),
+                    }
+                    for call in calls
+                ],
             }
         }
 

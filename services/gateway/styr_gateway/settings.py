@@ -53,8 +53,9 @@ class GatewaySettings(ServiceSettings):
 
     upstream_stats: bool = Field(
         False,
-        description="Add `extensions.upstream` (number and total time of the service calls) "
-        "to every response; for benchmarks and debugging.",
+        description="Add `extensions.upstream` to every response: the number and total time "
+        "of the service calls, and a trace of each (service, path, start, duration); for "
+        "benchmarks and debugging. It shows the services' paths: keep it off in production.",
     )
 
     @property

@@ -42,13 +42,24 @@ class Service(StrEnum):
 
 @dataclass(frozen=True)
 class UpstreamCall:
-    """One HTTP call made for a GraphQL request (for logs and benchmarks)."""
+    """One HTTP call made for a GraphQL request (for logs and benchmarks).
+
+    ``query`` is the query string as sent (without ``?``); ``started`` is when the call began,
+    in seconds since the request's session was created (:attr:`UpstreamSession.started`).
+    """
 
     service: Service
     method: str
     path: str
     status: int | None
     seconds: float
+    query: str = ""
+    started: float = 0.0
+
+    @property
+    def target(self) -> str:
+        """The path with its query string, as the service saw it."""
+        return f"{self.path}?{self.query}" if self.query else self.path
 
 
 class Upstream:
@@ -74,6 +85,8 @@ class UpstreamSession:
     upstream: Upstream
     authorization: str | None
     calls: list[UpstreamCall] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    """``time.perf_counter()`` when the session (the GraphQL request's context) was created."""
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -101,14 +114,16 @@ class UpstreamSession:
         """
         url = self.upstream.base_urls[service] + path
         query = {key: value for key, value in (params or {}).items() if value is not None}
+        client = self.upstream.client
+        request = client.build_request(
+            method, url, params=query, json=json, headers=self._headers()
+        )
         started = time.perf_counter()
         status: int | None = None
         try:
             # httpx's timeout bounds each phase (connect, each read); this bounds the whole call.
             async with asyncio.timeout(self.upstream.timeout):
-                response = await self.upstream.client.request(
-                    method, url, params=query, json=json, headers=self._headers()
-                )
+                response = await client.send(request)
             status = response.status_code
         except (httpx.TimeoutException, TimeoutError) as exc:
             raise unavailable(service, f"no answer within {self.upstream.timeout:g} s") from exc
@@ -116,7 +131,17 @@ class UpstreamSession:
             raise unavailable(service, f"cannot be reached ({type(exc).__name__})") from exc
         finally:
             elapsed = time.perf_counter() - started
-            self.calls.append(UpstreamCall(service, method, path, status, elapsed))
+            self.calls.append(
+                UpstreamCall(
+                    service,
+                    method,
+                    path,
+                    status,
+                    elapsed,
+                    query=request.url.query.decode("ascii"),
+                    started=started - self.started,
+                )
+            )
             logger.debug(
                 "upstream call",
                 extra={"service": service, "path": path, "status": status, "seconds": elapsed},
