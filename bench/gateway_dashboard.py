@@ -57,10 +57,10 @@ from typing import IO, Any
 import asyncpg
 import httpx
 
-from bench._processes import free_port, stop, wait_until_up
 from styr_gateway.dashboard import DASHBOARD_QUERY
 from styr_shared.testing import TokenFactory, create_test_database, drop_test_database
 from styr_shared.testing.database import POSTGRES_ADMIN_URL
+from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 REQUESTS = int(os.environ.get("STYR_BENCH_DASHBOARD_REQUESTS", "80"))
 CLIENTS = int(os.environ.get("STYR_BENCH_DASHBOARD_CLIENTS", "10"))

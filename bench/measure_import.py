@@ -26,13 +26,13 @@ import asyncpg
 import httpx
 from sqlalchemy import insert
 
-from bench._processes import free_port, stop, wait_until_up
 from styr_goals.database import migrate
 from styr_goals.measures.models import Measure
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_shared.db import Database
 from styr_shared.testing import TokenFactory, create_test_database, drop_test_database
 from styr_shared.testing.database import POSTGRES_ADMIN_URL
+from styr_shared.testing.servers import free_port, stop, wait_until_up
 from styr_shared.types import utcnow
 
 MEASURES = int(os.environ.get("STYR_BENCH_MEASURES", "1000"))

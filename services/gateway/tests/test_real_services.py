@@ -14,19 +14,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from styr_gateway.dashboard import DASHBOARD_QUERY
 from styr_shared.testing import create_test_database, drop_test_database
-from styr_shared.testing.servers import free_port
+from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 from .conftest import gateway_server
 
@@ -64,21 +64,15 @@ def service_process(service: str, database_url: str, goals_url: str) -> Iterator
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
 
 
 def wait_for(url: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> None:
     """Until the service is up and its org replica knows the unit (it answers 200)."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}{path}", params=params, headers=headers).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{url}{path} did not answer 200"
-        time.sleep(0.2)
+    answered = wait_until_up(
+        f"{url}{path}?{urlencode(params)}", attempts=300, interval=0.2, headers=headers
+    )
+    assert answered, f"{url}{path} did not answer 200"
 
 
 @pytest.fixture(scope="session")

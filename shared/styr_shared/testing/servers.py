@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from types import TracebackType
 from typing import Self
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -17,6 +19,31 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_until_up(
+    url: str, attempts: int = 200, interval: float = 0.1, headers: dict[str, str] | None = None
+) -> bool:
+    """Poll ``url`` until it answers 200; False when it never did."""
+    for _ in range(attempts):
+        try:
+            if httpx.get(url, headers=headers).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(interval)
+    return False
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Terminate ``process`` (SIGTERM, then SIGKILL after ``timeout`` seconds) and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class UvicornThread:
