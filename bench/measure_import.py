@@ -6,7 +6,9 @@ request and the service process's peak memory. On PostgreSQL it also times a pla
 of the same file into an empty table, the floor any import can reach, and prints the ratio.
 Targets: PostgreSQL ≤ 30 s per post, SQLite ≤ 90 s, peak memory ≤ 500 MB, ratio ≤ 5×.
 
-Sizes can be changed with STYR_BENCH_MEASURES, STYR_BENCH_UNITS and STYR_BENCH_PERIODS.
+Sizes can be changed with STYR_BENCH_MEASURES, STYR_BENCH_UNITS and STYR_BENCH_PERIODS, the
+databases with STYR_BENCH_BACKENDS (``postgresql,sqlite``); STYR_GOALS_LOG_LEVEL=INFO shows
+the service's log line per import, with the time each phase took.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from styr_shared.types import utcnow
 MEASURES = int(os.environ.get("STYR_BENCH_MEASURES", "1000"))
 UNITS = int(os.environ.get("STYR_BENCH_UNITS", "100"))
 PERIODS = int(os.environ.get("STYR_BENCH_PERIODS", "10"))
+BACKENDS = os.environ.get("STYR_BENCH_BACKENDS", "postgresql,sqlite").split(",")
 TARGET_SECONDS = {"postgresql": 30.0, "sqlite": 90.0}
 TARGET_PEAK_MB = 500
 TARGET_COPY_RATIO = 5.0
@@ -148,11 +151,8 @@ def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
     try:
         asyncio.run(seed(url))
         port = free_port()
-        env = os.environ | {
-            "STYR_GOALS_DATABASE_URL": url,
-            "STYR_GOALS_PORT": str(port),
-            "STYR_GOALS_LOG_LEVEL": "WARNING",
-        }
+        env = {"STYR_GOALS_LOG_LEVEL": "WARNING"} | os.environ
+        env |= {"STYR_GOALS_DATABASE_URL": url, "STYR_GOALS_PORT": str(port)}
         service = subprocess.Popen([sys.executable, "-m", "styr_goals.cli", "serve"], env=env)
         try:
             base_url = f"http://127.0.0.1:{port}"
@@ -203,9 +203,7 @@ def main() -> int:
             f"({MEASURES} measures × {UNITS} units × {PERIODS} periods), "
             f"{path.stat().st_size / 1e6:.0f} MB CSV; PostgreSQL at {POSTGRES_ADMIN_URL}"
         )
-        results = [
-            run_backend(backend, path, rows, workdir) for backend in ("postgresql", "sqlite")
-        ]
+        results = [run_backend(backend.strip(), path, rows, workdir) for backend in BACKENDS]
     return 0 if all(results) else 1
 
 

@@ -3,6 +3,7 @@ request ids, structured logs, body limits, health checks and Prometheus metrics.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -55,6 +56,11 @@ def create_service_app(
         async with AsyncExitStack() as stack:
             for hook in on_startup:
                 await hook(app)
+            # What startup built (modules, the app, its schemas) lives as long as the
+            # process: take it out of the garbage collector's full passes, which a request
+            # allocating millions of small objects (a night's import) would otherwise pay
+            # for again and again (about 3 s per million imported rows, measured).
+            gc.freeze()
             for task in background:
                 await stack.enter_async_context(asynccontextmanager(task)(app))
             yield

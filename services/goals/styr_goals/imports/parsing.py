@@ -108,6 +108,7 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
         raise FileError("a column is named twice in the header")
 
     reader = csv.reader(text, delimiter=delimiter)
+    columns = len(header)
     line = 1
     while True:
         start = line + 1
@@ -123,9 +124,9 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
             yield RowError(start, None, f"unreadable CSV: {exc}")
             continue
         line = reader.line_num + 1
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             continue
-        if len(record) != len(header):
+        if len(record) != columns:
             yield RowError(
                 start,
                 None,

@@ -10,6 +10,7 @@ and a closed period needs a controller.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,8 @@ class MeasureInfo:
     definitions: tuple[tuple[int, int], ...]  # (valid_from_year, version), newest first
 
     def definition_version(self, year: int) -> int:
+        if not self.definitions:
+            return 1
         return next((version for start, version in self.definitions if start <= year), 1)
 
 
@@ -201,14 +204,10 @@ class Catalogue:
         raw_unit = fields.get("org_unit") or ""
         raw_period = fields.get("period") or ""
         raw_value = fields.get("value") or ""
-        for name, raw in (
-            ("measure", raw_measure),
-            ("org_unit", raw_unit),
-            ("period", raw_period),
-            ("value", raw_value),
-        ):
-            if not raw.strip():
-                return RowError(row, name, f"{name} is required", fields.get(name))
+        if not (raw_measure.strip() and raw_unit.strip() and raw_period.strip()):
+            return _missing(source)
+        if not raw_value.strip():
+            return _missing(source)
 
         measure = self._measure(raw_measure, source.kolada)
         if isinstance(measure, tuple):
@@ -262,8 +261,13 @@ class Catalogue:
         if state is None:
             return RowError(row, "status", "must be preliminary or final", raw_state)
         comment = (fields.get("comment") or "").strip() or None
-        if comment is not None and len(comment) > MAX_COMMENT:
-            return RowError(row, "comment", f"longer than {MAX_COMMENT} characters", comment[:50])
+        if comment is not None:
+            if len(comment) > MAX_COMMENT:
+                return RowError(
+                    row, "comment", f"longer than {MAX_COMMENT} characters", comment[:50]
+                )
+            if "\x00" in comment:
+                return RowError(row, "comment", "contains a NUL character", comment[:50])
 
         closed_through = self.closed_through.get(unit_id)
         closed = closed_through is not None and period.end <= closed_through
@@ -293,11 +297,23 @@ class Catalogue:
         )
 
 
+def _missing(source: SourceRow) -> RowError:
+    for name in ("measure", "org_unit", "period", "value"):
+        raw = source.fields.get(name)
+        if not (raw or "").strip():
+            return RowError(source.row, name, f"{name} is required", raw)
+    raise AssertionError("a required field is missing")  # pragma: no cover
+
+
 _FOUR_PLACES = Decimal("0.0001")
+# Most cells are plain ("85,3", "85.3", "-12"): these need none of the checks below.
+_PLAIN_NUMBER = re.compile(r"-?\d{1,14}(?:[.,]\d{1,4})?")
 
 
 def _number(raw: str) -> Decimal | str:
     """A stored number from its text, or the reason it is none."""
+    if _PLAIN_NUMBER.fullmatch(raw):
+        return Decimal(raw.replace(",", "."))
     try:
         # Most cells are plain ("85,3" or "85.3"): try that before the full Swedish parser.
         number = Decimal(raw.replace(",", "."))

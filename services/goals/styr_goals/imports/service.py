@@ -1,14 +1,17 @@
 """The bulk import of measure values: receive, read, check, stage, merge, record.
 
 The body is streamed to a spooled temporary file (gunzipped on the way, with a size limit),
-then read row by row; rows are checked against a :class:`~.resolve.Catalogue` and merged in
-batches through the staging tables of :mod:`.writer`. Memory stays flat with the file's size:
-the file is on disk, one batch is in memory, and the keys seen so far live in the database.
+then read row by row; rows are checked against a :class:`~.resolve.Catalogue` and staged in
+batches into the temporary tables of :mod:`.writer`, while the next batch is being read.
+Memory stays flat with the file's size: the file is on disk, one batch is in memory, and
+the staged rows live in the database's temporary storage. Once the whole file is staged, one
+short transaction rejects duplicate keys, matches, counts, merges and records the rejects:
+the good rows of a file land together or (on any failure) not at all.
 
-Modes: by default good rows are kept and each batch commits; ``dry_run`` counts what would
-happen and writes no value; ``atomic`` first checks the whole file and writes only if no row
-is rejected, then in one transaction. Every run is recorded with all its rejected rows, and a
-retry with the same ``Idempotency-Key`` gets the first answer back.
+Modes: by default good rows are kept and bad ones reported; ``dry_run`` counts what would
+happen and writes no value; ``atomic`` writes nothing if any row is rejected. Every run is
+recorded with all its rejected rows, and a retry with the same ``Idempotency-Key`` gets the
+first answer back.
 
 Duplicate keys within one file are rejected (the later row; the message names the first): a
 file that says two things about one value is an error its sender must hear about.
@@ -17,15 +20,16 @@ file that says two things about one value is an error its sender must hear about
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import IO, Any
 
 import anyio
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -35,18 +39,32 @@ from styr_goals.imports.models import ImportRowError, ImportRun
 from styr_goals.imports.parsing import FileError, ImportFormat, RowError, SourceRow, read_rows
 from styr_goals.imports.resolve import Catalogue, ValueRow
 from styr_goals.imports.schemas import ImportCounts, ImportResult, RowErrorRead
-from styr_goals.imports.writer import BatchCounts, merge_staged, prepare_stage, stage_rows
+from styr_goals.imports.writer import (
+    BatchCounts,
+    StagePayload,
+    clear_stage,
+    clip,
+    encode_rows,
+    match_stored,
+    merge_staged,
+    prepare_stage,
+    record_rejects,
+    reject_duplicates,
+    stage_rejects,
+    stage_rows,
+    tune_for_bulk,
+)
 from styr_shared.auth import Principal
 from styr_shared.db import Database
 from styr_shared.errors import ConflictError, NotFoundError, ProblemError
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = 10000
 SHOWN_ERRORS = 1000
 SPOOL_IN_MEMORY = 16 << 20
 READ_CHUNK = 1 << 20
-MAX_VALUE_TEXT = 200
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,8 @@ class Outcome:
     counts: BatchCounts = field(default_factory=BatchCounts)
     rejected: int = 0
     shown_errors: list[RowError] = field(default_factory=list)
+    # atomic and some row was rejected: nothing was written
+    refused: bool = False
 
 
 class UnreadableImportError(ProblemError):
@@ -109,145 +129,122 @@ async def spool_body(
     return spool, received
 
 
-def _clip(value: str | None) -> str | None:
-    return value if value is None or len(value) <= MAX_VALUE_TEXT else value[:MAX_VALUE_TEXT] + "…"
+class _Phases:
+    """Where an import's time went, for the log (operators tune by it)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(now - self._last, 3)
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.seconds.items())
 
 
-async def _record_errors(database: Database, run_id: int, errors: list[RowError]) -> None:
-    if not errors:
-        return
-    async with database.engine.begin() as connection:
-        await connection.execute(
-            insert(ImportRowError.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "run_id": run_id,
-                    "row": e.row,
-                    "field": e.field,
-                    "message": e.message,
-                    "value": _clip(e.value),
-                }
-                for e in errors
-            ],
-        )
-
-
-class _Pass:
-    """One reading of the file: check every row, stage batches, merge (or only count)."""
+class _FileReader:
+    """Reads, checks and encodes the file batch by batch, numbering every row it gives (good
+    or bad) in file order. Runs in a worker thread, so the next batch is read while the
+    database takes the previous one."""
 
     def __init__(
-        self,
-        database: Database,
-        connection: AsyncConnection,
-        catalogue: Catalogue,
-        actor: Principal,
-        run_id: int,
-        options: ImportOptions,
-        *,
-        write: bool,
-        per_batch_commit: bool,
-        record_errors: bool,
+        self, items: Iterator[SourceRow | RowError], catalogue: Catalogue, dialect: str
     ) -> None:
-        self.database, self.connection, self.catalogue = database, connection, catalogue
-        self.actor, self.run_id, self.options = actor, run_id, options
-        self.write, self.per_batch_commit, self.record_errors = (
-            write,
-            per_batch_commit,
-            record_errors,
-        )
-        self.outcome = Outcome()
-        self.pending_errors: list[RowError] = []
-        self.now = utcnow()
+        self.items, self.resolve, self.dialect = items, catalogue.resolve, dialect
+        self.ordinal = 0
+        self.rejected = 0
 
-    async def reject(self, error: RowError) -> None:
-        self.outcome.rejected += 1
-        if len(self.outcome.shown_errors) < SHOWN_ERRORS:
-            self.outcome.shown_errors.append(error)
-        if self.record_errors:
-            self.pending_errors.append(error)
-            if len(self.pending_errors) >= BATCH_SIZE:
-                await self.flush_errors()
-
-    async def flush_errors(self) -> None:
-        # On SQLite a second writer would wait for the import's transaction: only write the
-        # errors between transactions (per-batch mode) or after the pass.
-        if self.per_batch_commit or not self.connection.in_transaction():
-            await _record_errors(self.database, self.run_id, self.pending_errors)
-            self.pending_errors = []
-
-    async def flush(self, batch: list[ValueRow]) -> None:
-        if not batch:
-            return
-        if not self.connection.in_transaction():
-            await self.connection.begin()
-        duplicates = await stage_rows(self.connection, batch)
-        counts = await merge_staged(
-            self.connection,
-            actor=self.actor.subject,
-            source=self.options.source,
-            run_id=self.run_id,
-            now=self.now,
-            write=self.write,
-            any_closed=any(row.closed for row in batch),
-        )
-        if self.per_batch_commit:
-            await self.connection.commit()
-        total = self.outcome.counts
-        total.inserted += counts.inserted
-        total.updated += counts.updated
-        total.unchanged += counts.unchanged
-        for row, first in duplicates:
-            await self.reject(_duplicate(row, first))
-        await self.flush_errors()
-
-    def _read_batch(
-        self, items: Iterator[SourceRow | RowError]
-    ) -> tuple[list[ValueRow], list[RowError], bool]:
-        """Read and check the next batch: its good rows, its rejects, and whether it was the
-        last. Runs in a worker thread, so the next batch is read and checked while the
-        database merges the previous one."""
-        batch: list[ValueRow] = []
-        rejects: list[RowError] = []
-        first_row: dict[tuple[str, str, str, str, str], int] = {}
-        resolve = self.catalogue.resolve
-        for item in items:
+    def next_batch(self) -> tuple[StagePayload, list[tuple[int, RowError]], bool]:
+        """The next batch's good rows (encoded for staging), its rejects, and whether it was
+        the last."""
+        good: list[tuple[int, ValueRow]] = []
+        bad: list[tuple[int, RowError]] = []
+        resolve, ordinal, last = self.resolve, self.ordinal, True
+        for item in self.items:
+            ordinal += 1
             resolved = item if isinstance(item, RowError) else resolve(item)
             if isinstance(resolved, RowError):
-                rejects.append(resolved)
-                continue
-            earlier = first_row.setdefault(resolved.key, resolved.row)
-            if earlier != resolved.row:
-                rejects.append(_duplicate(resolved.row, earlier))
-                continue
-            batch.append(resolved)
-            if len(batch) >= BATCH_SIZE:
-                return batch, rejects, False
-        return batch, rejects, True
-
-    async def run(self, body: IO[bytes]) -> Outcome:
-        body.seek(0)
-        items = read_rows(self.options.format, body)
-        reading = asyncio.ensure_future(anyio.to_thread.run_sync(self._read_batch, items))
-        try:
-            while True:
-                batch, rejects, last = await reading
-                if not last:
-                    reading = asyncio.ensure_future(
-                        anyio.to_thread.run_sync(self._read_batch, items)
-                    )
-                for error in rejects:
-                    await self.reject(error)
-                await self.flush(batch)
-                if last:
-                    return self.outcome
-        finally:
-            if not reading.done():
-                reading.cancel()
+                bad.append((ordinal, resolved))
+            else:
+                good.append((ordinal, resolved))
+            if len(good) + len(bad) >= BATCH_SIZE:
+                last = False
+                break
+        self.ordinal = ordinal
+        self.rejected += len(bad)
+        return encode_rows(self.dialect, good), bad, last
 
 
-def _duplicate(row: int, first: int) -> RowError:
-    return RowError(
-        row, None, f"the same measure, org unit, period, segment and gender as row {first}"
+async def _stage_file(connection: AsyncConnection, reader: _FileReader) -> None:
+    reading = asyncio.ensure_future(anyio.to_thread.run_sync(reader.next_batch))
+    try:
+        while True:
+            good, bad, last = await reading
+            if not last:
+                reading = asyncio.ensure_future(anyio.to_thread.run_sync(reader.next_batch))
+            await stage_rejects(connection, bad)
+            await stage_rows(connection, good)
+            if last:
+                return
+    finally:
+        if not reading.done():
+            reading.cancel()
+
+
+async def _import(
+    connection: AsyncConnection,
+    actor: Principal,
+    run_id: int,
+    options: ImportOptions,
+    body: IO[bytes],
+) -> Outcome:
+    """Stage the whole file, then check it for duplicates, match, count and merge it in one
+    short transaction (the staging transaction touches only temporary tables)."""
+    phases = _Phases()
+    catalogue = await Catalogue.load(AsyncSession(bind=connection), actor)
+    await prepare_stage(connection)
+    await connection.commit()
+    body.seek(0)
+    reader = _FileReader(read_rows(options.format, body), catalogue, connection.dialect.name)
+    await _stage_file(connection, reader)
+    await connection.commit()
+    phases.mark("read and staged")
+
+    await tune_for_bulk(connection)
+    rejected = reader.rejected + await reject_duplicates(connection)
+    refused = options.atomic and rejected > 0
+    phases.mark("duplicates")
+    await match_stored(connection)
+    phases.mark("matched")
+    counts = await merge_staged(
+        connection,
+        actor=actor.subject,
+        source=options.source,
+        run_id=run_id,
+        now=utcnow(),
+        write=not (options.dry_run or refused),
+    )
+    phases.mark("merged")
+    shown = await record_rejects(connection, run_id, SHOWN_ERRORS)
+    await clear_stage(connection)
+    await connection.commit()
+    phases.mark("committed")
+    logger.info(
+        "import run %s: %s rows, %s rejected; %s",
+        run_id,
+        reader.ordinal,
+        rejected,
+        phases,
+        extra={"import_run": run_id, "phases": phases.seconds},
+    )
+    return Outcome(
+        counts=BatchCounts() if refused else counts,
+        rejected=rejected,
+        shown_errors=shown,
+        refused=refused,
     )
 
 
@@ -328,7 +325,7 @@ def _result(run: ImportRun, outcome: Outcome | None) -> ImportResult:
             rejected=run.rejected,
         ),
         errors=[
-            RowErrorRead(row=e.row, field=e.field, message=e.message, value=_clip(e.value))
+            RowErrorRead(row=e.row, field=e.field, message=e.message, value=clip(e.value))
             for e in shown
         ],
         errors_truncated=run.rejected > len(shown),
@@ -353,91 +350,48 @@ async def run_import(
     outcome: Outcome | None = None
     try:
         async with database.engine.connect() as connection:
-            await prepare_stage(connection)
-            catalogue = await Catalogue.load(AsyncSession(bind=connection), actor)
-            await connection.commit()
-            if options.atomic and not options.dry_run:
-                # Check the whole file first; write only a clean file, in one transaction.
-                check = _Pass(
-                    database,
-                    connection,
-                    catalogue,
-                    actor,
-                    run.id,
-                    options,
-                    write=False,
-                    per_batch_commit=True,
-                    record_errors=True,
-                )
-                outcome = await check.run(body)
-                if outcome.rejected == 0:
-                    await prepare_stage(connection)
-                    await connection.commit()
-                    final = _Pass(
-                        database,
-                        connection,
-                        catalogue,
-                        actor,
-                        run.id,
-                        options,
-                        write=True,
-                        per_batch_commit=False,
-                        record_errors=False,
-                    )
-                    outcome = await final.run(body)
-                    # Something changed between the passes (a measure removed, a period
-                    # closed): keep the promise that nothing is written.
-                    if outcome.rejected:
-                        await connection.rollback()
-                    else:
-                        await connection.commit()
-            else:
-                single = _Pass(
-                    database,
-                    connection,
-                    catalogue,
-                    actor,
-                    run.id,
-                    options,
-                    write=not options.dry_run,
-                    per_batch_commit=True,
-                    record_errors=True,
-                )
-                outcome = await single.run(body)
-            await prepare_stage(connection)  # leave the pooled connection's temp tables empty
-            await connection.commit()
+            outcome = await _import(connection, actor, run.id, options, body)
     except FileError as exc:
         run.status, run.detail = "failed", str(exc)
-    rejected_whole = options.atomic and outcome is not None and outcome.rejected > 0
+    except IntegrityError:
+        # A measure or unit removed, or a value written one by one, while the file was read:
+        # the whole merge is rolled back, so a retry starts from a clean slate.
+        run.status, run.detail = (
+            "conflict",
+            (
+                "The stored measures, units or values changed while the file was imported; "
+                "nothing was written. Send the file again."
+            ),
+        )
     if outcome is not None:
         counts = outcome.counts
-        if rejected_whole:
-            counts = BatchCounts()
         run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
         run.rejected = outcome.rejected
-        run.status = "rejected" if rejected_whole else "completed"
-        if rejected_whole:
+        run.status = "rejected" if outcome.refused else "completed"
+        if outcome.refused:
             run.detail = f"atomic: {outcome.rejected} row(s) rejected, so nothing was written"
     run.finished_at = utcnow()
     run.duration_ms = round((time.perf_counter() - clock) * 1000)
     run.bytes_received = bytes_received
     result = _result(run, outcome).model_dump(mode="json")
     if run.status == "failed":
-        status_code, body_json = 422, _problem(run, result, "import-file-unreadable")
-    elif rejected_whole:
-        status_code, body_json = 422, _problem(run, result, "import-rejected")
+        status_code, body_json = 422, _problem(run, result, 422, "import-file-unreadable")
+    elif run.status == "conflict":
+        status_code, body_json = 409, _problem(run, result, 409, "import-conflict")
+    elif run.status == "rejected":
+        status_code, body_json = 422, _problem(run, result, 422, "import-rejected")
     else:
         status_code, body_json = 200, result
     await _finish_run(database, run, status_code, body_json)
     return status_code, body_json
 
 
-def _problem(run: ImportRun, result: dict[str, Any], slug: str) -> dict[str, Any]:
+def _problem(run: ImportRun, result: dict[str, Any], status: int, slug: str) -> dict[str, Any]:
     """A problem document that also carries the run (RFC 9457 extension members)."""
     return {
         "type": f"https://styr.se/problems/{slug}",
-        "title": "Unprocessable Content",
-        "status": 422,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
         "detail": run.detail,
         **{key: value for key, value in result.items() if key != "detail"},
     }

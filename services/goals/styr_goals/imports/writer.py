@@ -1,16 +1,24 @@
-"""Set-based upsert of a batch of values through a staging table.
+"""Set-based upsert of a whole file of values through temporary staging tables.
 
-Each batch goes into a temporary ``import_stage`` table (PostgreSQL: ``COPY``; SQLite: one
-``executemany``), is checked against the keys earlier batches of the same import had (the
-temporary ``import_seen``: memory stays flat however long the file), is matched to stored
-values by the natural key in one statement, and is then
-merged with three set-based statements: audit rows for changed values, one ``UPDATE … FROM``
-for the changed ones, one ``INSERT … SELECT`` for the new ones. Unchanged values are not
-touched at all, so re-posting a file writes nothing. The same SQL runs on both databases.
+The checked rows of a file go, batch by batch, into the temporary ``import_stage`` table
+(PostgreSQL: binary ``COPY``; SQLite: one ``executemany`` per batch) and its rejected rows
+into ``import_reject``; memory stays flat however long the file, because the file lives in
+the database's temporary storage, not in the service. Once the whole file is staged, a
+handful of statements does the rest, each over the whole file at once:
+
+1. a window over the natural key rejects every row whose key came earlier in the file;
+2. one join matches the staged rows to stored values (``value_id``);
+3. one count says what would be inserted, updated and left unchanged;
+4. when writing: audit rows for changed values, one ``UPDATE … FROM`` for them, one
+   ``INSERT … SELECT`` for new ones (and audit rows for new values in closed periods).
+
+Unchanged values are not touched at all, so re-posting a file writes nothing. The same SQL
+runs on both databases; everything happens in the caller's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,20 +43,22 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from styr_goals.imports.models import ImportRowError
+from styr_goals.imports.parsing import RowError
 from styr_goals.imports.resolve import ValueRow
 from styr_goals.measures.models import MeasureValue, MeasureValueAudit
 
+MAX_VALUE_TEXT = 200
 STAGE_COLUMNS = (
+    "ordinal",
     "row_number",
+    "key_hash",
     "measure_id",
     "org_unit_id",
     "period",
@@ -63,13 +73,18 @@ STAGE_COLUMNS = (
     "comment",
     "definition_version",
     "closed",
-    "key_hash",
 )
-# Never created in a service's schema: it lives per connection, as a temporary table.
+# Never created in a service's schema: both live per connection, as temporary tables.
 stage = Table(
     "import_stage",
     MetaData(),
+    # The position in the file of every row the reader gave (good or bad), so that rows
+    # sharing a row number (the genders of one Kolada entry) are still told apart.
+    Column("ordinal", BigInteger),
     Column("row_number", Integer),
+    # A 64-bit hash of the natural key: the duplicate check sorts by it (cheap) before it
+    # compares the key itself (exact, so a collision never rejects a row).
+    Column("key_hash", BigInteger),
     Column("measure_id", String(64)),
     Column("org_unit_id", String(64)),
     Column("period", String(10)),
@@ -84,29 +99,26 @@ stage = Table(
     Column("comment", Text),
     Column("definition_version", Integer),
     Column("closed", Boolean),
-    Column("key_hash", BigInteger),
     Column("value_id", Integer),
     prefixes=["TEMPORARY"],
 )
-# Keys already staged by this import, to reject a key that comes again in a later batch.
-# Indexed by a 64-bit hash of the key (a far cheaper index than five text columns); the key
-# itself is kept to confirm a match, so a hash collision never rejects a row.
-seen = Table(
-    "import_seen",
+REJECT_COLUMNS = ("ordinal", "row_number", "field", "message", "value")
+rejects = Table(
+    "import_reject",
     MetaData(),
-    Column("key_hash", BigInteger, primary_key=True),
-    Column("measure_id", String(64)),
-    Column("org_unit_id", String(64)),
-    Column("period", String(10)),
-    Column("segment", String(60)),
-    Column("gender", String(1)),
+    Column("ordinal", BigInteger),
     Column("row_number", Integer),
+    Column("field", String(40)),
+    Column("message", Text),
+    Column("value", Text),
     prefixes=["TEMPORARY"],
 )
 KEY = ("measure_id", "org_unit_id", "period", "segment", "gender")
 values = MeasureValue.__table__  # type: ignore[attr-defined]
 audit = MeasureValueAudit.__table__  # type: ignore[attr-defined]
+row_errors = ImportRowError.__table__  # type: ignore[attr-defined]
 COMPARED = ("value", "numerator", "denominator", "state", "comment")
+DUPLICATE_MESSAGE = "the same measure, org unit, period, segment and gender as row "
 
 
 @dataclass
@@ -116,29 +128,185 @@ class BatchCounts:
     unchanged: int = 0
 
 
+def clip(value: str | None) -> str | None:
+    """A rejected value as kept on the run: shortened, and without NUL (which PostgreSQL's
+    text cannot hold)."""
+    if value is None:
+        return None
+    if len(value) > MAX_VALUE_TEXT:
+        value = value[:MAX_VALUE_TEXT] + "…"
+    return value.replace("\x00", "\ufffd")
+
+
 async def prepare_stage(connection: AsyncConnection) -> None:
     """Create this connection's (empty) staging tables; call once per import."""
 
     def create(sync: Connection) -> None:
-        for table in (stage, seen):
+        for table in (stage, rejects):
             table.create(sync, checkfirst=True)
 
     await connection.run_sync(create)
-    for table in (stage, seen):
-        await _clear(connection, table)
+    await clear_stage(connection)
 
 
-async def _clear(connection: AsyncConnection, table: Table) -> None:
-    # Autovacuum never visits temporary tables: on PostgreSQL a DELETE per batch would leave
-    # every batch's dead rows behind for the next scans. TRUNCATE frees them at once.
+async def clear_stage(connection: AsyncConnection) -> None:
+    """Empty the staging tables (a pooled connection keeps its temporary tables)."""
+    for table in (stage, rejects):
+        # Autovacuum never visits temporary tables: on PostgreSQL a DELETE would leave the
+        # dead rows behind for the next import's scans. TRUNCATE frees them at once.
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {table.name}"))
+        else:
+            await connection.execute(table.delete())
+
+
+async def tune_for_bulk(connection: AsyncConnection) -> None:
+    """Let this transaction sort and join the whole file in memory (PostgreSQL: the
+    database server's memory, not the service's; reset when the transaction ends)."""
     if connection.dialect.name == "postgresql":
-        await connection.execute(text(f"TRUNCATE {table.name}"))
+        await connection.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+# A batch of checked rows as it travels to the staging table: PostgreSQL takes the text
+# format of COPY, SQLite one executemany of parameter sets. Encoding happens in the reading
+# thread (:func:`encode_rows`), so the event loop only sends.
+StagePayload = bytes | list[dict[str, Any]]
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+
+
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format."""
+    if value is None:
+        return _COPY_NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def encode_rows(dialect: str, rows: list[tuple[int, ValueRow]]) -> StagePayload:
+    """A batch of checked rows (each with its ordinal in the file), ready for :func:`stage_rows`."""
+    if dialect == "postgresql":
+        # Written out field by field: this runs for every row of every night's file.
+        # (Period, gender and state are canonical texts the checks made; they need no escapes.)
+        esc, null = _COPY_ESCAPES, _COPY_NULL
+        return "".join(
+            [
+                f"{ordinal}\t{r.row}\t{hash(r.key)}\t{r.measure_id.translate(esc)}\t"
+                f"{r.org_unit_id.translate(esc)}\t{r.period}\t{r.period_end}\t{r.year}\t"
+                f"{r.segment.translate(esc)}\t{r.gender}\t{r.value}\t"
+                f"{null if r.numerator is None else r.numerator}\t"
+                f"{null if r.denominator is None else r.denominator}\t{r.state}\t"
+                f"{null if r.comment is None else r.comment.translate(esc)}\t"
+                f"{r.definition_version}\t{'t' if r.closed else 'f'}\n"
+                for ordinal, r in rows
+            ]
+        ).encode()
+    return [
+        {
+            "ordinal": ordinal,
+            "row_number": r.row,
+            "key_hash": hash(r.key),
+            "measure_id": r.measure_id,
+            "org_unit_id": r.org_unit_id,
+            "period": r.period,
+            "period_end": r.period_end,
+            "year": r.year,
+            "segment": r.segment,
+            "gender": r.gender,
+            "value": r.value,
+            "numerator": r.numerator,
+            "denominator": r.denominator,
+            "state": r.state,
+            "comment": r.comment,
+            "definition_version": r.definition_version,
+            "closed": r.closed,
+        }
+        for ordinal, r in rows
+    ]
+
+
+async def _copy_bytes(
+    connection: AsyncConnection, table: Table, columns: Sequence[str], data: bytes
+) -> None:
+    async def once() -> AsyncIterator[bytes]:
+        yield data
+
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_to_table(  # type: ignore[union-attr]
+        table.name, source=once(), columns=list(columns)
+    )
+
+
+async def stage_rows(connection: AsyncConnection, payload: StagePayload) -> None:
+    """Stage one batch of checked rows (from :func:`encode_rows`)."""
+    if not payload:
+        return
+    if isinstance(payload, bytes):
+        await _copy_bytes(connection, stage, STAGE_COLUMNS, payload)
     else:
-        await connection.execute(table.delete())
+        await connection.execute(stage.insert(), payload)
+
+
+async def stage_rejects(connection: AsyncConnection, errors: list[tuple[int, RowError]]) -> None:
+    """Stage one batch of rejected rows, each with its ordinal in the file."""
+    if not errors:
+        return
+    records = [(ordinal, e.row, e.field, e.message, clip(e.value)) for ordinal, e in errors]
+    if connection.dialect.name == "postgresql":
+        data = "".join("\t".join(map(_copy_text, record)) + "\n" for record in records)
+        await _copy_bytes(connection, rejects, REJECT_COLUMNS, data.encode())
+    else:
+        await connection.execute(
+            rejects.insert(), [dict(zip(REJECT_COLUMNS, record, strict=True)) for record in records]
+        )
 
 
 def _key_match(table: Table) -> ColumnElement[bool]:
     return and_(*(table.c[name] == stage.c[name] for name in KEY))
+
+
+async def reject_duplicates(connection: AsyncConnection) -> int:
+    """Reject every staged row whose key an earlier row of the file had; returns how many.
+
+    The later row is rejected, and its message names the first: a file that says two things
+    about one value is an error its sender must hear about.
+    """
+    partition = [stage.c.key_hash, *(stage.c[name] for name in KEY)]
+    ranked = select(
+        stage.c.ordinal,
+        stage.c.row_number,
+        func.row_number().over(partition_by=partition, order_by=stage.c.ordinal).label("rank"),
+        func.first_value(stage.c.row_number)
+        .over(partition_by=partition, order_by=stage.c.ordinal)
+        .label("first_row"),
+    ).subquery()
+    found = await connection.execute(
+        insert(rejects).from_select(
+            ["ordinal", "row_number", "message"],
+            select(
+                ranked.c.ordinal,
+                ranked.c.row_number,
+                literal(DUPLICATE_MESSAGE) + cast(ranked.c.first_row, String),
+            ).where(ranked.c.rank > 1),
+        )
+    )
+    duplicates = found.rowcount
+    if duplicates:
+        # Rows rejected while reading were never staged: this takes out the duplicates.
+        await connection.execute(
+            stage.delete().where(stage.c.ordinal.in_(select(rejects.c.ordinal)))
+        )
+    return duplicates
+
+
+async def match_stored(connection: AsyncConnection) -> None:
+    """Give each staged row the id of the stored value with its key, if there is one."""
+    if connection.dialect.name == "postgresql":
+        # Autovacuum never analyzes temporary tables: without statistics the planner would
+        # guess the staged file's size and might pick a loop of index probes for a million rows.
+        await connection.execute(text(f"ANALYZE {stage.name}"))
+    await connection.execute(update(stage).values(value_id=values.c.id).where(_key_match(values)))
 
 
 def _differs() -> ColumnElement[bool]:
@@ -157,83 +325,6 @@ def _snapshot(source: Any, dialect: str) -> ColumnElement[Any]:
     return build(*pairs)
 
 
-async def stage_rows(connection: AsyncConnection, rows: list[ValueRow]) -> list[tuple[int, int]]:
-    """Stage one batch (its keys unique within it) and match it to stored values.
-
-    Returns ``(row, first_row)`` for rows whose key an earlier batch of this import already
-    had; those rows are taken out of the batch (a file must not contradict itself).
-    """
-    await _clear(connection, stage)
-    records = [
-        (
-            r.row,
-            r.measure_id,
-            r.org_unit_id,
-            r.period,
-            r.period_end,
-            r.year,
-            r.segment,
-            r.gender,
-            r.value,
-            r.numerator,
-            r.denominator,
-            r.state,
-            r.comment,
-            r.definition_version,
-            r.closed,
-            hash(r.key),
-        )
-        for r in rows
-    ]
-    if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "import_stage", records=records, columns=list(STAGE_COLUMNS)
-        )
-    else:
-        await connection.execute(
-            stage.insert(), [dict(zip(STAGE_COLUMNS, record, strict=True)) for record in records]
-        )
-    # Remember the batch's keys; a key already remembered came in an earlier batch. The
-    # conflict check runs on the primary key's index, row by row, whatever the table's size.
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    # (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT, or it misparses.)
-    remembered = dialect_insert(seen).from_select(
-        ["key_hash", *KEY, "row_number"],
-        select(stage.c.key_hash, *(stage.c[name] for name in KEY), stage.c.row_number).where(
-            true()
-        ),
-    )
-    new_rows = set(
-        (
-            await connection.execute(
-                remembered.on_conflict_do_nothing().returning(seen.c.row_number)
-            )
-        ).scalars()
-    )
-    duplicates: list[tuple[int, int]] = []
-    if len(new_rows) < len(rows):
-        again = [r.row for r in rows if r.row not in new_rows]
-        duplicates = [
-            (int(row), int(first))
-            for row, first in await connection.execute(
-                select(stage.c.row_number, seen.c.row_number)
-                .join_from(stage, seen, and_(seen.c.key_hash == stage.c.key_hash, _key_match(seen)))
-                .where(stage.c.row_number.in_(again))
-            )
-        ]
-        if duplicates:
-            await connection.execute(
-                stage.delete().where(stage.c.row_number.in_([row for row, _ in duplicates]))
-            )
-    await connection.execute(
-        update(stage).values(
-            value_id=select(values.c.id).where(_key_match(values)).scalar_subquery()
-        )
-    )
-    return duplicates
-
-
 async def merge_staged(
     connection: AsyncConnection,
     *,
@@ -242,12 +333,8 @@ async def merge_staged(
     run_id: int | None,
     now: datetime,
     write: bool,
-    any_closed: bool,
 ) -> BatchCounts:
-    """Count what the staged batch would do and (when ``write``) do it.
-
-    ``any_closed`` says whether a staged row lies in a closed period (skips a join if not).
-    """
+    """Count what the staged (and matched) file would do and, when ``write``, do it."""
     joined = stage.outerjoin(values, values.c.id == stage.c.value_id)
     new = stage.c.value_id.is_(None)
     changed = and_(stage.c.value_id.is_not(None), _differs())
@@ -257,10 +344,11 @@ async def merge_staged(
                 func.count(),
                 func.coalesce(func.sum(case((new, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((changed, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(new, stage.c.closed), 1), else_=0)), 0),
             ).select_from(joined)
         )
     ).one()
-    total, inserted, updated = int(counts_row[0]), int(counts_row[1]), int(counts_row[2])
+    total, inserted, updated, new_closed = (int(n) for n in counts_row)
     counts = BatchCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
     if not write:
         return counts
@@ -297,9 +385,8 @@ async def merge_staged(
             "source": literal(source, values.c.source.type),
             "recorded_by": literal(actor),
             "updated_at": literal(now, values.c.updated_at.type),
+            "import_run_id": literal(run_id, Integer),
         }
-        if "import_run_id" in values.c:
-            assignments["import_run_id"] = literal(run_id, Integer)
         await connection.execute(
             update(values).where(values.c.id == stage.c.value_id, _differs()).values(**assignments)
         )
@@ -320,16 +407,15 @@ async def merge_staged(
             "recorded_by": literal(actor),
             "recorded_at": literal(now, values.c.recorded_at.type),
             "updated_at": literal(now, values.c.updated_at.type),
+            "import_run_id": literal(run_id, Integer),
         }
-        if "import_run_id" in values.c:
-            extra["import_run_id"] = literal(run_id, Integer)
         await connection.execute(
             insert(values).from_select(
                 [*columns, *extra],
                 select(*(stage.c[name] for name in columns), *extra.values()).where(new),
             )
         )
-    if inserted and any_closed:
+    if new_closed:
         # A new value in a closed period is a late correction too: audit it.
         await connection.execute(
             insert(audit).from_select(
@@ -347,3 +433,26 @@ async def merge_staged(
             )
         )
     return counts
+
+
+async def record_rejects(connection: AsyncConnection, run_id: int, shown: int) -> list[RowError]:
+    """Keep every rejected row on the run; returns the first ``shown`` of them (file order)."""
+    in_order = select(
+        rejects.c.row_number, rejects.c.field, rejects.c.message, rejects.c.value
+    ).order_by(rejects.c.ordinal)
+    await connection.execute(
+        insert(row_errors).from_select(
+            ["run_id", "row", "field", "message", "value"],
+            select(
+                literal(run_id, Integer),
+                rejects.c.row_number,
+                rejects.c.field,
+                rejects.c.message,
+                rejects.c.value,
+            ).order_by(rejects.c.ordinal),
+        )
+    )
+    return [
+        RowError(row, field, message, value)
+        for row, field, message, value in await connection.execute(in_order.limit(shown))
+    ]

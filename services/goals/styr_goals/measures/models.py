@@ -114,8 +114,9 @@ class MeasureValue(SQLModel, table=True):
     measure_id: str = Field(foreign_key="measure.id", max_length=64)
     org_unit_id: str = Field(foreign_key="org_unit.id", max_length=64, index=True)
     period: str = Field(max_length=10)
-    period_end: date = Field(index=True)
-    year: int = Field(index=True)
+    # Not indexed: every query filters on the measure first (the unique key's index).
+    period_end: date
+    year: int
     segment: str = Field(default="", max_length=60)
     gender: str = Field(default="T", max_length=1)
     value: Decimal = Field(sa_type=NUMBER)
