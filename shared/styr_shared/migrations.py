@@ -9,10 +9,14 @@ opens a connection and hands it to Alembic, and ``env.py`` calls :func:`run_migr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
@@ -31,6 +35,23 @@ async def upgrade(
     migrations_dir: Path, database_url: str, version_table: str, revision: str = "head"
 ) -> None:
     """Migrate the database at ``database_url`` to ``revision``."""
+    await _command(command.upgrade, migrations_dir, database_url, version_table, revision)
+
+
+async def downgrade(
+    migrations_dir: Path, database_url: str, version_table: str, revision: str = "base"
+) -> None:
+    """Migrate the database at ``database_url`` back down to ``revision``."""
+    await _command(command.downgrade, migrations_dir, database_url, version_table, revision)
+
+
+async def _command(
+    run: Callable[[Config, str], None],
+    migrations_dir: Path,
+    database_url: str,
+    version_table: str,
+    revision: str,
+) -> None:
     config = alembic_config(migrations_dir, database_url, version_table)
     engine = create_engine(database_url)
     try:
@@ -38,9 +59,30 @@ async def upgrade(
 
             def _run(sync_connection: Connection) -> None:
                 config.attributes["connection"] = sync_connection
-                command.upgrade(config, revision)
+                run(config, revision)
 
             await connection.run_sync(_run)
+    finally:
+        await engine.dispose()
+
+
+async def schema_drift(database_url: str, metadata: MetaData) -> list[Any]:
+    """What autogenerate would change to bring the database in line with the models: empty
+    when the migrations and the models agree."""
+
+    def ours(name: str | None, type_: str, _parent: Any) -> bool:
+        return not (type_ == "table" and (name or "").startswith("alembic_version"))
+
+    def compare(sync_connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            sync_connection, opts={"compare_type": True, "include_name": ours}
+        )
+        return list(compare_metadata(context, metadata))
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(compare)
     finally:
         await engine.dispose()
 

@@ -12,7 +12,12 @@ from styr_shared.testing.database import (
     drop_test_database,
     truncate_all,
 )
-from styr_shared.testing.harness import api_client, running_service, service_fixtures
+from styr_shared.testing.harness import (
+    api_client,
+    assert_migrations_in_step,
+    running_service,
+    service_fixtures,
+)
 from styr_shared.testing.servers import UvicornThread
 from styr_shared.testing.tokens import TokenFactory
 
@@ -22,6 +27,7 @@ __all__ = [
     "TokenFactory",
     "UvicornThread",
     "api_client",
+    "assert_migrations_in_step",
     "create_test_database",
     "drop_test_database",
     "running_service",

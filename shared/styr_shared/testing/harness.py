@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import MetaData
 
-from styr_shared.testing.database import truncate_all
+from styr_shared import migrations
+from styr_shared.testing.database import create_test_database, drop_test_database, truncate_all
 
 
 @asynccontextmanager
@@ -60,3 +62,19 @@ def service_fixtures(
         await truncate_all(app.state.database, metadata)
 
     return app, client
+
+
+async def assert_migrations_in_step(
+    backend: str, workdir: Path, migrations_dir: Path, version_table: str, metadata: MetaData
+) -> None:
+    """On a fresh database: every migration up, the result equal to the models, every
+    migration down to an empty database, and up again."""
+    url = await create_test_database(backend, workdir, label="migrations")
+    try:
+        await migrations.upgrade(migrations_dir, url, version_table)
+        assert await migrations.schema_drift(url, metadata) == []
+        await migrations.downgrade(migrations_dir, url, version_table)
+        await migrations.upgrade(migrations_dir, url, version_table)
+        assert await migrations.schema_drift(url, metadata) == []
+    finally:
+        await drop_test_database(url)

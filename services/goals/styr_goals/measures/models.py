@@ -125,8 +125,10 @@ class MeasureValue(SQLModel, table=True):
     state: str = Field(default="final", max_length=20)
     comment: str | None = Field(default=None, sa_column=Column(Text))
     source: str | None = Field(default=None, max_length=200)
-    # The bulk import run that last wrote the value (null when written one by one).
-    import_run_id: int | None = Field(default=None, foreign_key="import_run.id")
+    # The bulk import run that last wrote the value (null when written one by one). No
+    # foreign key: runs are never deleted, and a key would be checked for every imported row
+    # (migration 0004 says more).
+    import_run_id: int | None = None
     definition_version: int = 1
     recorded_by: str = Field(max_length=200)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
