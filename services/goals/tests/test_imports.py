@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlmodel import col, func, select
 from styr_goals.app import create_app
 from styr_goals.imports import service as import_service
 from styr_goals.imports.cli import main as styr_cli
+from styr_goals.imports.resolve import Catalogue
 from styr_goals.measures.models import Measure, MeasureValue, MeasureValueAudit, ValuePeriodLock
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_goals.settings import GoalsSettings
@@ -444,6 +446,84 @@ async def test_many_rows_in_many_batches(
         assert (await session.exec(select(func.count()).select_from(MeasureValue))).one() == 444
 
 
+async def test_free_text_arrives_exactly_and_nul_is_a_row_error(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    # PostgreSQL stages through COPY's text format: tabs, line breaks and backslashes in a
+    # comment must come through as they were sent; a NUL (which no text column holds) is
+    # the row's error, and is kept on the run in a form the database can store.
+    comment = 'Tab\there,\nnew line, back\\slash \\N and "quotes"'
+    rows = [
+        {"measure": "M-01", "org_unit": "VON", "period": "2024", "value": 1, "comment": comment},
+        {"measure": "M-01", "org_unit": "KS", "period": "2024", "value": 2, "comment": "a\x00b"},
+        {"measure": "M-\x00", "org_unit": "VON", "period": "2023", "value": 3},
+    ]
+    result = (await client.post(URL, json=rows, headers=importer)).json()
+    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(1, "comment"), (2, "measure")]
+    assert result["errors"][1]["value"] == "M-\ufffd"
+    assert (await _values(app))["m-year", "oxelosund-von", "2024", "", "T"].comment == comment
+    again = (await client.post(URL, json=rows[:1], headers=importer)).json()
+    assert again["counts"]["unchanged"] == 1
+
+
+async def test_a_kolada_entry_naming_one_gender_twice_keeps_the_first(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    # Both values share the entry's row number; the duplicate check tells them apart.
+    page = {
+        "values": [
+            {
+                "kpi": "U21468",
+                "municipality": "0481",
+                "period": 2023,
+                "values": [{"gender": "T", "value": 1}, {"gender": "T", "value": 2}],
+            }
+        ]
+    }
+    result = (await client.post(URL, json=page, headers=importer)).json()
+    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert result["errors"][0]["row"] == 0
+    assert "as row 0" in result["errors"][0]["message"]
+    assert (await _values(app))["m-year", "oxelosund", "2023", "", "T"].value == Decimal(1)
+
+
+async def test_a_measure_removed_during_the_import_writes_nothing(
+    client: AsyncClient,
+    app: FastAPI,
+    catalogue: None,
+    importer: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The checks ran against a catalogue in which "ghost" still existed; by the merge the
+    # database no longer has it. The merge is one transaction: not even the good rows land.
+    load = Catalogue.load
+
+    async def load_with_a_ghost(session: Any, actor: Any) -> Catalogue:
+        catalogue = await load(session, actor)
+        catalogue.measures["ghost"] = replace(catalogue.measures["m-year"], id="ghost")
+        catalogue.measure_codes["GHOST"] = ["ghost"]
+        return catalogue
+
+    monkeypatch.setattr(import_service.Catalogue, "load", load_with_a_ghost)
+    body = "measure;org_unit;period;value\nM-01;VON;2024;1\nGHOST;VON;2024;2\n"
+    headers = importer | CSV | {"Idempotency-Key": "night-2024-11-30"}
+    response = await client.post(URL, content=body.encode(), headers=headers)
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["outcome"] == "conflict"
+    assert "nothing was written" in problem["detail"]
+    assert await _values(app) == {}
+    run = (await client.get(f"/api/v1/import-runs/{problem['id']}", headers=importer)).json()
+    assert run["status"] == "conflict"
+    # A conflict is worth retrying: the same key imports the file instead of replaying.
+    monkeypatch.undo()
+    retried = (await client.post(URL, content=body.encode(), headers=headers)).json()
+    assert retried["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert retried["id"] != problem["id"]
+
+
 @pytest.fixture
 async def live_goals(database_url: str, catalogue: None) -> AsyncIterator[str]:
     with UvicornThread(create_app(GoalsSettings(database_url=database_url))) as base_url:
@@ -468,6 +548,11 @@ async def test_cli_imports_a_file_and_reports(
     out = capsys.readouterr().out
     assert "row 3, measure: unknown measure (got 'M-99')" in out
     assert "(dry run: nothing written)" in out
+
+    unreadable = tmp_path / "wrong.csv"
+    unreadable.write_text("kpi;value\nU1;1\n", encoding="utf-8")
+    assert styr_cli(["import", str(unreadable), "--url", live_goals, "--token", token]) == 2
+    assert "not imported: HTTP 422: the header lacks" in capsys.readouterr().out
 
     assert styr_cli(["import", str(good), "--url", live_goals, "--token", "not-a-token"]) == 2
     assert "HTTP 401" in capsys.readouterr().out

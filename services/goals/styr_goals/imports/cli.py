@@ -173,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         body = response.json()
     except ValueError:
         body = {"detail": response.text[:200]}
-    # An atomic import refused for bad rows answers 422 with the run: list its rows.
-    if response.status_code >= 400 and "counts" not in body:
+    # An atomic import refused for bad rows answers 422 with the run: list its rows. Every
+    # other error (unreadable file, conflict, no access) imported nothing.
+    if response.status_code >= 400 and body.get("outcome") != "rejected":
         reason = body.get("detail") or body.get("title")
         print(f"{args.file.name}: not imported: HTTP {response.status_code}: {reason}")
         return 2

@@ -107,10 +107,15 @@ def _format_of(
         "(the first 1000; all are kept on the run). Good rows are kept unless `atomic=true`, "
         "which writes nothing when any row is bad (answered 422). `dry_run=true` checks and "
         "counts without writing. A row whose key came earlier in the same file is rejected. "
+        "The good rows of a file are written in one transaction: together or not at all. "
         "A retry with the same `Idempotency-Key` gets the first answer back unchanged."
     ),
     openapi_extra=OPENAPI_BODY,
     responses={
+        409: {
+            "description": "The stored measures, units or values changed during the import; "
+            "nothing was written (the run is recorded)"
+        },
         413: {"description": "Larger than the import limit"},
         415: {"description": "Not CSV, JSON or NDJSON"},
     },

@@ -30,7 +30,8 @@ class ImportResult(BaseModel):
     id: int = Field(description="The import run; `GET /api/v1/import-runs/{id}`.")
     outcome: str = Field(
         description="`completed`; `rejected` when `atomic` refused the file; `failed` when "
-        "the file could not be read at all."
+        "the file could not be read at all; `conflict` when the stored measures, units or "
+        "values changed while the file was imported (nothing was written; send it again)."
     )
     format: str
     source: str | None

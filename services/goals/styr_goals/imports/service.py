@@ -299,6 +299,7 @@ async def _finish_run(
             "unchanged",
             "rejected",
             "detail",
+            "idempotency_key",
         ):
             setattr(stored, name, getattr(run, name))
         stored.response_status, stored.response_body = status_code, body
@@ -355,13 +356,12 @@ async def run_import(
         run.status, run.detail = "failed", str(exc)
     except IntegrityError:
         # A measure or unit removed, or a value written one by one, while the file was read:
-        # the whole merge is rolled back, so a retry starts from a clean slate.
-        run.status, run.detail = (
-            "conflict",
-            (
-                "The stored measures, units or values changed while the file was imported; "
-                "nothing was written. Send the file again."
-            ),
+        # the whole merge is rolled back. The key is let go so that a retry with the same
+        # Idempotency-Key imports the file instead of replaying this answer.
+        run.status, run.idempotency_key = "conflict", None
+        run.detail = (
+            "The stored measures, units or values changed while the file was imported; "
+            "nothing was written. Send the file again."
         )
     if outcome is not None:
         counts = outcome.counts
