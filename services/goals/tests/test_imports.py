@@ -505,7 +505,7 @@ async def test_a_measure_removed_during_the_import_writes_nothing(
         catalogue.measure_codes["GHOST"] = ["ghost"]
         return catalogue
 
-    monkeypatch.setattr(import_service.Catalogue, "load", load_with_a_ghost)
+    monkeypatch.setattr(Catalogue, "load", load_with_a_ghost)
     body = "measure;org_unit;period;value\nM-01;VON;2024;1\nGHOST;VON;2024;2\n"
     headers = importer | CSV | {"Idempotency-Key": "night-2024-11-30"}
     response = await client.post(URL, content=body.encode(), headers=headers)
