@@ -4,6 +4,8 @@ Posts one CSV file to a real goals service (its own process, over HTTP) on Postg
 SQLite, twice (the second time every row is unchanged), and measures the wall time of each
 request and the service process's peak memory. On PostgreSQL it also times a plain ``COPY``
 of the same file into an empty table, the floor any import can reach, and prints the ratio.
+Beside it, the cost of storing alone: a ``COPY`` of the same rows, already checked and shaped,
+into an empty table like ``measure_value`` (its indexes and its keys to measure and org unit).
 Targets: PostgreSQL ≤ 30 s per post, SQLite ≤ 90 s, peak memory ≤ 500 MB, ratio ≤ 5×.
 
 Sizes can be changed with STYR_BENCH_MEASURES, STYR_BENCH_UNITS and STYR_BENCH_PERIODS, the
@@ -146,6 +148,51 @@ async def plain_copy(url: str, path: Path) -> float:
         await connection.close()
 
 
+def write_shaped_file(path: Path, source: Path) -> None:
+    """The bench file's rows as the import stores them, in COPY's text format."""
+    with source.open(encoding="utf-8") as rows, path.open("w", encoding="utf-8") as shaped:
+        next(rows)
+        for line in rows:
+            measure, unit, year, value = line.rstrip("\n").split(";")
+            shaped.write(
+                f"{measure.lower()}\t{unit.lower()}\t{year}\t{year}-12-31\t{year}\t\tT\t"
+                f"{value.replace(',', '.')}\tfinal\t1\tbench\tnow\tnow\n"
+            )
+
+
+async def storing_copy(url: str, shaped: Path) -> float:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.execute(
+            "CREATE TABLE bench_values (LIKE measure_value INCLUDING DEFAULTS INCLUDING INDEXES);"
+            "ALTER TABLE bench_values ADD FOREIGN KEY (measure_id) REFERENCES measure (id),"
+            " ADD FOREIGN KEY (org_unit_id) REFERENCES org_unit (id)"
+        )
+        started = time.perf_counter()
+        await connection.copy_to_table(
+            "bench_values",
+            source=str(shaped),
+            columns=[
+                "measure_id",
+                "org_unit_id",
+                "period",
+                "period_end",
+                "year",
+                "segment",
+                "gender",
+                "value",
+                "state",
+                "definition_version",
+                "recorded_by",
+                "recorded_at",
+                "updated_at",
+            ],
+        )
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
 def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
     url = asyncio.run(create_test_database(backend, workdir, label="bench"))
     try:
@@ -183,6 +230,14 @@ def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
             print(
                 f"postgresql: plain COPY of the same file {floor:.1f} s; "
                 f"import/COPY = {ratio:.1f}× (aim ≤ {TARGET_COPY_RATIO:.0f}×)"
+            )
+            shaped = workdir / "values.shaped.txt"
+            write_shaped_file(shaped, path)
+            storing = asyncio.run(storing_copy(url, shaped))
+            print(
+                f"postgresql: COPY of the same rows, checked and shaped, into a table like "
+                f"measure_value (indexes, keys) {storing:.1f} s; import/that = "
+                f"{first / storing:.1f}×"
             )
         print(
             f"{backend}: {'PASS' if ok else 'FAIL'} "
