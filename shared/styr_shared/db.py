@@ -13,7 +13,12 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -42,6 +47,17 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+async def begin_write(connection: AsyncConnection) -> None:
+    """Open a transaction that will write, on a connection with none open.
+
+    SQLite: take the write lock at once (``BEGIN IMMEDIATE``, waiting up to the busy
+    timeout). A deferred transaction that reads first and writes later fails outright, with
+    no wait, when another connection wrote in between. PostgreSQL needs nothing of the sort.
+    """
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
@@ -14,10 +15,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import make_url
 from sqlmodel import col, func, select
 
 from styr_goals.app import create_app
 from styr_goals.imports import service as import_service
+from styr_goals.imports import writer
 from styr_goals.imports.cli import main as styr_cli
 from styr_goals.imports.resolve import Catalogue
 from styr_goals.measures.models import Measure, MeasureValue, MeasureValueAudit, ValuePeriodLock
@@ -522,6 +525,43 @@ async def test_a_measure_removed_during_the_import_writes_nothing(
     retried = (await client.post(URL, content=body.encode(), headers=headers)).json()
     assert retried["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 1}
     assert retried["id"] != problem["id"]
+
+
+@pytest.mark.sqlite_only
+async def test_a_write_elsewhere_during_the_merge_waits_for_it_on_sqlite(
+    client: AsyncClient,
+    app: FastAPI,
+    catalogue: None,
+    importer: dict[str, str],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SQLite can fail a transaction that read first and writes later when another
+    # connection wrote in between. The merge takes the write lock when it starts, so no
+    # write slips in between its reads and its writes: a writer that comes along meanwhile
+    # waits (here: gives up at once), and the import goes through.
+    merge = writer.merge_staged
+    elsewhere: list[str] = []
+
+    async def merge_with_a_writer_elsewhere(*args: Any, **kwargs: Any) -> Any:
+        other = sqlite3.connect(make_url(database_url).database or "", timeout=0.1)
+        try:
+            other.execute("UPDATE org_unit SET name = name WHERE id = 'oxelosund'")
+            other.commit()
+            elsewhere.append("written")
+        except sqlite3.OperationalError as exc:
+            elsewhere.append(str(exc))
+        finally:
+            other.close()
+        return await merge(*args, **kwargs)
+
+    await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
+    monkeypatch.setattr(import_service, "merge_staged", merge_with_a_writer_elsewhere)
+    changed = GOOD_CSV.replace("1 234,5", "1 235,5")
+    response = await client.post(URL, content=changed.encode(), headers=importer | CSV)
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"]["updated"] == 1
+    assert elsewhere == ["database is locked"]
 
 
 @pytest.fixture

@@ -52,14 +52,14 @@ def tokens() -> TokenFactory:
 
 
 @pytest.fixture(autouse=True)
-def _skip_postgresql_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("postgresql_only") is None:
-        return
+def _skip_other_backends(request: pytest.FixtureRequest) -> None:
     callspec = getattr(request.node, "callspec", None)
     backend = callspec.params.get("db_backend") if callspec else None
-    if backend != "postgresql":
-        pytest.skip("needs PostgreSQL")
+    for only, name in (("postgresql_only", "PostgreSQL"), ("sqlite_only", "SQLite")):
+        if request.node.get_closest_marker(only) is not None and backend != only.split("_")[0]:
+            pytest.skip(f"needs {name}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL (skipped on SQLite)")
+    config.addinivalue_line("markers", "sqlite_only: about SQLite (skipped on PostgreSQL)")

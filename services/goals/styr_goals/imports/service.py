@@ -55,7 +55,7 @@ from styr_goals.imports.writer import (
     tune_for_bulk,
 )
 from styr_shared.auth import Principal
-from styr_shared.db import Database
+from styr_shared.db import Database, begin_write
 from styr_shared.errors import ConflictError, NotFoundError, ProblemError
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
@@ -213,6 +213,7 @@ async def _import(
     await connection.commit()
     phases.mark("read and staged")
 
+    await begin_write(connection)
     await tune_for_bulk(connection)
     rejected = reader.rejected + await reject_duplicates(connection)
     refused = options.atomic and rejected > 0
