@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,13 @@ from styr_goals.app import create_app
 from styr_goals.imports import service as import_service
 from styr_goals.imports import writer
 from styr_goals.imports.cli import main as styr_cli
+from styr_goals.imports.models import ImportRun
 from styr_goals.imports.resolve import Catalogue
 from styr_goals.measures.models import Measure, MeasureValue, MeasureValueAudit, ValuePeriodLock
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_goals.settings import GoalsSettings
 from styr_shared.testing import TokenFactory, UvicornThread
+from styr_shared.types import utcnow
 
 URL = "/api/v1/measure-values/import"
 CSV = {"content-type": "text/csv"}
@@ -364,6 +366,50 @@ async def test_idempotency_key_replays_the_first_answer(
     assert retry.json()["counts"]["inserted"] == 8
     runs = (await client.get("/api/v1/import-runs", headers=importer)).json()["items"]
     assert len(runs) == 1
+
+
+async def test_a_run_that_never_answered_does_not_hold_its_key(
+    client: AsyncClient,
+    app: FastAPI,
+    catalogue: None,
+    importer: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keyed = importer | CSV | {"Idempotency-Key": "viva-2024-11-24"}
+
+    # The database fails in the middle of the merge: a 500, nothing written, and the run
+    # says so instead of staying "running" (which would refuse every retry with the key).
+    async def failing_merge(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(import_service, "merge_staged", failing_merge)
+    failed = await client.post(URL, content=GOOD_CSV.encode(), headers=keyed)
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == "application/problem+json"
+    monkeypatch.undo()
+    assert await _values(app) == {}
+    [run] = (await client.get("/api/v1/import-runs", headers=importer)).json()["items"]
+    assert (run["status"], run["detail"]) == ("abandoned", "interrupted: ConnectionResetError")
+    retried = await client.post(URL, content=GOOD_CSV.encode(), headers=keyed)
+    assert retried.json()["counts"]["inserted"] == 8
+
+    # A run left "running" by a stopped service is given up after an hour.
+    stuck_key = importer | CSV | {"Idempotency-Key": "viva-2024-11-25"}
+    async with app.state.database.session() as session:
+        session.add(
+            ImportRun(
+                requested_by="viva-nightly",
+                idempotency_key="viva-2024-11-25",
+                format="csv",
+                started_at=utcnow() - timedelta(hours=2),
+            )
+        )
+        await session.commit()
+    resumed = await client.post(URL, content=GOOD_CSV.encode(), headers=stuck_key)
+    assert resumed.status_code == 200
+    assert resumed.json()["counts"]["unchanged"] == 8
+    runs = (await client.get("/api/v1/import-runs", headers=importer)).json()["items"]
+    assert [r["status"] for r in runs] == ["abandoned", "completed", "abandoned", "completed"]
 
 
 async def test_scope_roles_and_closed_periods(

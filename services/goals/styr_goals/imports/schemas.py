@@ -31,7 +31,9 @@ class ImportResult(BaseModel):
     outcome: str = Field(
         description="`completed`; `rejected` when `atomic` refused the file; `failed` when "
         "the file could not be read at all; `conflict` when the stored measures, units or "
-        "values changed while the file was imported (nothing was written; send it again)."
+        "values changed while the file was imported (nothing was written; send it again). "
+        "A run is `running` while it is imported and `abandoned` when it ended without an "
+        "answer (the service stopped or the database failed; nothing was written)."
     )
     format: str
     source: str | None

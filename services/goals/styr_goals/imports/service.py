@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http import HTTPStatus
 from typing import IO, Any
 
@@ -64,6 +65,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 10000
 SHOWN_ERRORS = 1000
 SPOOL_IN_MEMORY = 16 << 20
+# A million rows take well under a minute: a run "running" for this long has lost its service.
+STALE_RUN = timedelta(hours=1)
 READ_CHUNK = 1 << 20
 
 
@@ -263,7 +266,9 @@ async def _start_run(
                     )
                 )
             ).first()
-            if earlier is not None:
+            if earlier is not None and _stale(earlier):
+                await _abandon(database, earlier, "abandoned: the service stopped during it")
+            elif earlier is not None:
                 if earlier.response_status is None or earlier.response_body is None:
                     raise ConflictError("An import with this Idempotency-Key is still running.")
                 return earlier.response_status, earlier.response_body
@@ -282,6 +287,24 @@ async def _start_run(
         except IntegrityError as exc:
             raise ConflictError("An import with this Idempotency-Key is already running.") from exc
         return run
+
+
+def _stale(run: ImportRun) -> bool:
+    """A run still "running" long after any import ends: its service was stopped during it."""
+    return run.status == "running" and utcnow() - run.started_at > STALE_RUN
+
+
+async def _abandon(database: Database, run: ImportRun, detail: str) -> None:
+    """Record that a run wrote nothing and ended without an answer, and let its
+    Idempotency-Key go, so that a retry imports the file."""
+    async with database.session() as session:
+        stored = await session.get(ImportRun, run.id)
+        if stored is None or stored.status != "running":
+            return
+        stored.status, stored.detail, stored.idempotency_key = "abandoned", detail, None
+        stored.finished_at = utcnow()
+        session.add(stored)
+        await session.commit()
 
 
 async def _finish_run(
@@ -364,6 +387,11 @@ async def run_import(
             "The stored measures, units or values changed while the file was imported; "
             "nothing was written. Send the file again."
         )
+    except BaseException as exc:
+        # Anything else (the database gone, the request cancelled): nothing was written, and
+        # the run must not stay "running", or its Idempotency-Key would block every retry.
+        await _abandon(database, run, f"interrupted: {type(exc).__name__}")
+        raise
     if outcome is not None:
         counts = outcome.counts
         run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
