@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from styr_gateway.graphql_http import GraphQLHTTPRouter
 from styr_gateway.schema import build_schema
@@ -27,6 +28,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_query_length=settings.max_query_length,
     )
     app.include_router(router, prefix="/graphql")
+    if settings.cors_origins:
+        # Outermost, so that a preflight is answered before any check; tokens travel in the
+        # Authorization header, never in cookies, so no credentials mode.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+            max_age=600,
+        )
 
     async def readiness_check() -> None:
         upstream: Upstream = app.state.upstream

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import Annotated, ClassVar
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from styr_shared.settings import Environment, ServiceSettings
+
+ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 
 class GatewaySettings(ServiceSettings):
@@ -50,6 +53,24 @@ class GatewaySettings(ServiceSettings):
     max_query_length: int = Field(
         50_000, ge=100, le=1_000_000, description="Longest document accepted, in characters."
     )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (`https://host[:port]`, comma separated) whose pages may "
+        "call `/graphql` with a bearer token (CORS). Empty: none; front ends served from the "
+        "gateway's own origin, and servers, need none.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [origin.strip() for origin in value.split(",") if origin.strip()]
+        if isinstance(value, list):
+            for origin in value:
+                if not isinstance(origin, str) or not ORIGIN.fullmatch(origin):
+                    raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return value
 
     upstream_stats: bool = Field(
         False,
