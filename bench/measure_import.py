@@ -149,10 +149,21 @@ async def plain_copy(url: str, path: Path) -> float:
 
 
 # The columns of write_shaped_file's lines, as measure_value names them.
-SHAPED_COLUMNS = (
-    "measure_id org_unit_id period period_end year segment gender value state "
-    "definition_version recorded_by recorded_at updated_at"
-).split()
+SHAPED_COLUMNS = [
+    "measure_id",
+    "org_unit_id",
+    "period",
+    "period_end",
+    "year",
+    "segment",
+    "gender",
+    "value",
+    "state",
+    "definition_version",
+    "recorded_by",
+    "recorded_at",
+    "updated_at",
+]
 
 
 def write_shaped_file(path: Path, source: Path) -> None:
