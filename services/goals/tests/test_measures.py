@@ -178,9 +178,10 @@ async def test_values_are_upserted_on_their_natural_key_with_audit(
         ("2025-Q2", 47, "worsening"),
     ]
     audit = (await client.get("/api/v1/measures/svarsfrekvens/audit", headers=planner)).json()
-    assert len(audit) == 1
-    assert (audit[0]["old"]["value"], audit[0]["new"]["value"]) == ("48.5", "51")
-    assert (audit[0]["changed_by"], audit[0]["closed_period"]) == ("von-planner", False)
+    assert (len(audit["items"]), audit["next_cursor"]) == (1, None)
+    [entry] = audit["items"]
+    assert (entry["old"]["value"], entry["new"]["value"]) == ("48.5", "51")
+    assert (entry["changed_by"], entry["closed_period"]) == ("von-planner", False)
 
 
 BAD_VALUES: list[tuple[dict[str, Any], str]] = [
@@ -241,14 +242,22 @@ async def test_closed_periods_need_a_controller_and_are_audited(
     assert corrected.status_code == 200
     late = await client.put(VALUES, json=_value("2025-Q2", 44), headers=controller)
     assert late.status_code == 201
-    audit = (await client.get("/api/v1/measures/svarsfrekvens/audit", headers=planner)).json()
+    audit_url = "/api/v1/measures/svarsfrekvens/audit"
+    first = (await client.get(audit_url, params={"limit": 1}, headers=planner)).json()
+    rest = (
+        await client.get(audit_url, params={"cursor": first["next_cursor"]}, headers=planner)
+    ).json()
+    assert rest["next_cursor"] is None
     assert [
         (a["closed_period"], a["changed_by"], a["old"] and a["old"]["value"], a["new"]["value"])
-        for a in audit
+        for a in first["items"] + rest["items"]
     ] == [
         (True, "controller", "40", "42"),
         (True, "controller", None, "44"),
     ]
+    one_value = first["items"][0]["value_id"]
+    history = (await client.get(audit_url, params={"value_id": one_value}, headers=planner)).json()
+    assert [a["new"]["value"] for a in history["items"]] == ["42"]
     # A unit outside the lock is open.
     other = {**_value("2025-Q1", 3), "org_unit_id": "oxelosund-ks"}
     admin = tokens.headers("admin")

@@ -174,12 +174,19 @@ async def list_values(
 
 @router.get(
     "/measures/{measure_id}/audit",
-    response_model=list[ValueAuditRead],
-    summary="Who changed which value of the measure, when, from what",
+    response_model=Page[ValueAuditRead],
+    summary="Who changed which value of the measure, when, from what (paginated, oldest first)",
 )
-async def value_audit(measure_id: str, session: Session, _: authenticated) -> list[ValueAuditRead]:
+async def value_audit(
+    measure_id: str,
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    value_id: Annotated[int | None, Query(description="Only this value's history.")] = None,
+) -> Page[ValueAuditRead]:
     await service.get_measure(session, measure_id)
-    return [ValueAuditRead.model_validate(a) for a in await service.audit_of(session, measure_id)]
+    entries, next_cursor = await service.audit_of(session, measure_id, page, value_id=value_id)
+    return Page(items=[ValueAuditRead.model_validate(a) for a in entries], next_cursor=next_cursor)
 
 
 @router.get("/value-locks", response_model=list[LockRead], summary="Closed value periods")

@@ -548,13 +548,14 @@ def status_without_value(target: MeasureTarget | None) -> Status:
     return Status.NO_TARGET if target is None or target.value is None else Status.NO_VALUE
 
 
-async def audit_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureValueAudit]:
-    statement = (
-        select(MeasureValueAudit)
-        .where(col(MeasureValueAudit.measure_id) == measure_id)
-        .order_by(col(MeasureValueAudit.id))
-    )
-    return (await session.exec(statement)).all()
+async def audit_of(
+    session: AsyncSession, measure_id: str, page: PageParams, *, value_id: int | None = None
+) -> tuple[list[MeasureValueAudit], str | None]:
+    """One page of the measure's audit, oldest first (a night's import can add thousands)."""
+    statement = select(MeasureValueAudit).where(col(MeasureValueAudit.measure_id) == measure_id)
+    if value_id is not None:
+        statement = statement.where(col(MeasureValueAudit.value_id) == value_id)
+    return await paginate(session, statement, [col(MeasureValueAudit.id)], page)
 
 
 # --- period locks ------------------------------------------------------------------------
