@@ -1,10 +1,11 @@
 """Set-based upsert of a whole file of values through temporary staging tables.
 
 The checked rows of a file go, batch by batch, into the temporary ``import_stage`` table
-(PostgreSQL: binary ``COPY``; SQLite: one ``executemany`` per batch) and its rejected rows
-into ``import_reject``; memory stays flat however long the file, because the file lives in
-the database's temporary storage, not in the service. Once the whole file is staged, a
-handful of statements does the rest, each over the whole file at once:
+(PostgreSQL: ``COPY`` in its text format, encoded in the reading thread; SQLite: one
+``executemany`` per batch) and its rejected rows into ``import_reject``; memory stays flat
+however long the file, because the file lives in the database's temporary storage, not in
+the service. Once the whole file is staged, a handful of statements does the rest, each over
+the whole file at once:
 
 1. a window over the natural key rejects every row whose key came earlier in the file;
 2. one join matches the staged rows to stored values (``value_id``);
