@@ -55,8 +55,8 @@ def tokens() -> TokenFactory:
 def _skip_other_backends(request: pytest.FixtureRequest) -> None:
     callspec = getattr(request.node, "callspec", None)
     backend = callspec.params.get("db_backend") if callspec else None
-    for only, name in (("postgresql_only", "PostgreSQL"), ("sqlite_only", "SQLite")):
-        if request.node.get_closest_marker(only) is not None and backend != only.split("_")[0]:
+    for needed, name in (("postgresql", "PostgreSQL"), ("sqlite", "SQLite")):
+        if request.node.get_closest_marker(f"{needed}_only") and backend != needed:
             pytest.skip(f"needs {name}")
 
 

@@ -204,9 +204,9 @@ class Catalogue:
         raw_unit = fields.get("org_unit") or ""
         raw_period = fields.get("period") or ""
         raw_value = fields.get("value") or ""
-        if not (raw_measure.strip() and raw_unit.strip() and raw_period.strip()):
-            return _missing(source)
-        if not raw_value.strip():
+        if not (
+            raw_measure.strip() and raw_unit.strip() and raw_period.strip() and raw_value.strip()
+        ):
             return _missing(source)
 
         measure = self._measure(raw_measure, source.kolada)
@@ -315,7 +315,7 @@ def _number(raw: str) -> Decimal | str:
     if _PLAIN_NUMBER.fullmatch(raw):
         return Decimal(raw.replace(",", "."))
     try:
-        # Most cells are plain ("85,3" or "85.3"): try that before the full Swedish parser.
+        # Other machine notation ("85.30000", "1e3") before the full Swedish parser.
         number = Decimal(raw.replace(",", "."))
         if not number.is_finite():
             return "not a finite number"

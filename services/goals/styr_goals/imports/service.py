@@ -44,7 +44,6 @@ from styr_goals.imports.writer import (
     BatchCounts,
     StagePayload,
     clear_stage,
-    clip,
     encode_rows,
     match_stored,
     merge_staged,
@@ -350,7 +349,8 @@ def _result(run: ImportRun, outcome: Outcome | None) -> ImportResult:
             rejected=run.rejected,
         ),
         errors=[
-            RowErrorRead(row=e.row, field=e.field, message=e.message, value=clip(e.value))
+            # Already clipped when staged (record_rejects reads them back).
+            RowErrorRead(row=e.row, field=e.field, message=e.message, value=e.value)
             for e in shown
         ],
         errors_truncated=run.rejected > len(shown),
@@ -403,16 +403,21 @@ async def run_import(
     run.duration_ms = round((time.perf_counter() - clock) * 1000)
     run.bytes_received = bytes_received
     result = _result(run, outcome).model_dump(mode="json")
-    if run.status == "failed":
-        status_code, body_json = 422, _problem(run, result, 422, "import-file-unreadable")
-    elif run.status == "conflict":
-        status_code, body_json = 409, _problem(run, result, 409, "import-conflict")
-    elif run.status == "rejected":
-        status_code, body_json = 422, _problem(run, result, 422, "import-rejected")
+    if run.status in PROBLEMS:
+        status_code, slug = PROBLEMS[run.status]
+        body_json = _problem(run, result, status_code, slug)
     else:
         status_code, body_json = 200, result
     await _finish_run(database, run, status_code, body_json)
     return status_code, body_json
+
+
+# Run outcomes answered as problem documents: (HTTP status, problem type).
+PROBLEMS = {
+    "failed": (422, "import-file-unreadable"),
+    "conflict": (409, "import-conflict"),
+    "rejected": (422, "import-rejected"),
+}
 
 
 def _problem(run: ImportRun, result: dict[str, Any], status: int, slug: str) -> dict[str, Any]:
