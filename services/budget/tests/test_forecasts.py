@@ -41,7 +41,8 @@ def measure(activity: str | None, **extra: Any) -> dict[str, Any]:
 async def test_deficits_without_measures_until_measures_are_recorded(
     client: AsyncClient, controller: dict[str, str], reader: dict[str, str]
 ) -> None:
-    found = await deficits(client, reader)
+    everything = await deficits(client, reader)
+    found = [f for f in everything if f["level"] != "org_unit"]
     assert [(f["activity_code"], d(f["forecast_deviation"])) for f in found] == [
         (None, Decimal("-3596000.00")),
         ("11", Decimal("-12000.00")),
@@ -49,18 +50,36 @@ async def test_deficits_without_measures_until_measures_are_recorded(
         ("56", Decimal("-6801000.00")),
         ("58", Decimal("-7000.00")),
     ]
-    assert all(f["month"] == 10 and not f["has_measures"] for f in found)
+    # the units below the committee, each with its subtree (11 Nämndverksamhet sits at the
+    # committee itself, so the administration shows 12 000 kr less than the committee)
+    assert [
+        (f["org_unit_id"], d(f["forecast_deviation"]))
+        for f in everything
+        if f["level"] == "org_unit"
+    ] == [
+        ("oxelosund-ifo", Decimal("-497000.00")),
+        ("oxelosund-lss", Decimal("-6801000.00")),
+        ("oxelosund-so", Decimal("-6421000.00")),
+        ("oxelosund-vof", Decimal("-3584000.00")),
+    ]
+    assert all(f["month"] == 10 and not f["has_measures"] for f in everything)
 
     created = await client.post("/api/v1/balance-measures", json=measure("56"), headers=controller)
     assert created.status_code == 201, created.text
     assert d(created.json()["amount"]) == Decimal("2500000.00")
     open_ones = await deficits(client, reader, without_measures=True)
-    assert [f["activity_code"] for f in open_ones] == [None, "11", "54", "58"]
+    assert [f["activity_code"] for f in open_ones if f["level"] != "org_unit"] == [
+        None,
+        "11",
+        "54",
+        "58",
+    ]
     lss = next(f for f in await deficits(client, reader) if f["activity_code"] == "56")
     assert (lss["measures"], d(lss["measures_amount"])) == (1, Decimal("2500000.00"))
 
     await client.post("/api/v1/balance-measures", json=measure(None), headers=controller)
-    assert [f["activity_code"] for f in await deficits(client, reader, without_measures=True)] == [
+    still_open = await deficits(client, reader, without_measures=True)
+    assert [f["activity_code"] for f in still_open if f["level"] != "org_unit"] == [
         "11",
         "54",
         "58",
@@ -143,7 +162,13 @@ async def test_forecasts_per_follow_up_month(
     assert d(body["total"]["forecast_deviation"]) == Decimal(-636)
 
     found = await deficits(client, reader, year=2025)
-    assert [(f["activity_code"], f["month"]) for f in found] == [(None, 4), ("56", 4)]
+    assert [(f["level"], f["activity_code"] or f["org_unit_id"], f["month"]) for f in found] == [
+        ("committee", None, 4),
+        ("activity", "56", 4),
+        ("org_unit", "oxelosund-lss", 4),
+        ("org_unit", "oxelosund-so", 4),
+        ("org_unit", "oxelosund-vof", 4),  # −844 at LSS, +208 at ÄO
+    ]
     assert (await deficits(client, reader, year=2025, month=3)) == []
 
 
@@ -243,3 +268,101 @@ async def test_result_report_replaces_and_explains(
         headers=reader,
     )
     assert [r["org_unit_id"] for r in listed.json()["reports"]] == ["oxelosund-so"]
+
+
+async def test_demo_forecast_deviation_is_the_same_for_every_grouping(
+    client: AsyncClient, reader: dict[str, str]
+) -> None:
+    # the regression: by account group the activity forecasts were counted twice
+    # (−353 639 tkr instead of +3 337 tkr)
+    for group_by in ("none", "activity", "org_unit", "account_group"):
+        response = await client.get(
+            "/api/v1/summaries",
+            params={
+                "org_unit": "oxelosund-von",
+                "year": 2024,
+                "period": 12,
+                "unit": "tkr",
+                "group_by": group_by,
+            },
+            headers=reader,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert d(body["total"]["forecast_deviation"]) == Decimal(3337), group_by
+        assert d(body["total"]["forecast"]) == Decimal(-353639), group_by
+    # the activity forecasts are not split by account group: their deviation is one row
+    unspecified = next(row for row in body["rows"] if row["key"] is None)
+    assert d(unspecified["forecast_deviation"]) == Decimal(3337)
+
+
+async def test_one_line_forecast_worse_than_budget_is_a_deficit_at_every_level(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str]
+) -> None:
+    # 2025 has a budget and no forecasts: forecast one personnel line at LSS 1 000 tkr worse
+    lines = await client.get("/api/v1/budgets/oxelosund-von/2025/lines", headers=reader)
+    assert lines.status_code == 200, lines.text
+    line = next(
+        item
+        for item in lines.json()["lines"]
+        if item["org_unit_id"] == "oxelosund-lss" and item["activity_code"] == "56"
+    )
+    worse = d(line["amount"]) - 1_000_000
+    saved = await client.put(
+        "/api/v1/forecasts/2025/4",
+        json={
+            "lines": [
+                {
+                    "org_unit_id": "oxelosund-lss",
+                    "activity_code": "56",
+                    "account_group": line["account_group"],
+                    "amount": str(worse),
+                }
+            ]
+        },
+        headers=controller,
+    )
+    assert saved.status_code == 200, saved.text
+    summary = await client.get(
+        "/api/v1/summaries",
+        params={"org_unit": "oxelosund-von", "year": 2025, "period": 4, "group_by": "none"},
+        headers=reader,
+    )
+    assert d(summary.json()["total"]["forecast_deviation"]) == Decimal(-1_000_000)
+    found = await deficits(client, reader, year=2025)
+    assert [
+        (f["level"], f["activity_code"] or f["org_unit_id"], d(f["forecast_deviation"]))
+        for f in found
+    ] == [
+        ("committee", None, Decimal(-1_000_000)),
+        ("activity", "56", Decimal(-1_000_000)),
+        ("org_unit", "oxelosund-lss", Decimal(-1_000_000)),
+        ("org_unit", "oxelosund-so", Decimal(-1_000_000)),
+        ("org_unit", "oxelosund-vof", Decimal(-1_000_000)),
+    ]
+    # a measure for the unit answers the unit's deficit only
+    created = await client.post(
+        "/api/v1/balance-measures",
+        json=measure(None, year=2025, month=4, org_unit_id="oxelosund-lss"),
+        headers=controller,
+    )
+    assert created.status_code == 201, created.text
+    open_ones = await deficits(client, reader, year=2025, without_measures=True)
+    assert [f["org_unit_id"] for f in open_ones if f["level"] == "org_unit"] == [
+        "oxelosund-so",
+        "oxelosund-vof",
+    ]
+    both = await client.post(
+        "/api/v1/balance-measures",
+        json=measure("56", year=2025, month=4, org_unit_id="oxelosund-lss"),
+        headers=controller,
+    )
+    assert both.status_code == 422
+    assert both.json()["errors"][0]["field"] == "body.org_unit_id"
+    outside = await client.post(
+        "/api/v1/balance-measures",
+        json=measure(None, year=2025, month=4, org_unit_id="oxelosund-ks"),
+        headers=controller,
+    )
+    assert outside.status_code == 422
+    assert outside.json()["errors"][0]["field"] == "body.org_unit_id"

@@ -346,8 +346,11 @@ class DeficitRecord(Record):
     committee_id: str
     year: int
     month: int
+    level: str = "committee"
     activity_code: str | None = None
     activity_name: str | None = None
+    org_unit_id: str | None = None
+    org_unit_name: str | None = None
     forecast_deviation: Decimal
     measures: int
     measures_amount: Decimal

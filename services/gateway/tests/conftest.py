@@ -344,13 +344,18 @@ def budget_answer(path: str, query: dict[str, str]) -> Any:
     if path == "/api/v1/deficits":
         common = {"committee_id": query["committee_id"], "year": int(query["year"]),
                   "month": int(query.get("month", 8))}  # fmt: skip
+        nothing = {"activity_code": None, "activity_name": None, "org_unit_id": None,
+                   "org_unit_name": None}  # fmt: skip
         deficits = [
-            {**common, "activity_code": None, "activity_name": None,
+            {**common, **nothing, "level": "committee",
              "forecast_deviation": "-1500000.00", "measures": 0, "measures_amount": "0.00",
              "has_measures": False},
-            {**common, "activity_code": "510", "activity_name": "Särskilt boende",
-             "forecast_deviation": "-2500000.00", "measures": 2,
-             "measures_amount": "1800000.00", "has_measures": True},
+            {**common, **nothing, "level": "activity", "activity_code": "510",
+             "activity_name": "Särskilt boende", "forecast_deviation": "-2500000.00",
+             "measures": 2, "measures_amount": "1800000.00", "has_measures": True},
+            {**common, **nothing, "level": "org_unit", "org_unit_id": "oxelosund-lss",
+             "org_unit_name": "LSS-verksamhet", "forecast_deviation": "-700000.00",
+             "measures": 0, "measures_amount": "0.00", "has_measures": False},
         ]  # fmt: skip
         return [Deficit.model_validate(d).model_dump(mode="json") for d in deficits]
     return None

@@ -30,7 +30,8 @@ query Budget($id: ID!) {
       byAccountGroup { key name kind budget forecast forecastDeviation }
       investments { objects budget carriedIn available outcome forecast }
       deficits(month: 8) {
-        month activityCode forecastDeviation measures measuresAmount hasMeasures
+        month level activityCode orgUnitId orgUnitName forecastDeviation measures
+        measuresAmount hasMeasures
       }
     }
   }
@@ -61,11 +62,16 @@ async def test_budget_overview(post: GraphQL, full_gateway: Any, reader: dict[st
         "objects": 3, "budget": "12000000.00", "carriedIn": "500000.00",
         "available": "12500000.00", "outcome": "4000000.00", "forecast": None,
     }  # fmt: skip
-    assert [d["activityCode"] for d in budget["deficits"]] == [None, "510"]
+    assert [d["level"] for d in budget["deficits"]] == ["COMMITTEE", "ACTIVITY", "ORG_UNIT"]
     assert budget["deficits"][1] == {
-        "month": 8, "activityCode": "510", "forecastDeviation": "-2500000.00",
+        "month": 8, "level": "ACTIVITY", "activityCode": "510", "orgUnitId": None,
+        "orgUnitName": None, "forecastDeviation": "-2500000.00",
         "measures": 2, "measuresAmount": "1800000.00", "hasMeasures": True,
     }  # fmt: skip
+    assert (budget["deficits"][2]["orgUnitId"], budget["deficits"][2]["orgUnitName"]) == (
+        "oxelosund-lss",
+        "LSS-verksamhet",
+    )
     # total and byActivity share one summary call; one more per grouping and part.
     assert sorted(full_gateway.budget.requests) == [
         ("GET", "/api/v1/deficits", "committee_id=oxelosund-von&year=2025&month=8"),

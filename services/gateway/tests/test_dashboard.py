@@ -110,8 +110,11 @@ async def test_dashboard_figures(
     }  # fmt: skip
     assert [row["key"] for row in budget["byActivity"]] == ["510", "520"]
     assert budget["deficits"] == [
-        {"activityCode": None, "activityName": None, "forecastDeviation": "-1500000.00"}
-    ]
+        {"level": "COMMITTEE", "activityCode": None, "activityName": None, "orgUnitName": None,
+         "forecastDeviation": "-1500000.00"},
+        {"level": "ORG_UNIT", "activityCode": None, "activityName": None,
+         "orgUnitName": "LSS-verksamhet", "forecastDeviation": "-700000.00"},
+    ]  # fmt: skip
     statistics = unit["deviationStatistics"]
     assert statistics["suppressed"] is True  # a reader: small counts hidden
     assert statistics["total"] == {"count": 12, "text": "12"}

@@ -36,7 +36,8 @@ class Forecast(SQLModel, table=True):
 
 
 class BalanceMeasure(SQLModel, table=True):
-    """*Åtgärd för budget i balans*: what the committee does about a forecast deficit."""
+    """*Åtgärd för budget i balans*: what the committee does about a forecast deficit: of
+    the whole committee, of an activity (``activity_code``) or of a unit (``org_unit_id``)."""
 
     __tablename__ = "balance_measure"
     __table_args__ = (Index("ix_balance_measure_key", "committee_id", "year", "month"),)
@@ -46,6 +47,7 @@ class BalanceMeasure(SQLModel, table=True):
     year: int
     month: int
     activity_code: str | None = Field(default=None, foreign_key="activity_code.code", max_length=20)
+    org_unit_id: str | None = Field(default=None, max_length=64)
     description: str = Field(max_length=2000)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
     responsible: str = Field(max_length=200)

@@ -96,11 +96,12 @@ async def list_measures(
 @router.get(
     "/deficits",
     response_model=list[Deficit],
-    summary="Forecast deficits of a committee and its activities",
+    summary="Forecast deficits of a committee, its activities and its org units",
     description=(
-        "A forecast deficit (forecast − budget < 0) of the committee or of an activity must "
-        "be answered by measures recorded for the same follow-up month (and activity; none for "
-        "the committee as a whole). `without_measures=true` lists only those still lacking."
+        "A forecast deficit (forecast − budget < 0) of the committee, of an activity or of an "
+        "org unit below it (with its whole subtree) must be answered by measures recorded for "
+        "the same follow-up month and the same activity or org unit (neither for the committee "
+        "as a whole). `without_measures=true` lists only those still lacking."
     ),
 )
 async def list_deficits(

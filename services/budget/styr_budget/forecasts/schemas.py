@@ -72,6 +72,12 @@ class MeasureCreate(StrictModel):
     activity_code: str | None = Field(
         None, max_length=20, description="The activity in deficit; omit for the committee."
     )
+    org_unit_id: str | None = Field(
+        None,
+        max_length=64,
+        description="The org unit in deficit (a unit below the committee); omit for the "
+        "committee or an activity.",
+    )
     description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     amount: Amount = Field(description="Expected effect in kronor (positive improves).")
     responsible: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -88,6 +94,7 @@ class MeasureRead(ResponseModel):
     year: int
     month: int
     activity_code: str | None
+    org_unit_id: str | None
     description: str
     amount: Decimal
     responsible: str
@@ -96,12 +103,24 @@ class MeasureRead(ResponseModel):
     created_at: datetime
 
 
+class DeficitLevel(StrEnum):
+    COMMITTEE = "committee"
+    ACTIVITY = "activity"
+    ORG_UNIT = "org_unit"
+
+
 class Deficit(StrictModel):
     committee_id: str
     year: int
     month: int
-    activity_code: str | None = Field(description="Null: the committee as a whole.")
+    level: DeficitLevel = Field(
+        description="`committee` (the whole), `activity` (an activity code across the "
+        "committee) or `org_unit` (a unit below the committee with everything under it)."
+    )
+    activity_code: str | None = Field(description="The activity (level `activity`).")
     activity_name: str | None
+    org_unit_id: str | None = Field(description="The org unit (level `org_unit`).")
+    org_unit_name: str | None
     forecast_deviation: Decimal = Field(description="forecast − budget (negative), kronor.")
     measures: int = Field(description="Recorded measures that are not cancelled.")
     measures_amount: Decimal

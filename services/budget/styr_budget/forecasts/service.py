@@ -15,16 +15,20 @@ from styr_budget.dimensions import service as dimensions
 from styr_budget.forecasts.models import BalanceMeasure, Forecast
 from styr_budget.forecasts.schemas import (
     Deficit,
+    DeficitLevel,
     ForecastWrite,
     MeasureCreate,
     MeasureStatus,
     MeasureUpdate,
 )
 from styr_budget.summaries import service as summaries
-from styr_budget.summaries.schemas import BudgetBasis, GroupBy
+from styr_budget.summaries.schemas import BudgetBasis, GroupBy, Summary
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, InvalidFieldError, NotFoundError, ProblemError
+from styr_shared.orgreplica.models import ReplicaOrgUnit
 from styr_shared.pagination import PageParams, paginate
+
+ZERO = Decimal(0)
 
 
 async def put_forecasts(
@@ -140,12 +144,24 @@ async def create_measure(
         raise InvalidFieldError(
             "body.activity_code", f"unknown activity code {data.activity_code!r}"
         )
+    if data.org_unit_id is not None:
+        if data.activity_code is not None:
+            raise InvalidFieldError(
+                "body.org_unit_id", "a measure answers an activity or an org unit, not both"
+            )
+        if data.org_unit_id == data.committee_id or data.org_unit_id not in await subtree(
+            session, data.committee_id
+        ):
+            raise InvalidFieldError(
+                "body.org_unit_id", f"{data.org_unit_id!r} is not a unit below the committee"
+            )
     await check_scope(session, actor, data.committee_id)
     row = BalanceMeasure(
         committee_id=data.committee_id,
         year=data.year,
         month=data.month,
         activity_code=data.activity_code,
+        org_unit_id=data.org_unit_id,
         description=data.description,
         amount=data.amount,
         responsible=data.responsible,
@@ -182,54 +198,97 @@ async def list_measures(
 async def deficits(
     session: AsyncSession, committee_id: str, year: int, month: int | None
 ) -> list[Deficit]:
-    """Forecast deficits (forecast − budget < 0) of the committee and of each activity."""
-    summary = await summaries.summarize(
-        session,
-        org_unit_id=committee_id,
-        year=year,
-        period=month or 12,
-        group_by=GroupBy.ACTIVITY,
-        basis=BudgetBasis.REVISED,
-        unit=MoneyUnit.KR,
-        forecast_month=month,
-        kinds=None,
-    )
-    if summary.forecast_month is None:
+    """Forecast deficits (forecast − budget < 0) of the committee, of each activity and of
+    each org unit below it (a unit's figure covers its whole subtree, so a department's
+    deficit shows even when its activity as a whole is in balance)."""
+
+    async def summary(group_by: GroupBy, forecast_month: int | None) -> Summary:
+        return await summaries.summarize(
+            session,
+            org_unit_id=committee_id,
+            year=year,
+            period=month or 12,
+            group_by=group_by,
+            basis=BudgetBasis.REVISED,
+            unit=MoneyUnit.KR,
+            forecast_month=forecast_month,
+            kinds=None,
+        )
+
+    by_activity = await summary(GroupBy.ACTIVITY, month)
+    follow_up = by_activity.forecast_month
+    if follow_up is None:
         return []
-    follow_up = summary.forecast_month
-    counts: dict[str | None, tuple[int, Decimal]] = {}
+    by_unit = await summary(GroupBy.ORG_UNIT, follow_up)
+    units = {
+        row.id: row
+        for row in (
+            await session.exec(
+                select(ReplicaOrgUnit).where(
+                    col(ReplicaOrgUnit.id).in_(await subtree(session, committee_id))
+                )
+            )
+        ).all()
+    }
+    below: dict[str, Decimal] = {}
+    for row in by_unit.rows:
+        unit_id = row.key
+        while unit_id is not None and unit_id != committee_id and unit_id in units:
+            below[unit_id] = below.get(unit_id, ZERO) + (row.forecast_deviation or ZERO)
+            unit_id = units[unit_id].parent_id
+
+    counts: dict[tuple[str | None, str | None], tuple[int, Decimal]] = {}
     rows = await session.exec(
-        select(BalanceMeasure.activity_code, func.count(), func.sum(BalanceMeasure.amount))
+        select(
+            BalanceMeasure.activity_code,
+            BalanceMeasure.org_unit_id,
+            func.count(),
+            func.sum(BalanceMeasure.amount),
+        )
         .where(
             col(BalanceMeasure.committee_id) == committee_id,
             col(BalanceMeasure.year) == year,
             col(BalanceMeasure.month) == follow_up,
             col(BalanceMeasure.status) != MeasureStatus.CANCELLED,
         )
-        .group_by(col(BalanceMeasure.activity_code))
+        .group_by(col(BalanceMeasure.activity_code), col(BalanceMeasure.org_unit_id))
     )
-    for activity, count, amount in rows.all():
-        counts[activity] = (int(count), Decimal(amount or 0))
-    candidates: list[tuple[str | None, str | None, Decimal | None]] = [
-        (None, None, summary.total.forecast_deviation),
-        *((row.key, row.name, row.forecast_deviation) for row in summary.rows if row.key),
-    ]
+    for activity, unit_id, count, amount in rows.all():
+        counts[(activity, unit_id)] = (int(count), Decimal(amount or 0))
+
     found: list[Deficit] = []
-    for activity, name, deviation in candidates:
+
+    def add(
+        level: DeficitLevel,
+        deviation: Decimal | None,
+        activity: str | None = None,
+        activity_name: str | None = None,
+        unit: ReplicaOrgUnit | None = None,
+    ) -> None:
         if deviation is None or deviation >= 0:
-            continue
-        count, amount = counts.get(activity, (0, Decimal(0)))
+            return
+        count, amount = counts.get((activity, unit.id if unit else None), (0, ZERO))
         found.append(
             Deficit(
                 committee_id=committee_id,
                 year=year,
                 month=follow_up,
+                level=level,
                 activity_code=activity,
-                activity_name=name,
+                activity_name=activity_name,
+                org_unit_id=unit.id if unit else None,
+                org_unit_name=unit.name if unit else None,
                 forecast_deviation=deviation,
                 measures=count,
                 measures_amount=amount,
                 has_measures=count > 0,
             )
         )
+
+    add(DeficitLevel.COMMITTEE, by_activity.total.forecast_deviation)
+    for row in by_activity.rows:
+        if row.key is not None:
+            add(DeficitLevel.ACTIVITY, row.forecast_deviation, row.key, row.name)
+    for unit_id in sorted(below, key=lambda unit_id: (units[unit_id].name, unit_id)):
+        add(DeficitLevel.ORG_UNIT, below[unit_id], unit=units[unit_id])
     return found

@@ -3,6 +3,12 @@
 Each figure comes from one grouped query (a handful of queries per summary, whatever the
 number of units or months); Python only combines the grouped sums. Allocation groups (anslag)
 are kept out of the net figures and reported as ``allocation_outcome`` / ``result_outcome``.
+
+Forecasts are recorded per budget line or per activity at a unit. The rule "what nobody
+forecast lands on its budget" is applied there, before any grouping: each forecast is turned
+into its deviation from the budget it forecasts (the line, or the activity's lines), and a
+row's forecast is its budget plus the deviations in it. So every total is the same whatever
+the grouping, and the rows add up to it.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ ALLOCATION = "allocation"
 ZERO = Decimal(0)
 UNSPECIFIED = {
     GroupBy.ACTIVITY: "Utan verksamhetskod",
-    GroupBy.ACCOUNT_GROUP: "Prognos för hela verksamheten (ej per kontogrupp)",
+    GroupBy.ACCOUNT_GROUP: "Prognosavvikelse för hela verksamheter (ej per kontogrupp)",
     GroupBy.ORG_UNIT: None,
     GroupBy.NONE: None,
 }
@@ -167,7 +173,10 @@ async def summarize(
             )
         ).one()
     has_forecast = False
+    deviations: dict[str | None, Decimal] = {}
     if forecast_month is not None:
+        # Forecasts of allocation groups are shown as they are (anslag has no deviation);
+        # every other forecast enters the rows through its deviation (see the module doc).
         key = _key(Forecast, group_by)
         forecast: Select[*tuple[Any, ...]] = (
             Select(key, col(AccountGroup.kind), func.sum(Forecast.amount))
@@ -182,7 +191,26 @@ async def summarize(
         )
         for key_value, kind, amount in await _rows(session, forecast):
             has_forecast = True
-            take(key_value, kind, "forecast", amount)
+            if kind == ALLOCATION:
+                take(key_value, kind, "forecast", amount)
+        if has_forecast:
+            deviations = await forecast_deviations(
+                session,
+                units=units,
+                year=year,
+                forecast_month=forecast_month,
+                group_by=group_by,
+                basis=basis,
+                kinds=kinds,
+            )
+    if has_forecast:
+        for row_key in set(rows) | set(deviations):
+            figures = rows[row_key]
+            if figures.kind == ALLOCATION:
+                continue
+            budget_here, deviation = figures.get("budget"), deviations.get(row_key)
+            if budget_here is not None or deviation is not None:
+                figures.add("forecast", (budget_here or ZERO) + (deviation or ZERO))
 
     year_end = period == 12 and has_outcome
     frame_amount = (
@@ -214,9 +242,6 @@ async def summarize(
         if figures.kind != ALLOCATION:
             for measure, amount in figures.sums.items():
                 total.add(measure, amount)
-            if has_forecast and "forecast" not in figures.sums:
-                # a row nobody forecast is expected to land on its budget
-                total.add("forecast", figures.get("budget"))
     net_outcome = total.get("outcome")
     prev_net_outcome = total.get("prev_outcome")
     alloc_outcome = allocation.get("outcome")
@@ -248,6 +273,105 @@ async def summarize(
     )
 
 
+async def forecast_deviations(
+    session: AsyncSession,
+    *,
+    units: list[str],
+    year: int,
+    forecast_month: int,
+    group_by: GroupBy,
+    basis: BudgetBasis,
+    kinds: list[str] | None,
+) -> dict[str | None, Decimal]:
+    """forecast − budget per row key, taken where each forecast was made.
+
+    A line forecast deviates from its line's budget; an activity forecast from the sum of
+    that activity's lines at the unit (allocation groups excluded: anslag is no cost). By
+    account group an activity forecast belongs to no group and lands on the unspecified row
+    (key ``None``); with a ``kinds`` filter activity forecasts are left out, as they cannot
+    be split by kind, and their lines count at their budget.
+    """
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & (col(BudgetVersion.number) == 1)
+    kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
+    line_budget = (
+        Select(
+            col(BudgetEntry.org_unit_id).label("org_unit_id"),
+            col(BudgetEntry.activity_code).label("activity_code"),
+            col(BudgetEntry.account_group_key).label("account_group_key"),
+            func.sum(BudgetEntry.amount).label("amount"),
+        )
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .where(
+            col(BudgetEntry.year) == year,
+            col(BudgetEntry.org_unit_id).in_(units),
+            col(AccountGroup.kind) != ALLOCATION,
+            chosen,
+            *kind_filter,
+        )
+        .group_by(
+            col(BudgetEntry.org_unit_id),
+            col(BudgetEntry.activity_code),
+            col(BudgetEntry.account_group_key),
+        )
+        .subquery("line_budget")
+    )
+    this_month = [
+        col(Forecast.year) == year,
+        col(Forecast.month) == forecast_month,
+        col(Forecast.org_unit_id).in_(units),
+    ]
+    key = _key(Forecast, group_by)
+    deviation = func.sum(Forecast.amount - func.coalesce(line_budget.c.amount, 0))
+    per_line: Select[*tuple[Any, ...]] = (
+        Select(key, deviation)
+        .join(AccountGroup, col(AccountGroup.key) == col(Forecast.account_group_key))
+        .outerjoin(
+            line_budget,
+            (line_budget.c.org_unit_id == col(Forecast.org_unit_id))
+            & (line_budget.c.activity_code == col(Forecast.activity_code))
+            & (line_budget.c.account_group_key == col(Forecast.account_group_key)),
+        )
+        .where(*this_month, col(AccountGroup.kind) != ALLOCATION, *kind_filter)
+    )
+    if group_by is not GroupBy.NONE:
+        per_line = per_line.group_by(key)
+    found: dict[str | None, Decimal] = defaultdict(Decimal)
+    for key_value, amount in await _rows(session, per_line):
+        if amount is not None:
+            found[None if key_value is None else str(key_value)] += Decimal(amount)
+    if kinds:
+        return dict(found)
+    activity_budget = (
+        Select(
+            line_budget.c.org_unit_id,
+            line_budget.c.activity_code,
+            func.sum(line_budget.c.amount).label("amount"),
+        )
+        .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
+        .subquery("activity_budget")
+    )
+    by_group = group_by is GroupBy.ACCOUNT_GROUP
+    activity_key = literal_column("NULL") if by_group else key
+    per_activity: Select[*tuple[Any, ...]] = (
+        Select(activity_key, func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)))
+        .outerjoin(
+            activity_budget,
+            (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
+            & (activity_budget.c.activity_code == col(Forecast.activity_code)),
+        )
+        .where(*this_month, col(Forecast.account_group_key).is_(None))
+    )
+    if group_by not in {GroupBy.NONE, GroupBy.ACCOUNT_GROUP}:
+        per_activity = per_activity.group_by(key)
+    for key_value, amount in await _rows(session, per_activity):
+        if amount is not None:
+            found[None if key_value is None else str(key_value)] += Decimal(amount)
+    return dict(found)
+
+
 def _add(first: Decimal | None, second: Decimal | None) -> Decimal | None:
     if first is None and second is None:
         return None
@@ -276,7 +400,10 @@ def _figures(
     if allocation_row:
         # anslag is the frame's financing, not a budget line: no deviation to show
         budget = linear = seasonal = None
-    forecast_deviation = _sub(forecast, budget)
+        forecast_deviation = None
+    else:
+        # a forecast where nothing was budgeted deviates by all of it
+        forecast_deviation = _sub(forecast, budget or ZERO)
     # a row without any outcome shows no outcome deviation (its ledger rows may sit on
     # another dimension, e.g. outcome reported per account group only)
     outcome_deviation = _sub(outcome, budget) if year_end else None

@@ -72,11 +72,26 @@ class InvestmentTotals:
     forecast: Decimal | None
 
 
+@strawberry.enum(description="What a deficit is of.")
+class DeficitLevel(Enum):
+    COMMITTEE = "committee"
+    ACTIVITY = "activity"
+    ORG_UNIT = "org_unit"
+
+
 @strawberry.type(description="A forecast deficit and the measures recorded to answer it.")
 class Deficit:
     month: int = strawberry.field(description="Follow-up month.")
-    activity_code: str | None = strawberry.field(description="Null: the committee as a whole.")
+    level: DeficitLevel = strawberry.field(
+        description="The committee as a whole, an activity code across it, or an org unit "
+        "below it (with its whole subtree)."
+    )
+    activity_code: str | None = strawberry.field(description="The activity (level ACTIVITY).")
     activity_name: str | None
+    org_unit_id: strawberry.ID | None = strawberry.field(
+        description="The org unit (level ORG_UNIT)."
+    )
+    org_unit_name: str | None
     forecast_deviation: Decimal = strawberry.field(description="forecast − budget (negative).")
     measures: int = strawberry.field(description="Recorded measures that are not cancelled.")
     measures_amount: Decimal
@@ -86,8 +101,11 @@ class Deficit:
     def of(cls, record: DeficitRecord) -> Deficit:
         return cls(
             month=record.month,
+            level=DeficitLevel(record.level),
             activity_code=record.activity_code,
             activity_name=record.activity_name,
+            org_unit_id=strawberry.ID(record.org_unit_id) if record.org_unit_id else None,
+            org_unit_name=record.org_unit_name,
             forecast_deviation=record.forecast_deviation,
             measures=record.measures,
             measures_amount=record.measures_amount,
@@ -143,8 +161,8 @@ class BudgetOverview:
         )
 
     @strawberry.field(
-        description="Forecast deficits of a committee (and its activities) at a follow-up "
-        "month; `withoutMeasures` lists only those still lacking measures."
+        description="Forecast deficits of a committee, its activities and the org units below "
+        "it at a follow-up month; `withoutMeasures` lists only those still lacking measures."
     )
     async def deficits(
         self,
