@@ -23,6 +23,7 @@ from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
+from sqlmodel import col
 
 from styr_budget.budgets.models import BudgetEntry, BudgetVersion
 from styr_budget.forecasts.models import Forecast
@@ -90,9 +91,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 async def store(app: FastAPI, scenario: dict[str, Any]) -> None:
     async with app.state.database.session() as session:
-        for model in (BudgetEntry, Forecast, OutcomeYear):
-            await session.exec(delete(model).where(model.year == YEAR))  # type: ignore[attr-defined]
-        await session.exec(delete(BudgetVersion).where(BudgetVersion.year == YEAR))  # type: ignore[arg-type]
+        await session.exec(delete(BudgetEntry).where(col(BudgetEntry.year) == YEAR))
+        await session.exec(delete(Forecast).where(col(Forecast.year) == YEAR))
+        await session.exec(delete(OutcomeYear).where(col(OutcomeYear.year) == YEAR))
+        await session.exec(delete(BudgetVersion).where(col(BudgetVersion.year) == YEAR))
         version = BudgetVersion(
             committee_id=COMMITTEE,
             year=YEAR,

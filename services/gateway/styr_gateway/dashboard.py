@@ -48,7 +48,9 @@ query CommitteeDashboard($unit: ID!, $year: Int!, $period: String!, $month: Int 
     budget(year: $year, period: $month) {
       total { budget outcome forecast forecastDeviation deviation }
       byActivity { key name budget outcome forecast deviation }
-      deficits(withoutMeasures: true) { level activityCode activityName orgUnitName forecastDeviation }
+      deficits(withoutMeasures: true) {
+        level activityCode activityName orgUnitName forecastDeviation
+      }
     }
     deviationStatistics(year: $year) {
       suppressed
