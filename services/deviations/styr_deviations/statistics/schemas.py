@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 Count = int | str
@@ -24,9 +26,25 @@ class Duration(BaseModel):
     )
 
 
+class WithheldBreakdown(BaseModel):
+    """Rows of one breakdown left out of the answer: listing them would give a hidden count
+    away. Within it, a missing row is not a zero."""
+
+    breakdown: str = Field(description="The list the rows are missing from, e.g. `by_kind`.")
+    of: str = Field(description="The count they break down, e.g. `by_year` or `total`.")
+    key: dict[str, Any] = Field(description='That count\'s key, e.g. `{"year": 2024}`.')
+
+
 class Statistics(BaseModel):
-    suppressed: bool = Field(description="True when small counts are hidden for your role.")
+    suppressed: bool = Field(
+        description="True when small counts are hidden for your role: `<5` is 1 to 4, `x` is "
+        "a count hidden because others with it would give a `<5` away (at least 5)."
+    )
     suppression_threshold: int
+    withheld: list[WithheldBreakdown] = Field(
+        default_factory=list,
+        description="Breakdowns whose rows are left out for your role (see WithheldBreakdown).",
+    )
     total: Count
     by_year: list[CountRow]
     by_category_month: list[CountRow] = Field(description="Swedish calendar months.")

@@ -6,13 +6,15 @@ months (Europe/Stockholm), which SQLite and PostgreSQL cannot compute the same w
 municipality has thousands of cases a year, so this stays cheap.
 
 Callers without case access (readers, planners, controllers) get small counts suppressed:
-1 up to the threshold minus one is shown as ``"<5"``; zero stays 0 (it identifies no one).
+1 up to the threshold minus one is shown as ``"<5"``; zero stays 0 (it identifies no one);
+and counts from which a hidden one could be worked out are hidden too (``"x"``, see
+:mod:`styr_deviations.statistics.suppression`).
 """
 
 from __future__ import annotations
 
 import statistics as stats
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +30,9 @@ from styr_deviations.statistics.schemas import (
     CountRow,
     Duration,
     Statistics,
+    WithheldBreakdown,
 )
+from styr_deviations.statistics.suppression import CellId, Relation, Suppression
 from styr_shared import orgtree
 from styr_shared.auth import Principal
 from styr_shared.errors import ForbiddenError
@@ -74,12 +78,27 @@ class _Suppressor:
         )
 
 
-def _rows(counter: Counter[Any], keys: tuple[str, ...], suppress: _Suppressor) -> list[CountRow]:
-    rows = []
-    for key in sorted(counter, key=lambda k: tuple(str(part) for part in k)):
-        values = dict(zip(keys, key, strict=True))
-        rows.append(CountRow(**values, count=suppress.count(counter[key])))
-    return rows
+class _Table:
+    """One grouping of the answer: its counts by key, and how they are shown."""
+
+    def __init__(self, name: str, keys: tuple[str, ...], counter: Counter[Any]) -> None:
+        self.name, self.keys, self.counter = name, keys, counter
+
+    def cell(self, key: tuple[Any, ...]) -> CellId:
+        return (self.name, key)
+
+    def cells(self) -> dict[CellId, int]:
+        return {self.cell(key): count for key, count in self.counter.items()}
+
+    def rows(self, suppression: Suppression | None) -> list[CountRow]:
+        rows = []
+        for key in sorted(self.counter, key=lambda k: tuple(str(part) for part in k)):
+            if suppression is not None and self.cell(key) in suppression.withheld_cells:
+                continue
+            values = dict(zip(self.keys, key, strict=True))
+            count = self.counter[key] if suppression is None else suppression.shown(self.cell(key))
+            rows.append(CountRow(**values, count=count))
+        return rows
 
 
 def _group(cases: Iterable[Any], key: Callable[[Any], Hashable]) -> Counter[Any]:
@@ -154,39 +173,113 @@ async def compute(
             current = parents.get(current)
     overdue = [c for c in cases if is_overdue(c, today)]
 
+    tables = {
+        table.name: table
+        for table in (
+            _Table("by_year", ("year",), _group(cases, lambda c: (year(c),))),
+            _Table(
+                "by_category_month",
+                ("month", "category"),
+                _group(cases, lambda c: (month(c), c.category or "")),
+            ),
+            _Table("by_org_unit", ("org_unit_id",), _group(cases, lambda c: (c.org_unit_id,))),
+            _Table("by_kind", ("year", "kind"), _group(cases, lambda c: (year(c), c.kind))),
+            _Table(
+                "by_law_area",
+                ("year", "law_area"),
+                _group(cases, lambda c: (year(c), c.law_area or "")),
+            ),
+            _Table(
+                "by_housing_type",
+                ("year", "housing_type"),
+                _group([c for c in cases if c.housing_type], lambda c: (year(c), c.housing_type)),
+            ),
+            _Table("lex_maria_reported", ("year",), Counter({(y,): 0 for y in years})),
+            _Table("lex_sarah_reported", ("year",), Counter({(y,): 0 for y in years})),
+            _Table("by_org_subtree", ("org_unit_id",), subtree_counts),
+            _Table("overdue_by_kind", ("kind",), _group(overdue, lambda c: (c.kind,))),
+        )
+    }
+    tables["lex_maria_reported"].counter.update(_group(lex_maria, lambda c: (year(c),)))
+    tables["lex_sarah_reported"].counter.update(_group(lex_sarah, lambda c: (year(c),)))
+    total: CellId = ("total", ())
+    overdue_total: CellId = ("overdue", ())
+    values = {total: len(cases), overdue_total: len(overdue)}
+    for table in tables.values():
+        values.update(table.cells())
+    by_year, by_subtree = tables["by_year"], tables["by_org_subtree"]
+    relations = [
+        Relation(total, tuple(by_year.cell(key) for key in by_year.counter), "by_year"),
+        Relation(total, tuple(tables["by_org_unit"].cells()), "by_org_unit"),
+        Relation(overdue_total, tuple(tables["overdue_by_kind"].cells()), "overdue_by_kind"),
+        *_sums_by_year(tables["by_kind"], by_year),
+        *_sums_by_year(tables["by_law_area"], by_year),
+        *_sums_by_year(tables["by_category_month"], by_year, year_of=lambda key: int(key[0][:4])),
+        *_subtree_sums(total, by_subtree, tables["by_org_unit"], parents),
+    ]
+    suppression = Suppression(values, relations, threshold) if suppress.active else None
+
+    def count(cell: CellId) -> Count:
+        return values[cell] if suppression is None else suppression.shown(cell)
+
+    key_names = {name: table.keys for name, table in tables.items()}
+    withheld = [
+        WithheldBreakdown(
+            breakdown=relation.breakdown,
+            of=relation.total[0],
+            key=dict(zip(key_names.get(relation.total[0], ()), relation.total[1], strict=True)),
+        )
+        for relation in (suppression.withheld if suppression else [])
+    ]
+
     return Statistics(
         suppressed=suppress.active,
         suppression_threshold=threshold,
-        total=suppress.count(len(cases)),
-        by_year=_rows(_group(cases, lambda c: (year(c),)), ("year",), suppress),
-        by_category_month=_rows(
-            _group(cases, lambda c: (month(c), c.category or "")),
-            ("month", "category"),
-            suppress,
-        ),
-        by_org_unit=_rows(_group(cases, lambda c: (c.org_unit_id,)), ("org_unit_id",), suppress),
-        by_kind=_rows(_group(cases, lambda c: (year(c), c.kind)), ("year", "kind"), suppress),
-        by_law_area=_rows(
-            _group(cases, lambda c: (year(c), c.law_area or "")), ("year", "law_area"), suppress
-        ),
-        by_housing_type=_rows(
-            _group([c for c in cases if c.housing_type], lambda c: (year(c), c.housing_type)),
-            ("year", "housing_type"),
-            suppress,
-        ),
-        lex_maria_reported=[
-            CountRow(year=y, count=suppress.count(sum(1 for c in lex_maria if year(c) == y)))
-            for y in years
-        ],
-        lex_sarah_reported=[
-            CountRow(year=y, count=suppress.count(sum(1 for c in lex_sarah if year(c) == y)))
-            for y in years
-        ],
-        by_org_subtree=_rows(subtree_counts, ("org_unit_id",), suppress),
-        overdue=suppress.count(len(overdue)),
-        overdue_by_kind=_rows(_group(overdue, lambda c: (c.kind,)), ("kind",), suppress),
+        withheld=withheld,
+        total=count(total),
+        by_year=by_year.rows(suppression),
+        by_category_month=tables["by_category_month"].rows(suppression),
+        by_org_unit=tables["by_org_unit"].rows(suppression),
+        by_kind=tables["by_kind"].rows(suppression),
+        by_law_area=tables["by_law_area"].rows(suppression),
+        by_housing_type=tables["by_housing_type"].rows(suppression),
+        lex_maria_reported=tables["lex_maria_reported"].rows(suppression),
+        lex_sarah_reported=tables["lex_sarah_reported"].rows(suppression),
+        by_org_subtree=by_subtree.rows(suppression),
+        overdue=count(overdue_total),
+        overdue_by_kind=tables["overdue_by_kind"].rows(suppression),
         time_to_answer={
             k: suppress.duration(sorted(v), answer_met[k]) for k, v in sorted(answer_days.items())
         },
         time_to_close={k: suppress.duration(sorted(v)) for k, v in sorted(close_days.items())},
     )
+
+
+def _sums_by_year(
+    table: _Table,
+    by_year: _Table,
+    year_of: Callable[[tuple[Any, ...]], int] = lambda key: int(key[0]),
+) -> list[Relation]:
+    """Each year's count is the sum of ``table``'s cells of that year."""
+    parts: dict[int, list[CellId]] = defaultdict(list)
+    for key in table.counter:
+        parts[year_of(key)].append(table.cell(key))
+    return [
+        Relation(by_year.cell((year,)), tuple(cells), table.name) for year, cells in parts.items()
+    ]
+
+
+def _subtree_sums(
+    total: CellId, by_subtree: _Table, by_unit: _Table, parents: dict[str, str | None]
+) -> list[Relation]:
+    """A unit's subtree count is its own count plus its children's subtree counts; the
+    total is the sum of the topmost subtrees."""
+    children: dict[str | None, list[CellId]] = defaultdict(list)
+    for key in by_subtree.counter:
+        parent = parents.get(key[0])
+        children[parent if (parent,) in by_subtree.counter else None].append(by_subtree.cell(key))
+    relations = [Relation(total, tuple(children[None]), by_subtree.name)]
+    for key in by_subtree.counter:
+        own = [by_unit.cell(key)] if key in by_unit.counter else []
+        relations.append(Relation(by_subtree.cell(key), (*own, *children[key[0]]), by_subtree.name))
+    return relations

@@ -1,0 +1,167 @@
+"""Small-count protection for callers without case access: primary and secondary suppression.
+
+Primary: a count from 1 to threshold − 1 is hidden and shown as ``<5`` (zero stays 0: it
+identifies no one). Secondary: a count that, with the other cells and totals of the same
+answer, would let a reader work a hidden count out is hidden too, shown as ``x`` (as
+Statistics Sweden marks figures withheld to protect others).
+
+The counts of one answer are bound by linear relations: a total is the sum of its parts (the
+grand total of its years and of its units, a year of its kinds, of its law areas and of its
+category × month cells, a unit's subtree of the unit and its children's subtrees, overdue of
+its kinds). A reader knows every shown count, that ``<5`` is 1…4 and that ``x`` is at least 5.
+From each relation they can bound every hidden count, and use those bounds in the next
+relation (interval propagation, repeated until nothing narrows: a stronger attacker than single
+subtractions). Hidden counts are added, the smallest shown part of an offending relation
+first, until no hidden count is pinned to one value.
+
+No library does this for arbitrary relation sets (sdcTable/tau-argus are R and Java tools for
+statistical offices), and the answer is small: a few hundred cells, so plain propagation is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CellId = tuple[str, tuple[Any, ...]]
+"""(table, key): e.g. ``("by_kind", (2024, "complaint"))`` or ``("total", ())``."""
+SECONDARY_MARKER = "x"
+Bounds = dict[CellId, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total`` is the sum of ``parts`` (parts that are absent are zero, and known);
+    ``breakdown`` names the grouping the parts are listed in."""
+
+    total: CellId
+    parts: tuple[CellId, ...]
+    breakdown: str = ""
+
+
+def propagate(
+    known: Mapping[CellId, int],
+    hidden: Mapping[CellId, tuple[float, float]],
+    relations: Sequence[Relation],
+) -> Bounds:
+    """What a reader can infer: the tightest bounds of every hidden cell that repeated use of
+    ``relations`` gives, starting from the shown values and the markers' ranges."""
+    bounds: Bounds = {cell: (value, value) for cell, value in known.items()}
+    bounds.update(hidden)
+    involved = [r for r in relations if r.total in hidden or any(p in hidden for p in r.parts)]
+    for _ in range(1000):  # a bound only narrows; integers stop narrowing quickly
+        changed = False
+        for relation in involved:
+            lows = [bounds[part][0] for part in relation.parts]
+            highs = [bounds[part][1] for part in relation.parts]
+            low_sum = sum(lows)
+            finite_high = sum(high for high in highs if math.isfinite(high))
+            unbounded = sum(1 for high in highs if not math.isfinite(high))
+            total_low, total_high = bounds[relation.total]
+            narrowed = (
+                max(total_low, low_sum),
+                min(total_high, math.inf if unbounded else finite_high),
+            )
+            if narrowed != (total_low, total_high):
+                bounds[relation.total], changed = narrowed, True
+                total_low, total_high = narrowed
+            for index, part in enumerate(relation.parts):
+                if part not in hidden:
+                    continue
+                low, high = lows[index], highs[index]
+                own_unbounded = not math.isfinite(high)
+                others_high = (
+                    math.inf
+                    if unbounded - own_unbounded
+                    else finite_high - (0 if own_unbounded else high)
+                )
+                narrowed = (
+                    max(low, total_low - others_high),
+                    min(high, total_high - (low_sum - low)),
+                )
+                if narrowed != (low, high):
+                    bounds[part], changed = narrowed, True
+        if not changed:
+            break
+    return bounds
+
+
+class Suppression:
+    """Which counts of one answer are hidden, which breakdowns are withheld, how each count
+    is shown.
+
+    A breakdown is withheld (its rows left out, and the answer says so) when its rows alone
+    give a hidden total away: a total under the threshold listed as four rows of at least one
+    each is exactly four, however the rows are shown. Its cells are then unknown to the
+    reader, zero included.
+    """
+
+    def __init__(
+        self, values: Mapping[CellId, int], relations: Iterable[Relation], threshold: int
+    ) -> None:
+        self.threshold = threshold
+        self.values = dict(values)
+        self.relations = [r for r in relations if r.total in self.values]
+        self.primary = {cell for cell, value in self.values.items() if 0 < value < threshold}
+        self.secondary: set[CellId] = set()
+        self.withheld: list[Relation] = []
+        self.withheld_cells: set[CellId] = set()
+        self._protect()
+
+    def shown(self, cell: CellId) -> int | str:
+        if cell in self.primary:
+            return f"<{self.threshold}"
+        if cell in self.secondary:
+            return SECONDARY_MARKER
+        return self.values.get(cell, 0)
+
+    def _ranges(self) -> dict[CellId, tuple[float, float]]:
+        primary_range: tuple[float, float] = (1, self.threshold - 1)
+        ranges = dict.fromkeys(self.primary, primary_range)
+        ranges.update(dict.fromkeys(self.secondary, (self.threshold, math.inf)))
+        ranges.update(dict.fromkeys(self.withheld_cells, (0, math.inf)))
+        return ranges
+
+    def _protect(self) -> None:
+        of_cell: dict[CellId, list[Relation]] = defaultdict(list)
+        for relation in self.relations:
+            for cell in (relation.total, *relation.parts):
+                of_cell[cell].append(relation)
+        while True:
+            hidden = self._ranges()
+            known = {c: v for c, v in self.values.items() if c not in hidden}
+            bounds = propagate(known, hidden, self.relations)
+            pinned = [
+                cell
+                for cell in hidden
+                if cell not in self.withheld_cells and bounds[cell][0] == bounds[cell][1]
+            ]
+            if not pinned:
+                return
+            added = False
+            for cell in pinned:
+                for relation in of_cell[cell]:
+                    shown = [
+                        (part is relation.total, self.values[part], part)
+                        for part in (*relation.parts, relation.total)
+                        if part not in hidden and self.values.get(part, 0) > 0
+                    ]
+                    if shown:
+                        self.secondary.add(min(shown, key=lambda item: item[:2])[2])
+                        added = True
+            if added:
+                continue
+            # every count next to the pinned ones is hidden already: the rows themselves
+            # give them away, so withhold those breakdowns
+            for cell in pinned:
+                for relation in of_cell[cell]:
+                    if relation not in self.withheld and relation.parts:
+                        self.withheld.append(relation)
+                        self.withheld_cells.update(relation.parts)
+                        added = True
+            if not added:  # cannot happen with sums of counts; stay safe regardless
+                self.secondary |= {c for c, v in self.values.items() if v > 0} - self.primary
+                return
