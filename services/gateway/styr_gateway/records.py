@@ -377,9 +377,16 @@ class DurationRecord(Record):
     within_deadline: int | str | None = None
 
 
+class WithheldBreakdownRecord(Record):
+    breakdown: str
+    of: str
+    key: dict[str, Any]
+
+
 class StatisticsRecord(Record):
     suppressed: bool
     suppression_threshold: int
+    withheld: list[WithheldBreakdownRecord] = []
     total: int | str
     by_year: list[CountRowRecord]
     by_category_month: list[CountRowRecord]

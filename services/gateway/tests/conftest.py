@@ -369,6 +369,8 @@ def deviation_statistics(org_unit_id: str, suppressed: bool) -> dict[str, Any]:
                 "within_deadline": 8}  # fmt: skip
     statistics = {
         "suppressed": suppressed, "suppression_threshold": 5, "total": 12,
+        "withheld": [{"breakdown": "by_law_area", "of": "by_year", "key": {"year": 2025}}]
+        if suppressed else [],
         "by_year": [{"year": 2025, "count": 12}],
         "by_category_month": [{"category": "fall", "month": 3, "count": small}],
         "by_org_unit": [{"org_unit_id": org_unit_id, "count": 12}],

@@ -102,6 +102,7 @@ query Statistics($id: ID!, $year: Int) {
     name
     deviationStatistics(year: $year) {
       suppressed
+      withheld { breakdown of key }
       total { count text }
       overdue { count text }
       byKind { group count text }
@@ -121,6 +122,7 @@ async def test_deviation_statistics_as_the_service_shows_them_to_the_caller(
     response = await post(full_gateway.url, STATISTICS, {"id": "oxelosund-von"}, handler)
     statistics = response.json()["data"]["orgUnit"]["deviationStatistics"]
     assert statistics["suppressed"] is False
+    assert statistics["withheld"] == []
     assert statistics["overdue"] == {"count": 3, "text": "3"}
     assert statistics["byCategoryMonth"] == [
         {"group": {"category": "fall", "month": 3}, "count": 3}
@@ -132,6 +134,18 @@ async def test_deviation_statistics_as_the_service_shows_them_to_the_caller(
     assert full_gateway.deviations.requests == [
         ("GET", "/api/v1/statistics", "org_unit_id=oxelosund-von")
     ]
+
+
+async def test_withheld_breakdowns_reach_a_reader(
+    post: GraphQL, full_gateway: Any, reader: dict[str, str]
+) -> None:
+    response = await post(full_gateway.url, STATISTICS, {"id": "oxelosund-von"}, reader)
+    statistics = response.json()["data"]["orgUnit"]["deviationStatistics"]
+    assert statistics["suppressed"] is True
+    assert statistics["withheld"] == [
+        {"breakdown": "by_law_area", "of": "by_year", "key": {"year": 2025}}
+    ]
+    assert statistics["overdue"] == {"count": None, "text": "<5"}
 
 
 async def test_forbidden_statistics_error_at_their_path_only(

@@ -28,10 +28,13 @@ from styr_gateway.records import (
 from styr_gateway.upstream import Service
 
 
-@strawberry.type(description="A count: a number, or hidden (`<5`) for your role.")
+@strawberry.type(
+    description="A count: a number, or hidden for your role (`<5`: 1 to 4; `x`: hidden so "
+    "that no `<5` can be worked out from the others, at least 5)."
+)
 class Count:
     count: int | None = strawberry.field(description="Null when hidden for your role.")
-    text: str = strawberry.field(description="As shown: `12` or `<5`.")
+    text: str = strawberry.field(description="As shown: `12`, `<5` or `x`.")
 
     @classmethod
     def of(cls, value: int | str) -> Count:
@@ -75,9 +78,20 @@ class CaseDuration:
         )
 
 
+@strawberry.type(
+    description="A breakdown whose rows are left out for your role (listing them would give a "
+    "hidden count away): within it a missing row is not a zero."
+)
+class WithheldBreakdown:
+    breakdown: str = strawberry.field(description="E.g. `by_category_month`.")
+    of: str = strawberry.field(description="The count it breaks down, e.g. `by_year`.")
+    key: JSON = strawberry.field(description='That count\'s key, e.g. `{"year": 2024}`.')
+
+
 @strawberry.type(description="Deviations and complaints of an org unit and everything below it.")
 class DeviationStatistics:
     suppressed: bool = strawberry.field(description="Small counts are hidden for your role.")
+    withheld: list[WithheldBreakdown]
     total: Count
     overdue: Count = strawberry.field(description="Open cases past their deadline today.")
     by_kind: list[CountGroup]
@@ -95,6 +109,12 @@ class DeviationStatistics:
 
         return cls(
             suppressed=record.suppressed,
+            withheld=[
+                WithheldBreakdown(
+                    breakdown=item.breakdown, of=item.of, key=cast(JSON, dict(item.key))
+                )
+                for item in record.withheld
+            ],
             total=Count.of(record.total),
             overdue=Count.of(record.overdue),
             by_kind=rows(record.by_kind),
