@@ -10,7 +10,7 @@ SERVICES := goals budget deviations
 MEMBERS := shared services/goals services/budget services/deviations services/gateway
 TEST_DIRS := $(addsuffix /tests,$(MEMBERS)) tests
 
-.PHONY: help install migrate demo run test lint typecheck pytest token bench docs clean
+.PHONY: help install migrate demo run test lint typecheck pytest token bench fuzz docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ lint: install ## ruff format check and lint
 	$(RUN) ruff check .
 
 typecheck: install ## mypy (strict) per workspace member
-	@for member in $(MEMBERS) tests scripts bench; do echo "mypy $$member"; $(RUN) mypy $$member || exit 1; done
+	@for member in $(MEMBERS) tests scripts bench fuzz; do echo "mypy $$member"; $(RUN) mypy $$member || exit 1; done
 
 pytest: install ## pytest per workspace member (STYR_TEST_BACKENDS=sqlite,postgresql by default)
 	@for tests in $(TEST_DIRS); do \
@@ -53,6 +53,9 @@ token: install ## Print a dev token: make token ROLE=planner [ORG=oxelosund-von]
 
 bench: install ## Run the benchmarks (needs PostgreSQL on 127.0.0.1:5432)
 	$(RUN) python -m bench
+
+fuzz: install ## Schemathesis against every service (STYR_TEST_BACKENDS=sqlite,postgresql by default)
+	$(RUN) python -m fuzz
 
 docs: install ## Regenerate the README's configuration table from the settings classes
 	$(RUN) python scripts/config_reference.py --write

@@ -42,17 +42,14 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import asyncpg
 import httpx
@@ -60,7 +57,7 @@ import httpx
 from styr_gateway.dashboard import DASHBOARD_QUERY
 from styr_shared.testing import TokenFactory, create_test_database, drop_test_database
 from styr_shared.testing.database import POSTGRES_ADMIN_URL
-from styr_shared.testing.servers import free_port, stop, wait_until_up
+from styr_shared.testing.servers import SERVICES, StackError, start_services
 
 REQUESTS = int(os.environ.get("STYR_BENCH_DASHBOARD_REQUESTS", "80"))
 CLIENTS = int(os.environ.get("STYR_BENCH_DASHBOARD_CLIENTS", "10"))
@@ -69,8 +66,6 @@ ROUNDS = 2  # the sides alternate, so that a change in the machine's load hits b
 VARIABLES: dict[str, Any] = {"unit": "oxelosund-von", "year": 2024, "period": "helar", "month": 12}
 TARGET_RATIO = 1.5
 TIMEOUT_SECONDS = 60.0
-SERVICES = ("goals", "budget", "deviations")
-PROCESSES = (*SERVICES, "gateway")
 READY_SECONDS = 60.0
 
 
@@ -195,22 +190,6 @@ def waves(depends: dict[Key, set[Key]]) -> dict[Key, int]:
 # --- the processes -------------------------------------------------------------------------
 
 
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: IO[bytes]) -> Iterator[int]:
-    service = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        yield service.pid
-    finally:
-        stop(service)
-
-
-def cli(service: str, command: str, env: dict[str, str], log: IO[bytes]) -> None:
-    """``styr-<service> <command>``, as ``make demo`` runs it."""
-    args = [sys.executable, "-m", f"styr_{service}.cli", command]
-    if subprocess.run(args, env=env, stdout=log, stderr=subprocess.STDOUT).returncode:  # noqa: S603
-        raise BenchmarkError(f"styr-{service} {command} failed (see the log below)")
-
-
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """CPU seconds (user + system) so far of each process, of this one (``client``) and of the
     whole machine (``machine``, all cores)."""
@@ -246,56 +225,6 @@ async def wait_for_replicas(urls: dict[str, str]) -> int:
         if time.monotonic() > deadline:
             raise BenchmarkError(f"org replicas have {counts} units, goals has {expected}")
         await asyncio.sleep(0.2)
-
-
-def start_services(
-    stack: ExitStack, urls: dict[str, str], workdir: Path, logs: dict[str, Path]
-) -> tuple[dict[str, str], dict[str, int]]:
-    """Migrate, load the demo data and start the four services: their base URLs and pids."""
-    ports = {name: free_port() for name in PROCESSES}
-    base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    # Ten processes import the same packages: let them share bytecode in the work directory,
-    # even where PYTHONDONTWRITEBYTECODE is set (compiling everything anew costs seconds each).
-    common = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    common["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
-    envs: dict[str, dict[str, str]] = {}
-    for name in PROCESSES:
-        prefix = f"STYR_{name.upper()}_"
-        env = common | {
-            f"{prefix}HOST": "127.0.0.1",
-            f"{prefix}PORT": str(ports[name]),
-            f"{prefix}LOG_LEVEL": "WARNING",
-        }
-        if name in SERVICES:
-            env[f"{prefix}DATABASE_URL"] = urls[name]
-        if name in ("budget", "deviations"):
-            env[f"{prefix}GOALS_URL"] = base["goals"]
-            env[f"{prefix}ORG_SYNC_SECONDS"] = "5"
-        if name == "gateway":
-            env |= {f"{prefix}{service.upper()}_URL": base[service] for service in SERVICES}
-            env[f"{prefix}UPSTREAM_STATS"] = "true"
-            env[f"{prefix}UPSTREAM_TIMEOUT_SECONDS"] = str(TIMEOUT_SECONDS)
-        envs[name] = env
-        logs[name] = workdir / f"{name}.log"
-    files = {name: stack.enter_context(path.open("ab")) for name, path in logs.items()}
-
-    def prepare(service: str) -> None:
-        cli(service, "migrate", envs[service], files[service])
-        cli(service, "demo", envs[service], files[service])
-
-    with ThreadPoolExecutor(len(SERVICES)) as pool:  # three databases, independent
-        for future in [pool.submit(prepare, service) for service in SERVICES]:
-            future.result()
-    pids: dict[str, int] = {}
-    for name in PROCESSES:  # goals first: the others read its org feed as soon as they start
-        args = [sys.executable, "-m", f"styr_{name}.cli", "serve"]
-        pids[name] = stack.enter_context(process(args, envs[name], files[name]))
-        if name == "goals" and not wait_until_up(f"{base[name]}/readyz", attempts=300):
-            raise BenchmarkError("the goals service did not become ready")
-    for name in PROCESSES:
-        if not wait_until_up(f"{base[name]}/readyz", attempts=300):
-            raise BenchmarkError(f"the {name} service did not become ready")
-    return base, pids
 
 
 # --- the load ------------------------------------------------------------------------------
@@ -458,7 +387,13 @@ def main() -> int:
                     create_test_database("postgresql", workdir, label=f"bench_{service}")
                 )
             with ExitStack() as stack:
-                base, pids = start_services(stack, urls, workdir, logs)
+                gateway_env = {
+                    "STYR_GATEWAY_UPSTREAM_STATS": "true",
+                    "STYR_GATEWAY_UPSTREAM_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+                }
+                base, pids = start_services(
+                    stack, urls, workdir, logs, extra_env={"gateway": gateway_env}
+                )
                 units = asyncio.run(wait_for_replicas(urls))
                 print(
                     f"demo data loaded, services up, org replicas current ({units} units) "
@@ -470,7 +405,7 @@ def main() -> int:
                 asyncio.run(Bench(base, token).run(pids))
             print("gateway dashboard: PASS")
             return 0
-        except (BenchmarkError, httpx.HTTPError) as exc:
+        except (BenchmarkError, StackError, httpx.HTTPError) as exc:
             print(f"gateway dashboard: FAIL: {type(exc).__name__}: {exc}")
             for name, path in logs.items():
                 if path.exists() and (text := path.read_text(errors="replace").strip()):
