@@ -36,10 +36,11 @@ HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "schemathesis.toml"
 SEED = os.environ.get("STYR_FUZZ_SEED", "20261203")
 MAX_EXAMPLES = os.environ.get("STYR_FUZZ_MAX_EXAMPLES", "8")
-ROLES = {
-    # an admin reaches every write; a reader of one committee sees the read side and the 403s
-    "admin": {"roles": ("admin",), "org_units": ()},
-    "reader": {"roles": ("reader",), "org_units": ("oxelosund-von",)},
+ROLES: dict[str, tuple[str, list[str]]] = {
+    # role: (role, org scope). An admin reaches every write; a reader of one committee sees
+    # the read side and the 403s.
+    "admin": ("admin", []),
+    "reader": ("reader", ["oxelosund-von"]),
 }
 # The services answer about org units only once their replica has the demo organisation.
 REPLICA_READY = {
@@ -49,7 +50,8 @@ REPLICA_READY = {
 
 
 def schemathesis(base_url: str, token: str, report: Path) -> int:
-    """One ``st run`` over the service's OpenAPI document; its exit code."""
+    """One ``st run`` over the service's OpenAPI document, in the report's directory (where
+    schemathesis keeps its cache); its exit code."""
     command = [
         str(Path(sys.executable).with_name("st")),
         "--config-file",
@@ -67,7 +69,10 @@ def schemathesis(base_url: str, token: str, report: Path) -> int:
         "--no-color",
     ]
     with report.open("wb") as output:
-        return subprocess.run(command, stdout=output, stderr=subprocess.STDOUT).returncode  # noqa: S603
+        done = subprocess.run(  # noqa: S603
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=report.parent
+        )
+    return done.returncode
 
 
 def fuzz_backend(backend: str, workdir: Path) -> list[str]:
@@ -88,12 +93,10 @@ def fuzz_backend(backend: str, workdir: Path) -> list[str]:
                 if not wait_until_up(base[service] + path, attempts=300, headers=reader):
                     raise StackError(f"{service} never knew the demo organisation")
             for service in SERVICES:
-                for role, grant in ROLES.items():
-                    token = tokens.token(
-                        *grant["roles"], org_units=grant["org_units"], subject=f"fuzz-{role}"
-                    )
-                    name = f"{backend}/{service}/{role}"
-                    report = workdir / f"{service}-{role}.txt"
+                for name_of_role, (role, scope) in ROLES.items():
+                    token = tokens.token(role, org_units=scope, subject=f"fuzz-{name_of_role}")
+                    name = f"{backend}/{service}/{name_of_role}"
+                    report = workdir / f"{service}-{name_of_role}.txt"
                     started = time.perf_counter()
                     code = schemathesis(base[service], token, report)
                     summary = report.read_text(errors="replace").strip().splitlines()
