@@ -125,6 +125,10 @@ async def summarize(
     )
     for key_value, kind, row_year, amount in await _rows(session, budget):
         take(key_value, kind, "budget" if row_year == year else "prev_budget", amount)
+    for key_value, kind, amount in await _rows(
+        session, _budget_ytd(year, period, units, basis, group_by, kind_filter)
+    ):
+        take(key_value, kind, "budget_ytd", amount)
 
     # Outcome: months 1…period of this and the previous year, and the previous full year,
     # from the yearly rollup (one row per unit × activity × group, months side by side).
@@ -248,6 +252,31 @@ async def summarize(
     )
 
 
+def _budget_ytd(
+    year: int,
+    period: int,
+    units: list[str],
+    basis: BudgetBasis,
+    group_by: GroupBy,
+    kind_filter: list[Any],
+) -> Select[*tuple[Any, ...]]:
+    """Budget of months 1…period from the lines' resolved months (see
+    :mod:`styr_budget.budgets.periodisation`), summed per row in the database."""
+    key = _key(BudgetEntry, group_by)
+    months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & (col(BudgetVersion.number) == 1)
+    return (
+        Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .where(col(BudgetEntry.year) == year, col(BudgetEntry.org_unit_id).in_(units), chosen)
+        .where(*kind_filter)
+        .group_by(*_grouped(key, group_by))
+    )
+
+
 def _add(first: Decimal | None, second: Decimal | None) -> Decimal | None:
     if first is None and second is None:
         return None
@@ -276,6 +305,7 @@ def _figures(
     if allocation_row:
         # anslag is the frame's financing, not a budget line: no deviation to show
         budget = linear = seasonal = None
+    budget_ytd = None if allocation_row else figures.get("budget_ytd")
     forecast_deviation = _sub(forecast, budget)
     # a row without any outcome shows no outcome deviation (its ledger rows may sit on
     # another dimension, e.g. outcome reported per account group only)
@@ -296,6 +326,8 @@ def _figures(
         "deviation": present(outcome_deviation if year_end else forecast_deviation, unit),
         "ytd_deviation_linear": present(_sub(outcome, _round(linear)), unit),
         "ytd_deviation_seasonal": present(_sub(outcome, _round(seasonal)), unit),
+        "budget_ytd": present(budget_ytd, unit),
+        "ytd_deviation": present(_sub(outcome, budget_ytd), unit),
         "previous_year": PreviousYear(
             budget=present(prev_budget, unit),
             outcome=present(prev_outcome, unit),
