@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
+from styr_budget.amounts import MoneyUnit, parse_amount
+from styr_budget.demo.loader import load_fixture
 from styr_shared.testing import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("org")
@@ -567,3 +569,39 @@ async def test_monthly_csv_refusals_and_permissions(
         reason="flytt mellan månader",
     )
     assert inside.status_code == 201, inside.text
+
+
+@pytest.mark.usefixtures("demo")
+async def test_demo_budget_is_spread_linearly(client: AsyncClient, reader: dict[str, str]) -> None:
+    # the papers print no monthly budget: the demo lines are spread linearly (whole kronor,
+    # the remainder's kronor in the first months), and the annual figures are unchanged
+    full = await summary(client, reader, org_unit="oxelosund-von", year=2025, period=12)
+    assert d(full["total"]["budget_ytd"]) == d(full["total"]["budget"]) == Decimal(-370697000)
+    for row in full["rows"]:
+        assert row["budget_ytd"] == row["budget"], row["key"]
+    march = await summary(client, reader, org_unit="oxelosund-von", year=2025, period=3)
+    expected = Decimal(0)
+    for item in load_fixture()["internal_budget_2025"]["lines"]:
+        amount = parse_amount(str(item["budget_2025"]), MoneyUnit.TKR)
+        base, left = divmod(int(abs(amount)), 12)
+        expected += (1 if amount > 0 else -1) * (3 * base + min(left, 3))
+    assert d(march["total"]["budget_ytd"]) == expected
+
+
+async def test_closed_year_keeps_its_months(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+) -> None:
+    lines = [line("oxelosund-sabo", "55", "personal", -1200, periodisation="semester")]
+    assert (await original(client, controller, lines)).status_code == 201
+    before = await stored_lines(client, reader)
+    closed = await client.put(
+        "/api/v1/fiscal-years/2026", json={"closed": True}, headers=controller
+    )
+    assert closed.status_code == 200
+    changed = await client.put(
+        "/api/v1/periodisation-keys/semester",
+        json={"name": "Semester", "weights": [1] * 12},
+        headers=controller,
+    )
+    assert changed.status_code == 200
+    assert await stored_lines(client, reader) == before
