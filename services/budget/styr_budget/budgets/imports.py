@@ -23,7 +23,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -44,20 +44,22 @@ from styr_shared.errors import FieldError, ProblemError
 
 @dataclass(frozen=True)
 class MonthlyBudgetRow:
-    """One budget amount of a line: a month's, or (``month`` None) the line's annual amount."""
+    """One budget amount of a line: a month's, or (``month`` None) the line's annual amount.
 
-    line: int = field(metadata={"doc": "Source line, for the error report."})
+    ``line`` is where it came from (for the error report); ``amount`` is kronor in the result
+    sign (revenue +, cost −); the group is ``account_group`` or a ledger ``account`` mapped by
+    the account mappings. ``problem`` = (field, message) marks a row the reader could not
+    read: it is rejected, and its line with it."""
+
+    line: int
     year: int
     month: int | None
     org_unit_id: str
     activity_code: str
-    amount: Decimal = field(metadata={"doc": "Kronor, result sign (revenue +, cost −)."})
+    amount: Decimal
     account_group: str | None = None
-    account: int | None = field(default=None, metadata={"doc": "Ledger account (mapped)."})
-    problem: tuple[str, str] | None = field(
-        default=None,
-        metadata={"doc": "(field, message) of a row the reader could not read: rejected."},
-    )
+    account: int | None = None
+    problem: tuple[str, str] | None = None
 
 
 @dataclass
@@ -83,7 +85,7 @@ class MonthlyImportRejectedError(ProblemError):
                     message=row.message,
                     type="invalid",
                 )
-                for row in rejected[:1000]
+                for row in rejected
             ],
         )
 
