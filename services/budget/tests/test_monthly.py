@@ -4,6 +4,7 @@ figures of summaries."""
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -605,3 +606,71 @@ async def test_closed_year_keeps_its_months(
     )
     assert changed.status_code == 200
     assert await stored_lines(client, reader) == before
+
+
+async def test_random_lines_add_up_in_the_database(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+) -> None:
+    # many lines of every kind (öre and kronor, keys, months, year-to-date), stored and summed
+    # by the database: each line's months add up to its amount, and budget_ytd of every
+    # period is the sum of the months the lines show
+    rng = random.Random(20261203)
+    await import_outcome(
+        client,
+        controller,
+        [
+            (f"2025-{m:02d}", unit, "55", "personal", rng.randint(-99999, 999))
+            for m in range(1, 13)
+            for unit in ("oxelosund-sabo", "oxelosund-hsl")
+        ],
+    )
+    units = ["oxelosund-sabo", "oxelosund-hemtjanst", "oxelosund-hsl", "oxelosund-lss"]
+    lines = []
+    for unit in units:
+        for code in ("55", "56"):
+            for group in ("personal", "lokaler", "avgifter"):
+                amount = Decimal(rng.randint(-(10**9), 10**9)) / rng.choice([1, 100])
+                extra: dict[str, Any] = {}
+                choice = rng.randrange(5)
+                if choice == 0:
+                    extra["periodisation"] = rng.choice(
+                        ["linear", "semester", "previous_year_outcome"]
+                    )
+                elif choice == 1:
+                    given = [Decimal(rng.randint(-(10**6), 10**6)) / 100 for _ in range(11)]
+                    extra["months"] = [str(m) for m in given]
+                    amount = sum(given, Decimal(0)) + Decimal(rng.randint(-(10**6), 10**6)) / 100
+                elif choice == 2:
+                    extra["ytd_through"] = rng.randint(1, 11)
+                    extra["ytd_amount"] = str(Decimal(rng.randint(-(10**8), 10**8)) / 100)
+                elif choice == 3:
+                    extra["months"] = [
+                        str(rng.randint(-9999, 9999)) for _ in range(rng.randint(1, 6))
+                    ]
+                lines.append(line(unit, code, group, str(amount), **extra))
+    # a balancing line leaves a net cost of 1 000 kr (the frame is a positive allowance)
+    total = sum((Decimal(item["amount"]) for item in lines), Decimal(0))
+    lines.append(line("oxelosund-ifo", "55", "personal", str(-total - 1000)))
+    await client.put(f"{BASE}/frame", json={"amount": "1000"}, headers=controller)
+    created = await client.post(
+        f"{BASE}/versions",
+        json={"kind": "original", "label": "Slump", "lines": lines, "adopt": True},
+        headers=controller,
+    )
+    assert created.status_code == 201, created.text
+    stored = await stored_lines(client, reader)
+    assert len(stored) == len(lines)
+    for item in stored.values():
+        assert sum(months(item["months"]), Decimal(0)) == d(item["amount"]), item
+    for period in range(1, 13):
+        result = await summary(client, reader, period=period, group_by="org_unit")
+        for row in result["rows"]:
+            expected = sum(
+                (
+                    sum(months(item["months"])[:period], Decimal(0))
+                    for key, item in stored.items()
+                    if key[0] == row["key"]
+                ),
+                Decimal(0),
+            )
+            assert d(row["budget_ytd"]) == expected, (period, row["key"])
