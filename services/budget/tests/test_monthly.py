@@ -212,6 +212,7 @@ async def test_line_month_errors(
                 ),
                 line("oxelosund-ifo", "55", "personal", -1, months=[0] * 13),
                 line("oxelosund-ifo", "56", "personal", -5, ytd_through=12, ytd_amount=-4),
+                line("oxelosund-hsl", "56", "personal", -5, ytd_through=3),
             ],
         },
         headers=controller,
@@ -223,6 +224,7 @@ async def test_line_month_errors(
         "body.lines.2.ytd_amount",
         "body.lines.3.months",
         "body.lines.4.ytd_amount",
+        "body.lines.5.ytd_amount",
     }, bad.json()
     assert "add up to -13" in bad.json()["errors"][0]["message"]
     unknown_key = await client.post(

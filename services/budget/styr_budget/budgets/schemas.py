@@ -87,6 +87,7 @@ class LineWrite(StrictModel):
     )
     ytd_amount: Amount | None = Field(
         None,
+        validate_default=True,
         description="The year-to-date budget through `ytd_through` as printed: spread over "
         "those months by the key; the rest of `amount` over the months after.",
     )
@@ -113,12 +114,6 @@ class LineWrite(StrictModel):
         if through == 12 and amount is not None and ytd_amount != amount:
             raise ValueError(f"a year-to-date amount through December must equal {amount}")
         return ytd_amount
-
-    @model_validator(mode="after")
-    def _ytd_complete(self) -> LineWrite:
-        if self.ytd_through is not None and self.ytd_amount is None:
-            raise ValueError("ytd_through needs ytd_amount")
-        return self
 
 
 class VersionCreate(StrictModel):
