@@ -676,3 +676,79 @@ async def test_random_lines_add_up_in_the_database(
                 Decimal(0),
             )
             assert d(row["budget_ytd"]) == expected, (period, row["key"])
+
+
+async def test_monthly_csv_periodises_adopted_lines_as_printed(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+) -> None:
+    lines = [
+        line("oxelosund-sabo", "55", "personal", -1200),
+        line("oxelosund-lss", "56", "personal", -1200, periodisation="semester"),
+        line("oxelosund-hemtjanst", "55", "avgifter", 1200),
+    ]
+    assert (await original(client, controller, lines)).status_code == 201
+    before = await stored_lines(client, reader)
+    # the November report prints only the periodised budget January–November
+    rows = [f"2026-{m:02d};oxelosund-sabo;55;personal;-90" for m in range(1, 12)]
+    rows += [f"2026-{m:02d};oxelosund-lss;56;personal;-80" for m in range(1, 12)]
+    rows += ["2026-01;oxelosund-hsl;55;personal;-1", "2026;oxelosund-hemtjanst;55;avgifter;1"]
+    text = CSV_HEADER + "\n".join(rows) + "\n"
+    wrong_kind = await post_csv(client, controller, text, as_printed="true")
+    assert wrong_kind.status_code == 422
+    assert wrong_kind.json()["errors"][0]["field"] == "query.as_printed"
+
+    response = await post_csv(
+        client,
+        controller,
+        text,
+        kind="reallocation",
+        label="Budget enligt novemberrapporten",
+        reason="Periodisering som i månadsrapporten",
+        as_printed="true",
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert {(row["line"], row["field"]) for row in body["rejected"]} == {(24, ""), (25, "period")}
+    assert (body["lines"], body["version"]["from_month"]) == (2, 12)
+    assert d(body["version"]["lines_net_amount"]) == 0
+    assert (await client.post(f"{BASE}/versions/2/adopt", headers=controller)).status_code == 200
+
+    after = await stored_lines(client, reader)
+    sabo = months(after[("oxelosund-sabo", "55", "personal")]["months"])
+    assert sabo == [d(-90)] * 11 + [d(-210)]
+    lss = months(after[("oxelosund-lss", "56", "personal")]["months"])
+    assert lss == [d(-80)] * 11 + [d(-320)]
+    key = ("oxelosund-hemtjanst", "55", "avgifter")
+    assert after[key] == before[key]
+    for item in after.values():
+        assert sum(months(item["months"]), Decimal(0)) == d(item["amount"])
+    revised = await summary(client, reader, period=11, group_by="org_unit")
+    assert {r["key"]: d(r["budget_ytd"]) for r in revised["rows"]}["oxelosund-sabo"] == -990
+    first = await summary(client, reader, period=11, group_by="org_unit", budget="original")
+    assert {r["key"]: d(r["budget_ytd"]) for r in first["rows"]}["oxelosund-sabo"] == -1100
+
+
+async def test_as_printed_moves_the_difference_by_the_lines_key(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+) -> None:
+    lines = [line("oxelosund-lss", "56", "personal", -9200, periodisation="semester")]
+    assert (await original(client, controller, lines)).status_code == 201
+    # semester weights 9,9,9,9,9,10 | 3,10,8,8,8,0 of 92: −100 per weight unit
+    printed = [f"2026-{m:02d};oxelosund-lss;56;personal;-1000" for m in range(1, 7)]
+    response = await post_csv(
+        client,
+        controller,
+        CSV_HEADER + "\n".join(printed) + "\n",
+        kind="reallocation",
+        reason="Halvårsrapporten",
+        as_printed="true",
+        adopt="true",
+    )
+    assert response.status_code == 201, response.text
+    after = months(
+        (await stored_lines(client, reader))[("oxelosund-lss", "56", "personal")]["months"]
+    )
+    assert after[:6] == [d(-1000)] * 6
+    # 5 500 budgeted in January–June, 6 000 printed: 500 less for July–December, by the key
+    assert after[6:] == months([-300 + 41, -1000 + 135, -800 + 108, -800 + 108, -800 + 108, 0])
+    assert sum(after, Decimal(0)) == Decimal(-9200)

@@ -30,16 +30,16 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import AmountError, MoneyUnit, parse_amount
+from styr_budget.budgets import service
 from styr_budget.budgets.models import BudgetVersion
 from styr_budget.budgets.periodisation import MONTHS
 from styr_budget.budgets.schemas import RejectedRow, VersionCreate, VersionKind
-from styr_budget.budgets.service import create_version
 from styr_budget.common import known_units, subtree, units_closed_in
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping
 from styr_budget.outcomes.service import FIRST_RESULT_ACCOUNT
 from styr_shared.auth import Principal
-from styr_shared.errors import FieldError, ProblemError
+from styr_shared.errors import FieldError, InvalidFieldError, ProblemError
 
 
 @dataclass(frozen=True)
@@ -103,14 +103,26 @@ async def import_monthly_rows(
     frame_amount: Decimal | None = None,
     from_month: int | None = None,
     adopt: bool = False,
+    as_printed: bool = False,
     rejected: Sequence[RejectedRow] = (),
 ) -> MonthlyImport:
     """Check ``rows``, then add a budget version of the good lines (commits). A line with a
     rejected row is left out whole (every row of it reported), so no line comes in short.
-    ``rejected``: rows the caller could not even attribute to a line (e.g. too few fields)."""
+    ``rejected``: rows the caller could not even attribute to a line (e.g. too few fields).
+
+    ``as_printed`` (a reallocation): the rows are a report's periodised budget for the months
+    up to the last one in the rows, for lines already adopted; the version changes those
+    lines' months to the printed ones and keeps their amounts."""
     refused = list(rejected)
     good, tainted = await _check_rows(session, committee_id, year, rows, refused)
-    lines, line_rows = _lines(good, tainted, refused)
+    last_month = max((row.month for row, _ in good if row.month is not None), default=0)
+    lines = _lines(good, tainted, refused, last_month)
+    if as_printed:
+        if kind is not VersionKind.REALLOCATION:
+            raise InvalidFieldError("query.as_printed", "a periodisation is a reallocation")
+        lines = await _as_printed(session, committee_id, year, lines, last_month, refused)
+        # the printed months are kept; the rest moves in the months after them
+        from_month = min(last_month + 1, MONTHS)
     refused.sort(key=lambda row: row.line)
     if adopt and refused:
         raise MonthlyImportRejectedError(
@@ -127,15 +139,16 @@ async def import_monthly_rows(
                 "frame_amount": frame_amount,
                 "from_month": from_month,
                 "adopt": adopt,
-                "lines": lines,
+                "lines": [line.write() for line in lines],
             }
         )
     except ValidationError as exc:
         raise ProblemError(
             f"Invalid import: {exc.errors()[0]['msg']}", status=422, slug="validation-error"
         ) from exc
-    version = await create_version(session, committee_id, year, data, actor)
-    return MonthlyImport(version=version, rows=line_rows, lines=len(lines), rejected=refused)
+    version = await service.create_version(session, committee_id, year, data, actor)
+    used = sum(len(line.rows) for line in lines)
+    return MonthlyImport(version=version, rows=used, lines=len(lines), rejected=refused)
 
 
 async def _check_rows(
@@ -200,14 +213,44 @@ def _group(row: MonthlyBudgetRow, mappings: list[AccountMapping]) -> str | None:
     return None
 
 
+@dataclass
+class _Line:
+    key: LineKey
+    amount: Decimal
+    months: list[Decimal] | None  # the first len(months) months as given
+    rows: list[MonthlyBudgetRow]
+    periodisation: str | None = None
+    annual: bool = False  # the amount came from an annual row
+
+    def write(self) -> dict[str, object]:
+        """As ``LineWrite`` input (kronor)."""
+        unit, activity, group = self.key
+        entered: dict[str, object] = {} if self.months is None else {"months": self.months}
+        if self.periodisation is not None:
+            entered["periodisation"] = self.periodisation
+        return {
+            "org_unit_id": unit,
+            "activity_code": activity,
+            "account_group": group,
+            "amount": self.amount,
+            **entered,
+        }
+
+
+def _refuse(line: _Line, refused: list[RejectedRow], column: str, message: str) -> None:
+    refused.extend(RejectedRow(line=row.line, field=column, message=message) for row in line.rows)
+
+
 def _lines(
-    good: list[tuple[MonthlyBudgetRow, str]], tainted: set[LineKey], refused: list[RejectedRow]
-) -> tuple[list[dict[str, object]], int]:
-    """The lines of the version (as ``LineWrite`` input, kronor) and how many rows they use."""
+    good: list[tuple[MonthlyBudgetRow, str]],
+    tainted: set[LineKey],
+    refused: list[RejectedRow],
+    last_month: int,
+) -> list[_Line]:
+    """The lines the good rows make (a line with a rejected row is left out)."""
     months: dict[LineKey, list[Decimal]] = defaultdict(lambda: [Decimal("0.00")] * MONTHS)
     annual: dict[LineKey, MonthlyBudgetRow] = {}
     rows_of: dict[LineKey, list[MonthlyBudgetRow]] = defaultdict(list)
-    last_month = max((row.month for row, _ in good if row.month is not None), default=0)
     for row, group in good:
         key = (row.org_unit_id, row.activity_code, group)
         if key in tainted:
@@ -230,38 +273,63 @@ def _lines(
         else:
             months[key][row.month - 1] += row.amount
         rows_of[key].append(row)
-    lines: list[dict[str, object]] = []
-    used = 0
+    lines: list[_Line] = []
     for key in sorted(rows_of):
         given = months[key]
-        entered: dict[str, object] = {"months": given}
-        amount = sum(given, Decimal(0))
-        if key in annual:
-            amount = annual[key].amount
-            entered = {"months": given[:last_month]} if last_month else {}
-            if last_month == MONTHS and sum(given, Decimal(0)) != amount:
-                for row in rows_of[key]:
-                    refused.append(
-                        RejectedRow(
-                            line=row.line,
-                            field="amount",
-                            message=f"the line's twelve months add up to "
-                            f"{sum(given, Decimal(0))}, its annual amount is {amount}",
-                        )
-                    )
-                continue
-        unit, activity, group = key
-        lines.append(
-            {
-                "org_unit_id": unit,
-                "activity_code": activity,
-                "account_group": group,
-                "amount": amount,
-                **entered,
-            }
-        )
-        used += len(rows_of[key])
-    return lines, used
+        total = sum(given, Decimal(0))
+        if key not in annual:
+            lines.append(_Line(key, total, given, rows_of[key]))
+            continue
+        line = _Line(key, annual[key].amount, given[:last_month] or None, rows_of[key])
+        line.annual = True
+        if last_month == MONTHS and total != line.amount:
+            _refuse(
+                line,
+                refused,
+                "amount",
+                f"the line's twelve months add up to {total}, its annual amount is {line.amount}",
+            )
+            continue
+        lines.append(line)
+    return lines
+
+
+async def _as_printed(
+    session: AsyncSession,
+    committee_id: str,
+    year: int,
+    lines: list[_Line],
+    last_month: int,
+    refused: list[RejectedRow],
+) -> list[_Line]:
+    """Changes that make the adopted lines' first ``last_month`` months what the file prints,
+    keeping each line's amount: the difference comes out of the months after, by the line's
+    key (a reallocation between months)."""
+    adopted = await service.lines(session, committee_id, year, None)
+    current = {
+        (item.org_unit_id, item.activity_code, item.account_group): item for item in adopted.lines
+    }
+    keys = await service.line_keys(session, committee_id, year)
+    changes: list[_Line] = []
+    for line in lines:
+        item = current.get(line.key)
+        if line.annual or line.months is None:
+            _refuse(line, refused, "period", "as printed: months only (the annual is adopted)")
+        elif item is None:
+            _refuse(line, refused, "", "no adopted budget line to periodise")
+        elif last_month == MONTHS and sum(line.months[:MONTHS], Decimal(0)) != item.amount:
+            _refuse(
+                line,
+                refused,
+                "amount",
+                f"the twelve printed months add up to {sum(line.months, Decimal(0))}, the "
+                f"budget line is {item.amount}",
+            )
+        else:
+            printed = line.months[:last_month]
+            delta = [value - item.months[index] for index, value in enumerate(printed)]
+            changes.append(_Line(line.key, Decimal("0.00"), delta, line.rows, keys.get(line.key)))
+    return changes
 
 
 CSV_COLUMNS = ("period", "org_unit_id", "activity_code", "amount")

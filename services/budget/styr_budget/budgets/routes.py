@@ -142,6 +142,14 @@ async def import_versions_csv(
     ] = None,
     from_month: Annotated[int | None, Query(ge=1, le=12)] = None,
     adopt: bool = False,
+    as_printed: Annotated[
+        bool,
+        Query(
+            description="With `kind=reallocation`: the file is a report's periodised budget "
+            "(e.g. January–November) for adopted lines; their first months become the printed "
+            "ones, their amounts stay, the difference moves to the months after."
+        ),
+    ] = False,
     unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
 ) -> MonthlyImportRead:
     frame = None
@@ -162,6 +170,7 @@ async def import_versions_csv(
         frame_amount=frame,
         from_month=from_month,
         adopt=adopt,
+        as_printed=as_printed,
         actor=actor,
         rejected=rejected,
     )

@@ -430,3 +430,25 @@ async def lines(
         total=sum((item.amount for item in items), ZERO),
         lines=items,
     )
+
+
+async def line_keys(
+    session: AsyncSession, committee_id: str, year: int
+) -> dict[tuple[str, str, str], str]:
+    """The explicit periodisation key of each line of the original budget (if any)."""
+    rows = await session.exec(
+        select(
+            BudgetEntry.org_unit_id,
+            BudgetEntry.activity_code,
+            BudgetEntry.account_group_key,
+            BudgetEntry.periodisation,
+        )
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .where(
+            col(BudgetVersion.committee_id) == committee_id,
+            col(BudgetVersion.year) == year,
+            col(BudgetVersion.number) == 1,
+            col(BudgetEntry.periodisation).is_not(None),
+        )
+    )
+    return {(unit, code, group): key for unit, code, group, key in rows.all() if key}
