@@ -13,6 +13,7 @@ from httpx import AsyncClient, Response
 
 from styr_budget.amounts import MoneyUnit, parse_amount
 from styr_budget.demo.loader import load_fixture
+from styr_budget.outcomes.models import OutcomeYear
 from styr_shared.testing import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("org")
@@ -752,3 +753,25 @@ async def test_as_printed_moves_the_difference_by_the_lines_key(
     # 5 500 budgeted in January–June, 6 000 printed: 500 less for July–December, by the key
     assert after[6:] == months([-300 + 41, -1000 + 135, -800 + 108, -800 + 108, -800 + 108, 0])
     assert sum(after, Decimal(0)) == Decimal(-9200)
+
+
+async def test_outcome_rows_added_as_objects_also_respread(
+    client: AsyncClient, app: Any, controller: dict[str, str], reader: dict[str, str], dims: None
+) -> None:
+    lines = [line("oxelosund-sabo", "55", "personal", -1200, periodisation="previous_year_outcome")]
+    assert (await original(client, controller, lines)).status_code == 201
+    async with app.state.database.session() as session:
+        session.add(
+            OutcomeYear(
+                year=2025,
+                org_unit_id="oxelosund-sabo",
+                activity_code="55",
+                account_group_key="personal",
+                m03=Decimal(-10),
+            )
+        )
+        await session.commit()
+    stored = await stored_lines(client, reader)
+    assert months(stored[("oxelosund-sabo", "55", "personal")]["months"]) == (
+        [d(0)] * 2 + [d(-1200)] + [d(0)] * 9
+    )

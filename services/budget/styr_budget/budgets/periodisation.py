@@ -255,8 +255,8 @@ def _watch_outcome_objects(session: Session, _context: Any, _instances: Any) -> 
 
 @event.listens_for(Session, "before_commit")
 def _respread_outcome_lines(session: Session) -> None:
+    session.flush()  # what the commit would flush, so that added rollup rows are seen
     if session.info.pop(_OUTCOME_CHANGED, False):
-        session.flush()
         respread(session, lines_using_key(PREVIOUS_YEAR_OUTCOME))
 
 

@@ -5,7 +5,6 @@ a reason, an author and a time, so the original and the revised budget stay quer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -272,7 +271,7 @@ async def create_version(
             raise InvalidFieldError("body.from_month", "an original budget starts in January")
         from_month = 1
     else:
-        today = date.today()
+        today = utcnow()
         from_month = data.from_month or (today.month if today.year == year else 1)
     await _check_lines(session, committee_id, year, data.lines, actor)
     version = BudgetVersion(
