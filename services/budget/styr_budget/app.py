@@ -45,5 +45,6 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         body_limit_overrides={
             "/outcomes/sie": MAX_UPLOAD_BYTES,
             "/outcomes/csv": MAX_UPLOAD_BYTES,
+            "/versions/csv": MAX_UPLOAD_BYTES,
         },
     )

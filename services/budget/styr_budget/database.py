@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlmodel import SQLModel
 
 from styr_budget import models  # noqa: F401  (registers every table on the metadata)
+from styr_budget.budgets import periodisation  # noqa: F401  (its outcome commit hook)
 from styr_shared import migrations
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

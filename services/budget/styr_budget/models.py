@@ -7,6 +7,7 @@ from styr_budget.dimensions.models import (
     ActivityCode,
     FiscalYear,
     ObjectMapping,
+    PeriodisationKey,
 )
 from styr_budget.forecasts.models import BalanceMeasure, Forecast
 from styr_budget.investments.models import InvestmentCarryOver, InvestmentObject, InvestmentYear
@@ -32,6 +33,7 @@ __all__ = [
     "Outcome",
     "OutcomeImport",
     "OutcomeYear",
+    "PeriodisationKey",
     "ReplicaOrgUnit",
     "ResultExplanation",
     "ResultReport",

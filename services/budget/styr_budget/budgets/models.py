@@ -46,6 +46,9 @@ class BudgetVersion(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=2000)
     status: str = Field(default="draft", max_length=20)
     frame_net_amount: Decimal = Field(sa_type=Numeric(18, 2))
+    from_month: int = Field(
+        default=1, description="Changes without months of their own are spread from this month."
+    )
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     adopted_by: str | None = Field(default=None, max_length=200)
@@ -53,7 +56,14 @@ class BudgetVersion(SQLModel, table=True):
 
 
 class BudgetEntry(SQLModel, table=True):
-    """One line of a version: a line of the original budget, or a change to a line."""
+    """One line of a version: a line of the original budget, or a change to a line.
+
+    ``m01``…``m12`` are its resolved months (they add up to ``amount``); what they were
+    resolved from: the first ``fixed_months`` of them as entered, or a year-to-date figure
+    (``ytd_amount`` through month ``ytd_through``), the rest by the key ``periodisation``
+    (none: the account group's default key, else linear). See
+    :mod:`styr_budget.budgets.periodisation`.
+    """
 
     __tablename__ = "budget_entry"
     __table_args__ = (
@@ -68,3 +78,19 @@ class BudgetEntry(SQLModel, table=True):
     activity_code: str = Field(foreign_key="activity_code.code", max_length=20)
     account_group_key: str = Field(foreign_key="account_group.key", max_length=40)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
+    periodisation: str | None = Field(default=None, max_length=40)
+    fixed_months: int = 0
+    ytd_through: int | None = None
+    ytd_amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
+    m01: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m02: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m03: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m04: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m05: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m06: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m07: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m08: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m09: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m10: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m11: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))
+    m12: Decimal = Field(default=Decimal(0), sa_type=Numeric(18, 2))

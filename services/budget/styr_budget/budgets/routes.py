@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
-from styr_budget.budgets import service
+from styr_budget.amounts import MoneyUnit, parse_amount
+from styr_budget.budgets import imports, service
 from styr_budget.budgets.schemas import (
     BudgetLines,
     BudgetStatus,
     FrameWrite,
+    MonthlyImportRead,
     VersionCreate,
+    VersionKind,
     VersionRead,
 )
 from styr_budget.common import Controller, Session
 from styr_shared.auth import authenticated
+from styr_shared.errors import InvalidFieldError
 
 router = APIRouter(tags=["budget"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -98,3 +102,82 @@ async def get_lines(
     version: Annotated[int | None, Query(ge=1, description="Adopted version number.")] = None,
 ) -> BudgetLines:
     return await service.lines(session, committee_id, year, version)
+
+
+@router.post(
+    "/budgets/{committee_id}/{year}/versions/csv",
+    response_model=MonthlyImportRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a budget version from a monthly budget (CSV)",
+    description=(
+        "UTF-8 CSV, `;` or `,` separated, header `period;org_unit_id;activity_code;"
+        "account_group;amount` (or `account`, a ledger account mapped by the account "
+        "mappings, instead of `account_group`). `period` is `YYYY-MM`, or `YYYY` for a line's "
+        "annual amount. Rows of a line and month add up. A line with only month rows is a "
+        "monthly budget (its amount is their sum, months without a row are 0). A line with "
+        "an annual row is a year-to-date budget as printed: its months up to the last month "
+        "in the file are fixed as given, the rest of the annual amount is spread by its key. "
+        "Amounts in `unit`, result sign. Every rejected row is reported (`rejected`) and its "
+        "line left out; the rest becomes the version (a draft). With `adopt=true` any "
+        "rejected row refuses the file (422 listing every row) and nothing is written."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def import_versions_csv(
+    committee_id: Committee,
+    year: Year,
+    request: Request,
+    session: Session,
+    actor: Controller,
+    kind: Annotated[VersionKind, Query(description="original, reallocation or revision.")],
+    label: Annotated[str, Query(min_length=1, max_length=200)],
+    reason: Annotated[str | None, Query(max_length=2000)] = None,
+    frame_amount: Annotated[
+        str | None, Query(max_length=40, description="Revisions: the new frame, in `unit`.")
+    ] = None,
+    from_month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    adopt: bool = False,
+    as_printed: Annotated[
+        bool,
+        Query(
+            description="With `kind=reallocation`: the file is a report's periodised budget "
+            "(e.g. January–November) for adopted lines; their first months become the printed "
+            "ones, their amounts stay, the difference moves to the months after."
+        ),
+    ] = False,
+    unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
+) -> MonthlyImportRead:
+    frame = None
+    if frame_amount is not None:
+        try:
+            frame = parse_amount(frame_amount, unit)
+        except ValueError as exc:
+            raise InvalidFieldError("query.frame_amount", str(exc)) from exc
+    rows, rejected = imports.read_csv(await request.body(), unit)
+    result = await imports.import_monthly_rows(
+        session,
+        committee_id,
+        year,
+        rows,
+        kind=kind,
+        label=label,
+        reason=reason,
+        frame_amount=frame,
+        from_month=from_month,
+        adopt=adopt,
+        as_printed=as_printed,
+        actor=actor,
+        rejected=rejected,
+    )
+    total = await service.version_total(session, result.version)
+    return MonthlyImportRead(
+        version=service.version_read(result.version, total),
+        rows=result.rows,
+        lines=result.lines,
+        rejected=result.rejected,
+    )

@@ -7,7 +7,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from styr_budget.amounts import MoneyUnit, amount_validator, inherit_unit
 from styr_shared.schemas import ResponseModel, StrictModel
@@ -56,6 +63,57 @@ class LineWrite(StrictModel):
         description="Result sign: revenue positive, cost negative. In an `original` version "
         "the line's amount; in a later version the change to the line."
     )
+    periodisation: str | None = Field(
+        None,
+        max_length=40,
+        description="Periodisation key for the months not given: `linear`, "
+        "`previous_year_outcome` or a named key. None: the account group's default key, "
+        "else linear.",
+    )
+    months: list[Amount] | None = Field(
+        None,
+        min_length=1,
+        max_length=12,
+        description="Monthly amounts from January, in `unit`. Twelve must add up to `amount` "
+        "exactly; fewer (e.g. January–November as a report prints them) are fixed as given "
+        "and the rest of `amount` is spread over the remaining months by the key.",
+    )
+    ytd_through: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        description="With `ytd_amount`: the last month of a printed "
+        "year-to-date budget (11 = January–November).",
+    )
+    ytd_amount: Amount | None = Field(
+        None,
+        validate_default=True,
+        description="The year-to-date budget through `ytd_through` as printed: spread over "
+        "those months by the key; the rest of `amount` over the months after.",
+    )
+
+    @field_validator("months")
+    @classmethod
+    def _months_add_up(cls, months: list[Decimal] | None, info: ValidationInfo) -> Any:
+        amount = info.data.get("amount")
+        if months is not None and len(months) == 12 and amount is not None:
+            total = sum(months, Decimal(0))
+            if total != amount:
+                raise ValueError(f"the twelve months add up to {total}, not to amount {amount}")
+        return months
+
+    @field_validator("ytd_amount")
+    @classmethod
+    def _ytd(cls, ytd_amount: Decimal | None, info: ValidationInfo) -> Any:
+        through = info.data.get("ytd_through")
+        if (ytd_amount is None) != (through is None) and "ytd_through" in info.data:
+            raise ValueError("give ytd_through and ytd_amount together")
+        if ytd_amount is not None and info.data.get("months") is not None:
+            raise ValueError("give months or a year-to-date amount, not both")
+        amount = info.data.get("amount")
+        if through == 12 and amount is not None and ytd_amount != amount:
+            raise ValueError(f"a year-to-date amount through December must equal {amount}")
+        return ytd_amount
 
 
 class VersionCreate(StrictModel):
@@ -71,6 +129,15 @@ class VersionCreate(StrictModel):
         None,
         gt=0,
         description="Revisions only: the new frame as a positive allowance (like the frame).",
+    )
+    from_month: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        description="Reallocations and revisions: changes without months of their own are "
+        "spread by their key from this month on (earlier months keep their budget). Default: "
+        "the current month during the budget year, else January. An original starts in "
+        "January.",
     )
     lines: list[LineWrite] = Field(min_length=1, max_length=20000)
     adopt: bool = Field(
@@ -92,6 +159,7 @@ class VersionRead(ResponseModel):
     reason: str | None
     status: VersionStatus
     frame_net_amount: Decimal = Field(description="The frame after this version (net, signed).")
+    from_month: int = Field(description="Changes without months are spread from this month.")
     lines_net_amount: Decimal = Field(description="Sum of this version's lines (or changes).")
     created_by: str
     created_at: datetime
@@ -120,6 +188,9 @@ class LineRead(StrictModel):
     activity_code: str
     account_group: str
     amount: Decimal
+    months: list[Decimal] = Field(
+        description="January–December; they add up to `amount` (summed over the versions)."
+    )
 
 
 class BudgetLines(StrictModel):
@@ -128,3 +199,16 @@ class BudgetLines(StrictModel):
     version: int = Field(description="The lines include every adopted version up to this one.")
     total: Decimal
     lines: list[LineRead]
+
+
+class RejectedRow(StrictModel):
+    line: int = Field(description="Line of the file (1 = the header).")
+    field: str = Field(description="The column at fault; empty for the row as a whole.")
+    message: str
+
+
+class MonthlyImportRead(StrictModel):
+    version: VersionRead
+    rows: int = Field(description="Rows imported.")
+    lines: int = Field(description="Budget lines of the new version.")
+    rejected: list[RejectedRow] = Field(description="Every row left out, with the reason.")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_budget.budgets import periodisation
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
 from styr_budget.budgets.schemas import (
     BudgetLines,
@@ -32,6 +34,7 @@ from styr_budget.common import (
     units_closed_in,
 )
 from styr_budget.dimensions import service as dimensions
+from styr_budget.outcomes.models import MONTH_COLUMNS
 from styr_shared.auth import Principal
 from styr_shared.errors import (
     ConflictError,
@@ -125,6 +128,7 @@ def version_read(version: BudgetVersion, total: Decimal) -> VersionRead:
         reason=version.reason,
         status=VersionStatus(version.status),
         frame_net_amount=version.frame_net_amount,
+        from_month=version.from_month,
         lines_net_amount=total,
         created_by=version.created_by,
         created_at=version.created_at,
@@ -168,6 +172,7 @@ async def _check_lines(
 ) -> None:
     groups = await dimensions.groups_by_key(session)
     activities = await dimensions.activity_codes(session)
+    keys = await dimensions.key_names(session)
     in_committee = set(await subtree(session, committee_id))
     known = await known_units(session, {line.org_unit_id for line in lines})
     closed = await units_closed_in(session, known, year)
@@ -217,6 +222,14 @@ async def _check_lines(
                     type="invalid",
                 )
             )
+        if line.periodisation is not None and line.periodisation not in keys:
+            errors.append(
+                FieldError(
+                    field=f"{where}.periodisation",
+                    message=f"unknown periodisation key {line.periodisation!r}",
+                    type="invalid",
+                )
+            )
         if key in seen:
             errors.append(FieldError(field=where, message="the same line twice", type="duplicate"))
         seen.add(key)
@@ -253,6 +266,13 @@ async def create_version(
         if data.frame_amount is not None:
             raise InvalidFieldError("body.frame_amount", "only a revision changes the frame")
         frame_net = frame.net_amount
+    if data.kind is VersionKind.ORIGINAL:
+        if data.from_month not in {None, 1}:
+            raise InvalidFieldError("body.from_month", "an original budget starts in January")
+        from_month = 1
+    else:
+        today = utcnow()
+        from_month = data.from_month or (today.month if today.year == year else 1)
     await _check_lines(session, committee_id, year, data.lines, actor)
     version = BudgetVersion(
         committee_id=committee_id,
@@ -262,27 +282,42 @@ async def create_version(
         label=data.label,
         reason=data.reason,
         frame_net_amount=frame_net,
+        from_month=from_month,
         created_by=actor.subject,
     )
     session.add(version)
     await session.flush()
     assert version.id is not None
-    session.add_all(
-        BudgetEntry(
-            version_id=version.id,
-            year=year,
-            org_unit_id=line.org_unit_id,
-            activity_code=line.activity_code,
-            account_group_key=line.account_group,
-            amount=line.amount,
-        )
-        for line in data.lines
-    )
+    session.add_all(_entry(version.id, year, line) for line in data.lines)
     await session.flush()
+    # the months not given are resolved by the key (see budgets.periodisation)
+    await session.run_sync(
+        periodisation.respread, col(BudgetEntry.version_id) == version.id, closed_years=True
+    )
     if data.adopt:
         await _adopt(session, frame, version, actor)
     await session.commit()
     return version
+
+
+def _entry(version_id: int, year: int, line: LineWrite) -> BudgetEntry:
+    fixed = list(line.months or [])
+    months: dict[str, Any] = dict(
+        zip(MONTH_COLUMNS, fixed + [ZERO] * (12 - len(fixed)), strict=True)
+    )
+    return BudgetEntry(
+        version_id=version_id,
+        year=year,
+        org_unit_id=line.org_unit_id,
+        activity_code=line.activity_code,
+        account_group_key=line.account_group,
+        amount=line.amount,
+        periodisation=line.periodisation,
+        fixed_months=len(fixed),
+        ytd_through=line.ytd_through,
+        ytd_amount=line.ytd_amount,
+        **months,
+    )
 
 
 async def _adopt(
@@ -356,12 +391,14 @@ async def lines(
         raise InvalidFieldError("query.version", f"version {number} is not adopted")
     ids = [v.id for v in adopted if v.number <= number]
     total_amount = func.sum(BudgetEntry.amount)
+    month_totals = [func.sum(getattr(BudgetEntry, name)) for name in MONTH_COLUMNS]
     rows = await session.exec(
         select(
             BudgetEntry.org_unit_id,
             BudgetEntry.activity_code,
             BudgetEntry.account_group_key,
             total_amount,
+            *month_totals,
         )
         .where(col(BudgetEntry.version_id).in_(ids))
         .group_by(
@@ -376,8 +413,14 @@ async def lines(
         )
     )
     items = [
-        LineRead(org_unit_id=unit, activity_code=code, account_group=group, amount=Decimal(amount))
-        for unit, code, group, amount in rows.all()
+        LineRead(
+            org_unit_id=row[0],
+            activity_code=row[1],
+            account_group=row[2],
+            amount=Decimal(row[3]),
+            months=[Decimal(row[index]) for index in range(4, 16)],
+        )
+        for row in rows.all()
     ]
     return BudgetLines(
         committee_id=committee_id,
@@ -386,3 +429,25 @@ async def lines(
         total=sum((item.amount for item in items), ZERO),
         lines=items,
     )
+
+
+async def line_keys(
+    session: AsyncSession, committee_id: str, year: int
+) -> dict[tuple[str, str, str], str]:
+    """The explicit periodisation key of each line of the original budget (if any)."""
+    rows = await session.exec(
+        select(
+            BudgetEntry.org_unit_id,
+            BudgetEntry.activity_code,
+            BudgetEntry.account_group_key,
+            BudgetEntry.periodisation,
+        )
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .where(
+            col(BudgetVersion.committee_id) == committee_id,
+            col(BudgetVersion.year) == year,
+            col(BudgetVersion.number) == 1,
+            col(BudgetEntry.periodisation).is_not(None),
+        )
+    )
+    return {(unit, code, group): key for unit, code, group, key in rows.all() if key}

@@ -33,6 +33,7 @@ from sqlmodel import select
 
 from styr_budget.amounts import MoneyUnit, parse_amount
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
+from styr_budget.budgets.periodisation import LINEAR_WEIGHTS, spread
 from styr_budget.dimensions.models import (
     AccountGroup,
     AccountMapping,
@@ -42,7 +43,7 @@ from styr_budget.dimensions.models import (
 )
 from styr_budget.forecasts.models import Forecast
 from styr_budget.investments.models import InvestmentObject, InvestmentYear
-from styr_budget.outcomes.models import Outcome, OutcomeImport
+from styr_budget.outcomes.models import MONTH_COLUMNS, Outcome, OutcomeImport
 from styr_budget.outcomes.service import rebuild_rollup
 from styr_budget.results.models import ResultExplanation, ResultReport
 from styr_shared.db import Database
@@ -267,6 +268,8 @@ async def load_demo(database: Database) -> bool:
                         activity_code=code,
                         account_group_key=group,
                         amount=amount,
+                        # the papers print no monthly budget: spread linearly
+                        **_linear_months(amount),
                     )
                     for (code, group), amount in lines.items()
                 )
@@ -286,6 +289,11 @@ async def load_demo(database: Database) -> bool:
         await _results(session, data["outcome_2024_by_section"])
         await session.commit()
     return True
+
+
+def _linear_months(amount: Decimal) -> dict[str, Any]:
+    months = spread(amount, LINEAR_WEIGHTS, range(1, 13))
+    return dict(zip(MONTH_COLUMNS, months, strict=True))
 
 
 def _forecast(year: int, code: str, group: str | None, amount: Decimal) -> Forecast:

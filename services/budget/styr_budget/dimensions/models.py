@@ -39,6 +39,21 @@ class AccountGroup(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=20)
     sort_order: int = 0
+    periodisation: str | None = Field(
+        default=None, max_length=40, description="Default periodisation key of its lines."
+    )
+
+
+class PeriodisationKey(SQLModel, table=True):
+    """A named periodisation key: twelve weights (e.g. a holiday-pay profile with a low July).
+
+    The built-in keys ``linear`` and ``previous_year_outcome`` are not stored."""
+
+    __tablename__ = "periodisation_key"
+
+    key: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    weights: list[str] = Field(sa_column=Column(JSONDocument, nullable=False))
 
 
 class AccountMapping(SQLModel, table=True):

@@ -19,6 +19,8 @@ from styr_budget.dimensions.schemas import (
     FiscalYearWrite,
     ObjectMappingRead,
     ObjectMappingWrite,
+    PeriodisationKeyRead,
+    PeriodisationKeyWrite,
 )
 from styr_shared.auth import authenticated
 
@@ -76,6 +78,28 @@ async def put_group(
     key: Key, body: AccountGroupWrite, session: Session, _: Controller
 ) -> AccountGroupRead:
     return AccountGroupRead.model_validate(await service.put_group(session, key, body))
+
+
+@router.get(
+    "/periodisation-keys",
+    response_model=list[PeriodisationKeyRead],
+    summary="Periodisation keys: the built-in ones and the named keys",
+)
+async def list_keys(session: Session, _: authenticated) -> list[PeriodisationKeyRead]:
+    return await service.list_keys(session)
+
+
+@router.put(
+    "/periodisation-keys/{key}",
+    response_model=PeriodisationKeyRead,
+    summary="Create or change a named periodisation key (twelve weights)",
+    description="Budget lines spread by the key (their own, or their account group's default) "
+    "are spread again at once, except in closed fiscal years.",
+)
+async def put_key(
+    key: Key, body: PeriodisationKeyWrite, session: Session, _: Controller
+) -> PeriodisationKeyRead:
+    return await service.put_key(session, key, body)
 
 
 @router.get(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from styr_shared.schemas import ResponseModel, StrictModel
 
@@ -57,6 +58,12 @@ class AccountGroupWrite(StrictModel):
         "`allocation` (*anslag*, the council's funding: outside the net, inside the result)."
     )
     sort_order: int = 0
+    periodisation: str | None = Field(
+        None,
+        max_length=40,
+        description="Default periodisation key of the group's budget lines (`linear`, "
+        "`previous_year_outcome` or a named key); none = linear.",
+    )
 
 
 class AccountGroupRead(ResponseModel):
@@ -64,6 +71,37 @@ class AccountGroupRead(ResponseModel):
     name: str
     kind: GroupKind
     sort_order: int
+    periodisation: str | None
+
+
+Weight = Annotated[Decimal, Field(ge=0, le=10**6, decimal_places=4)]
+
+
+class PeriodisationKeyWrite(StrictModel):
+    name: Name
+    weights: list[Weight] = Field(
+        min_length=12,
+        max_length=12,
+        description="Twelve weights, January first (≥ 0, at most four decimals, not all "
+        "zero), e.g. a holiday-pay profile with a low July. Only their proportions matter.",
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _not_all_zero(cls, weights: list[Decimal]) -> list[Decimal]:
+        if not any(weights):
+            raise ValueError("at least one weight must be above zero")
+        return weights
+
+
+class PeriodisationKeyRead(ResponseModel):
+    key: str
+    name: str
+    builtin: bool = Field(description="`linear` and `previous_year_outcome` are built in.")
+    weights: list[Decimal] | None = Field(
+        description="Twelve weights; none for `previous_year_outcome` (each line's own "
+        "outcome of the year before, linear where there is none)."
+    )
 
 
 class AccountMappingCreate(StrictModel):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_budget.budgets import periodisation
 from styr_budget.common import require_unit
 from styr_budget.dimensions.models import (
     AccountGroup,
@@ -14,6 +16,7 @@ from styr_budget.dimensions.models import (
     ActivityCode,
     FiscalYear,
     ObjectMapping,
+    PeriodisationKey,
 )
 from styr_budget.dimensions.schemas import (
     AccountGroupWrite,
@@ -21,6 +24,8 @@ from styr_budget.dimensions.schemas import (
     ActivityCodeWrite,
     FiscalYearWrite,
     ObjectMappingWrite,
+    PeriodisationKeyRead,
+    PeriodisationKeyWrite,
 )
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError
 
@@ -63,13 +68,78 @@ async def list_groups(session: AsyncSession) -> Sequence[AccountGroup]:
 
 
 async def put_group(session: AsyncSession, key: str, data: AccountGroupWrite) -> AccountGroup:
+    if data.periodisation is not None:
+        await require_key(session, data.periodisation, "body.periodisation")
     row = await session.get(AccountGroup, key)
     if row is None:
         row = AccountGroup(key=key, name=data.name, kind=data.kind, sort_order=data.sort_order)
+    default_changed = row.periodisation != data.periodisation
     row.name, row.kind, row.sort_order = data.name, data.kind, data.sort_order
+    row.periodisation = data.periodisation
     session.add(row)
+    if default_changed:
+        # lines of the group without a key of their own follow its new default
+        await session.flush()
+        await session.run_sync(periodisation.respread, periodisation.lines_defaulting_in_group(key))
     await session.commit()
     return row
+
+
+def _key_read(row: PeriodisationKey) -> PeriodisationKeyRead:
+    return PeriodisationKeyRead(
+        key=row.key,
+        name=row.name,
+        builtin=False,
+        weights=[Decimal(weight) for weight in row.weights],
+    )
+
+
+BUILTIN_KEYS = [
+    PeriodisationKeyRead(
+        key=periodisation.LINEAR, name="Linjär", builtin=True, weights=[Decimal(1)] * 12
+    ),
+    PeriodisationKeyRead(
+        key=periodisation.PREVIOUS_YEAR_OUTCOME,
+        name="Föregående års utfall",
+        builtin=True,
+        weights=None,
+    ),
+]
+
+
+async def list_keys(session: AsyncSession) -> list[PeriodisationKeyRead]:
+    rows = await session.exec(select(PeriodisationKey).order_by(col(PeriodisationKey.key)))
+    return [*BUILTIN_KEYS, *(_key_read(row) for row in rows.all())]
+
+
+async def put_key(
+    session: AsyncSession, key: str, data: PeriodisationKeyWrite
+) -> PeriodisationKeyRead:
+    if key in periodisation.BUILTIN_KEYS:
+        raise InvalidFieldError("path.key", f"{key!r} is built in and cannot be changed")
+    weights = [str(weight.normalize()) for weight in data.weights]
+    row = await session.get(PeriodisationKey, key)
+    changed = row is None or row.weights != weights
+    if row is None:
+        row = PeriodisationKey(key=key, name=data.name, weights=weights)
+    row.name, row.weights = data.name, weights
+    session.add(row)
+    if changed:
+        # every line spread by this key (its own or its group's default) follows the weights
+        await session.flush()
+        await session.run_sync(periodisation.respread, periodisation.lines_using_key(key))
+    await session.commit()
+    return _key_read(row)
+
+
+async def key_names(session: AsyncSession) -> set[str]:
+    stored = await session.exec(select(PeriodisationKey.key))
+    return {*periodisation.BUILTIN_KEYS, *stored.all()}
+
+
+async def require_key(session: AsyncSession, key: str, field: str) -> None:
+    if key not in await key_names(session):
+        raise InvalidFieldError(field, f"unknown periodisation key {key!r}")
 
 
 async def list_account_mappings(session: AsyncSession) -> Sequence[AccountMapping]:

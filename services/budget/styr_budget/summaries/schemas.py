@@ -61,6 +61,13 @@ class SummaryFigures(BaseModel):
     )
     ytd_deviation_linear: Decimal | None = Field(description="outcome − budget_ytd_linear.")
     ytd_deviation_seasonal: Decimal | None = Field(description="outcome − budget_ytd_seasonal.")
+    budget_ytd: Decimal | None = Field(
+        description="Budget of months 1…period from the budget lines' months (entered, or "
+        "spread by their periodisation key).",
+    )
+    ytd_deviation: Decimal | None = Field(
+        description="outcome − budget_ytd (positive = favourable)."
+    )
     previous_year: PreviousYear
 
 

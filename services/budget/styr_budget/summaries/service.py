@@ -131,6 +131,10 @@ async def summarize(
     )
     for key_value, kind, row_year, amount in await _rows(session, budget):
         take(key_value, kind, "budget" if row_year == year else "prev_budget", amount)
+    for key_value, kind, amount in await _rows(
+        session, _budget_ytd(year, period, units, basis, group_by, kind_filter)
+    ):
+        take(key_value, kind, "budget_ytd", amount)
 
     # Outcome: months 1…period of this and the previous year, and the previous full year,
     # from the yearly rollup (one row per unit × activity × group, months side by side).
@@ -372,6 +376,31 @@ async def forecast_deviations(
     return dict(found)
 
 
+def _budget_ytd(
+    year: int,
+    period: int,
+    units: list[str],
+    basis: BudgetBasis,
+    group_by: GroupBy,
+    kind_filter: list[Any],
+) -> Select[*tuple[Any, ...]]:
+    """Budget of months 1…period from the lines' resolved months (see
+    :mod:`styr_budget.budgets.periodisation`), summed per row in the database."""
+    key = _key(BudgetEntry, group_by)
+    months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & (col(BudgetVersion.number) == 1)
+    return (
+        Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .where(col(BudgetEntry.year) == year, col(BudgetEntry.org_unit_id).in_(units), chosen)
+        .where(*kind_filter)
+        .group_by(*_grouped(key, group_by))
+    )
+
+
 def _add(first: Decimal | None, second: Decimal | None) -> Decimal | None:
     if first is None and second is None:
         return None
@@ -404,6 +433,7 @@ def _figures(
     else:
         # a forecast where nothing was budgeted deviates by all of it
         forecast_deviation = _sub(forecast, budget or ZERO)
+    budget_ytd = None if allocation_row else figures.get("budget_ytd")
     # a row without any outcome shows no outcome deviation (its ledger rows may sit on
     # another dimension, e.g. outcome reported per account group only)
     outcome_deviation = _sub(outcome, budget) if year_end else None
@@ -423,6 +453,8 @@ def _figures(
         "deviation": present(outcome_deviation if year_end else forecast_deviation, unit),
         "ytd_deviation_linear": present(_sub(outcome, _round(linear)), unit),
         "ytd_deviation_seasonal": present(_sub(outcome, _round(seasonal)), unit),
+        "budget_ytd": present(budget_ytd, unit),
+        "ytd_deviation": present(_sub(outcome, budget_ytd), unit),
         "previous_year": PreviousYear(
             budget=present(prev_budget, unit),
             outcome=present(prev_outcome, unit),
