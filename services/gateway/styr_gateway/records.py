@@ -310,8 +310,8 @@ class SummaryFiguresRecord(Record):
     forecast_deviation: Decimal | None = None
     outcome_deviation: Decimal | None = None
     deviation: Decimal | None = None
-    budget_ytd_linear: Decimal | None = None
-    ytd_deviation_linear: Decimal | None = None
+    budget_ytd: Decimal | None = None
+    ytd_deviation: Decimal | None = None
 
 
 class SummaryRowRecord(SummaryFiguresRecord):

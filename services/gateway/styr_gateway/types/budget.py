@@ -35,7 +35,11 @@ class BudgetFigures:
     deviation: Decimal | None = strawberry.field(
         description="Positive = favourable: budget − outcome at year end, else of the forecast."
     )
-    budget_ytd: Decimal | None = strawberry.field(description="budget × period / 12.")
+    budget_ytd: Decimal | None = strawberry.field(
+        description="Budget of months 1…period, from the budget lines' months (their "
+        "periodisation: given months, a named key such as a holiday-pay profile, last year's "
+        "outcome profile, or linear)."
+    )
     ytd_deviation: Decimal | None = strawberry.field(description="outcome − budgetYtd.")
 
     @staticmethod
@@ -46,8 +50,8 @@ class BudgetFigures:
             "forecast": record.forecast,
             "forecast_deviation": record.forecast_deviation,
             "deviation": record.deviation,
-            "budget_ytd": record.budget_ytd_linear,
-            "ytd_deviation": record.ytd_deviation_linear,
+            "budget_ytd": record.budget_ytd,
+            "ytd_deviation": record.ytd_deviation,
         }
 
 
