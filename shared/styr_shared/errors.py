@@ -8,6 +8,7 @@ a dotted path (``targets.0.operator``) so a caller can point at the exact input.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -171,11 +172,44 @@ async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _documented_paths(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    paths: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        app.state, "documented_paths", None
+    )
+    if paths is None:
+        paths = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            # /plans/{plan_id}/goals → ^/plans/[^/]+/goals$
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = {method.upper() for method in operations if method in HTTP_METHODS}
+            paths.append((re.compile(f"^{pattern}$"), methods))
+        app.state.documented_paths = paths
+    return paths
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path. Starlette's 405 names only the methods
+    of the first route whose path matched, but a path often has a GET route and a POST route
+    of its own (RFC 9110 §15.5.6: Allow lists the resource's methods). The OpenAPI document
+    is the app's own list of paths and methods."""
+    methods: set[str] = set()
+    for pattern, documented in _documented_paths(request.app):
+        if pattern.match(request.url.path):
+            methods |= documented
+    return ", ".join(sorted(methods))
+
+
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
-        exc.status_code, detail=detail, instance=request.url.path, headers=exc.headers
+        exc.status_code, detail=detail, instance=request.url.path, headers=headers
     )
 
 

@@ -44,6 +44,11 @@ async def create_plan(
     return {"name": body.name, "targets": len(body.targets), "by": principal.subject}
 
 
+@router.get("/plans")
+async def list_plans() -> list[str]:
+    return []
+
+
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internal detail")

@@ -68,6 +68,14 @@ async def test_unexpected_errors_are_500_problems_without_internals(probe: Async
     assert response.json()["request_id"] == response.headers["x-request-id"]
 
 
+async def test_method_not_allowed_lists_every_method_of_the_path(probe: AsyncClient) -> None:
+    # GET and POST /plans are two routes; Starlette's 405 named only the first one's method
+    response = await probe.delete("/api/v1/plans")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "GET, POST"
+
+
 async def test_unknown_route_is_404_problem(probe: AsyncClient) -> None:
     response = await probe.get("/api/v1/nothing-here")
     assert response.status_code == 404
