@@ -90,6 +90,16 @@ async def test_listing_by_date_shows_the_merger(
     )
     assert sorted(u["code"] for u in before.json()["items"]) == ["SOF", "ÄF"]
     assert [u["code"] for u in after.json()["items"]] == ["VOF"]
+    # a number is no date (pydantic would read it as seconds since 1970)
+    seconds = await client.get("/api/v1/org-units", params={"as_of": "0"}, headers=admin)
+    assert seconds.status_code == 422
+    assert seconds.json()["errors"][0]["field"] == "query.as_of"
+    # nor is true a rank
+    rank = await client.put(
+        "/api/v1/org-levels/unit", json={"label": "Enhet", "rank": True}, headers=admin
+    )
+    assert rank.status_code == 422
+    assert rank.json()["errors"][0]["field"] == "body.rank"
 
 
 async def test_merger_closes_old_units_and_names_the_successor(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
@@ -22,6 +21,7 @@ from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
 from styr_shared.errors import InvalidFieldError
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.schemas import QueryDate
 
 router = APIRouter(tags=["organisation"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -81,7 +81,7 @@ async def list_units(
     parent_id: str | None = None,
     level: str | None = None,
     code: str | None = None,
-    as_of: Annotated[date | None, Query(description="Only units valid on this date.")] = None,
+    as_of: Annotated[QueryDate | None, Query(description="Only units valid on this date.")] = None,
 ) -> Page[OrgUnitRead]:
     units, next_cursor = await service.list_units(
         session, page, parent_id=parent_id, level=level, code=code, as_of=as_of
