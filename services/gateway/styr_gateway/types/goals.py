@@ -468,8 +468,8 @@ class Measure:
         return [SeriesStatus.of(series) for series in found.series]
 
     @strawberry.field(
-        description="Recorded values with status and trend, oldest first. One call per measure "
-        "(the goals service has no endpoint for the values of many measures)."
+        description="Recorded values with status and trend, oldest first. The values of every "
+        "measure and year asked for at one level are one call per plan and unit."
     )
     async def values(
         self,
@@ -487,7 +487,8 @@ class Measure:
     ) -> list[MeasureValue] | None:
         unit = str(org_unit_id) if org_unit_id is not None else self.plan_unit_id
         wanted_year = year or self.year
-        records = await info.context.loaders.goals.values.load((str(self.id), unit, wanted_year))
+        key = (self.plan_id, str(self.id), unit, wanted_year)
+        records = await info.context.loaders.goals.values.load(key)
         return [
             MeasureValue.of(record)
             for record in sorted(records, key=lambda r: (r.period_end, r.segment or "", r.gender))
@@ -579,15 +580,20 @@ class Goal:
 
     @strawberry.field(
         description="Every assessment of the goal's year (or `period`), oldest first. "
-        "One call per goal."
+        "The assessments of every goal at one level are one call per plan and year."
     )
     async def assessments(self, info: Info, period: str | None = None) -> list[Assessment] | None:
-        records = await info.context.loaders.goals.assessments.load((str(self.id), self.year))
+        key = (self.plan.id, str(self.id), self.year)
+        records = await info.context.loaders.goals.assessments.load(key)
         return [Assessment.of(r) for r in records if period is None or r.period == period]
 
-    @strawberry.field(description="The goal's activities in its year. One call per goal.")
+    @strawberry.field(
+        description="The goal's activities in its year. The activities of every goal at one "
+        "level are one call per plan and year."
+    )
     async def activities(self, info: Info) -> list[Activity] | None:
-        records = await info.context.loaders.goals.activities.load((str(self.id), self.year))
+        key = (self.plan.id, str(self.id), self.year)
+        records = await info.context.loaders.goals.activities.load(key)
         return [Activity.of(record) for record in records]
 
 
