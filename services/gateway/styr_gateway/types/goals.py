@@ -17,6 +17,7 @@ from urllib.parse import quote
 import strawberry
 
 from styr_gateway.context import Info
+from styr_gateway.cost import FieldCost
 from styr_gateway.errors import ErrorCode, UpstreamError, bad_user_input
 from styr_gateway.inputs import body_of, field_names
 from styr_gateway.loaders import FollowUp, FollowUpKey, parse
@@ -34,6 +35,25 @@ from styr_gateway.records import (
     ValueRecord,
 )
 from styr_gateway.upstream import Service
+
+COSTS = {
+    # Weights (service calls per resolution) and list sizes of the query cost (see cost.py).
+    "Query.plan": FieldCost(),
+    "Plan.goalTree": FieldCost(size=10),  # top goals
+    "Plan.goals": FieldCost(size=50),  # a committee's plan: 40 goals in the demo
+    "Plan.followUp": FieldCost(),
+    "Goal.children": FieldCost(weight=0, size=10),
+    "Goal.measures": FieldCost(size=5),
+    "Goal.periodStatus": FieldCost(),
+    "Goal.assessments": FieldCost(size=10),
+    "Goal.activities": FieldCost(size=20),
+    "Measure.latest": FieldCost(size=5),
+    "Measure.values": FieldCost(size=50),
+    "Mutation.reportMeasureValue": FieldCost(),
+    "Mutation.assessGoal": FieldCost(),
+    "Mutation.updateActivity": FieldCost(),
+}
+
 
 Year = Annotated[int, strawberry.argument(description="The plan year, e.g. 2025.")]
 PeriodKey = Annotated[
