@@ -4,6 +4,7 @@ call, with the cost and the limit), the setting, and the declarations it rests o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,7 +15,10 @@ from graphql import (
     get_introspection_query,
     get_named_type,
     parse,
+    validate,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from styr_gateway.cost import DEFAULT_LIST_SIZE, is_list_field, query_cost
 from styr_gateway.dashboard import DASHBOARD_QUERY
@@ -288,3 +292,124 @@ async def test_a_raised_limit_answers_the_alias_query_in_a_bounded_number_of_cal
     assert over.json()["errors"][0]["extensions"] == {
         "code": "QUERY_TOO_COSTLY", "cost": ATTACK_COST + 3 * 50 * 5, "maxCost": ATTACK_COST,
     }  # fmt: skip
+
+
+# --- properties over generated documents ----------------------------------------------------
+
+# Per type: (field as written, the type it returns or None for a leaf, a wrapper around its
+# selection). Arguments vary, so aliases of one field can differ.
+FIELDS: dict[str, list[tuple[str, str | None, str]]] = {
+    "Query": [('orgUnit(id: "a")', "OrgUnit", ""), ('plan(id: "p")', "Plan", "")],
+    "OrgUnit": [
+        ("name", None, ""),
+        ("level", "OrgLevel", ""),
+        ("history", "OrgUnitChange", ""),
+        ("plans(year: 2025)", "Plan", ""),
+        ("children(first: 3)", "OrgUnit", "nodes"),
+        ("cases(first: 2)", "Case", "nodes"),
+        ("budget(year: 2025)", "BudgetOverview", ""),
+        ("deviationStatistics(year: 2025)", "DeviationStatistics", ""),
+    ],
+    "Plan": [
+        ("name", None, ""),
+        ("goals(year: 2025)", "Goal", ""),
+        ("goalTree(year: 2025)", "Goal", ""),
+        ('followUp(year: 2025, period: "helar")', "FollowUpReport", ""),
+    ],
+    "Goal": [
+        ("code", None, ""),
+        ("children", "Goal", ""),
+        ("measures", "Measure", ""),
+        ("assessments", "Assessment", ""),
+        ('periodStatus(period: "helar")', "GoalPeriodStatus", ""),
+    ],
+    "Measure": [
+        ("code", None, ""),
+        ("values(year: 2025)", "MeasureValue", ""),
+        ('latest(period: "helar")', "SeriesStatus", ""),
+    ],
+    "Case": [("state", None, ""), ("history", "CaseHistoryEntry", "")],
+    "BudgetOverview": [
+        ("year", None, ""),
+        ("total", "BudgetFigures", ""),
+        ("deficits", "Deficit", ""),
+    ],
+}
+LEAF = {"OrgLevel": "key", "OrgUnitChange": "seq", "FollowUpReport": "year",
+        "Assessment": "id", "GoalPeriodStatus": "reported", "MeasureValue": "value",
+        "SeriesStatus": "status", "CaseHistoryEntry": "event", "DeviationStatistics": "suppressed",
+        "BudgetFigures": "budget", "Deficit": "month"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Selected:
+    field: str
+    type_name: str | None
+    wrapper: str
+    below: tuple[Selected, ...]
+
+
+def selections(type_name: str, depth: int) -> st.SearchStrategy[tuple[Selected, ...]]:
+    def one(choice: tuple[str, str | None, str]) -> st.SearchStrategy[Selected]:
+        field, child, wrapper = choice
+        if child is None or (child not in FIELDS) or depth == 0:
+            return st.just(Selected(field, child, wrapper, ()))
+        return selections(child, depth - 1).map(
+            lambda below: Selected(field, child, wrapper, below)
+        )
+
+    return st.lists(
+        st.sampled_from(FIELDS[type_name]).flatmap(one), min_size=1, max_size=3,
+        unique_by=lambda selected: selected.field.split("(")[0],
+    ).map(tuple)  # fmt: skip
+
+
+def render(selected: tuple[Selected, ...], fragments: dict[str, str] | None, on: str) -> str:
+    """The selection set; with ``fragments``, every other field goes through a named fragment
+    (collected there) and the rest through an inline fragment."""
+    parts = []
+    for index, item in enumerate(selected):
+        text = item.field
+        if item.type_name is not None:
+            inner = (
+                render(item.below, fragments, item.type_name)
+                if item.below
+                else LEAF.get(item.type_name, "__typename")
+            )
+            text += f" {{ {item.wrapper} {{ {inner} }} }}" if item.wrapper else f" {{ {inner} }}"
+        if fragments is not None and on != "Query":
+            if index % 2 == 0:
+                name = f"F{len(fragments)}"
+                fragments[name] = f"fragment {name} on {on} {{ {text} }}"
+                text = f"...{name}"
+            else:
+                text = f"... on {on} {{ {text} }}"
+        parts.append(text)
+    return " ".join(parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=selections("Query", 4))
+def test_fragments_repetition_and_aliases_cost_as_execution_groups_them(
+    tree: tuple[Selected, ...],
+) -> None:
+    plain = f"{{ {render(tree, None, 'Query')} }}"
+    base = cost(plain)
+    assert base is not None
+    assert base >= len(tree)  # every root field calls a service
+    assert validate(SCHEMA, parse(plain)) == []
+
+    fragments: dict[str, str] = {}
+    through_fragments = f"{{ {render(tree, fragments, 'Query')} }} " + " ".join(fragments.values())
+    assert validate(SCHEMA, parse(through_fragments)) == []
+    assert cost(through_fragments) == base
+
+    # The same fields selected again (no alias): merged, nothing more.
+    inner = render(tree, None, "Query")
+    assert cost(f"{{ {inner} {inner} }}") == base
+
+    # The whole selection again under aliases: exactly as much again.
+    aliased = " ".join(f"again{index}: {part}" for index, part in enumerate(
+        render((item,), None, "Query") for item in tree
+    ))  # fmt: skip
+    assert cost(f"{{ {inner} {aliased} }}") == 2 * base
