@@ -225,3 +225,25 @@ async def test_goal_assessments_activities_and_values_cost_the_same_calls_for_5_
         "NM-49": [{"title": "Aktivitet details-big-g49"}],
     }
     assert len(small) == 6
+
+
+async def test_a_bad_year_fails_only_its_own_field(
+    gql: GraphQL, goals: Any, seed_plan: Any
+) -> None:
+    await seed_plan("bad-year", 2)
+    query = """{ plan(id: "bad-year-plan") { goals(year: 2025, level: "namndmal") { measures {
+        ok: values(year: 2025) { value } bad: values(year: 1800) { value } } } } }"""
+    goals.recorder.requests.clear()
+    body = (await gql(query)).json()
+    measures = [goal["measures"][0] for goal in body["data"]["plan"]["goals"]]
+    assert [m["ok"] for m in measures] == [[{"value": 40.0}], [{"value": 41.0}]]
+    assert [m["bad"] for m in measures] == [None, None]
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"BAD_USER_INPUT"}
+    assert body["errors"][0]["extensions"]["fieldErrors"] == [
+        {"field": "year", "message": "must be between 1990 and 2100", "type": "invalid"}
+    ]
+    values_calls = [c for c in goals.recorder.api_calls() if c[1] == "/api/v1/measure-values"]
+    assert values_calls == [
+        ("GET", "/api/v1/measure-values",
+         "plan_id=bad-year-plan&org_unit_id=bad-year&year=2025&limit=500"),
+    ]  # fmt: skip

@@ -55,6 +55,9 @@ COSTS = {
 }
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+"""The years the goals service keeps values for."""
+
 Year = Annotated[int, strawberry.argument(description="The plan year, e.g. 2025.")]
 PeriodKey = Annotated[
     str,
@@ -507,6 +510,10 @@ class Measure:
     ) -> list[MeasureValue] | None:
         unit = str(org_unit_id) if org_unit_id is not None else self.plan_unit_id
         wanted_year = year or self.year
+        if not FIRST_YEAR <= wanted_year <= LAST_YEAR:
+            # Checked here, not by the service: the years of a level share one call, and one
+            # bad year must not fail the others.
+            raise bad_user_input(f"must be between {FIRST_YEAR} and {LAST_YEAR}", "year")
         key = (self.plan_id, str(self.id), unit, wanted_year)
         records = await info.context.loaders.goals.values.load(key)
         return [
