@@ -15,6 +15,8 @@ class GatewayContext(BaseContext):
         super().__init__()
         self.upstream = upstream
         self.loaders = Loaders.for_session(upstream)
+        self.cost: int | None = None
+        """The operation's cost (:mod:`styr_gateway.cost`), once computed."""
 
 
 async def get_context(request: Request) -> GatewayContext:

@@ -10,7 +10,8 @@ Two families:
   the failed field's path and the rest of the answer still comes back.
 - **Request errors**: the document could not be parsed, did not validate, broke a limit or its
   variables did not coerce. Nothing was executed; :func:`classify_request_errors` gives them a
-  code (``GRAPHQL_PARSE_FAILED``, ``QUERY_TOO_LARGE``, ``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``,
+  code (``GRAPHQL_PARSE_FAILED``, ``QUERY_TOO_LARGE``, ``QUERY_TOO_DEEP``, ``QUERY_TOO_COSTLY``,
+  ``TOO_MANY_ALIASES``,
   ``INTROSPECTION_DISABLED``, ``GRAPHQL_VALIDATION_FAILED``, ``BAD_USER_INPUT``).
 """
 
@@ -34,6 +35,7 @@ class ErrorCode(StrEnum):
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
     QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     BAD_REQUEST = "BAD_REQUEST"

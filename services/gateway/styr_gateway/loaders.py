@@ -34,9 +34,7 @@ from strawberry.dataloader import DataLoader
 
 from styr_gateway.errors import ErrorCode, UpstreamError, unavailable
 from styr_gateway.records import (
-    ActivityList,
     ActivityRecord,
-    AssessmentList,
     AssessmentRecord,
     CaseHistoryList,
     CaseHistoryRecord,
@@ -50,6 +48,7 @@ from styr_gateway.records import (
     InvestmentTotalsRecord,
     MeasureFollowUpRecord,
     MeasureRecord,
+    MeasureValuesRecord,
     OrgLevelList,
     OrgLevelRecord,
     OrgUnitChangeList,
@@ -58,7 +57,6 @@ from styr_gateway.records import (
     PlanRecord,
     StatisticsRecord,
     SummaryRecord,
-    ValueList,
     ValueRecord,
 )
 from styr_gateway.upstream import Service, UpstreamSession
@@ -197,8 +195,11 @@ TreeKey = tuple[str, int]
 """(plan id, year)."""
 FollowUpKey = tuple[str, int, str, str | None]
 """(plan id, year, period key, org unit id whose values or None for the plan's unit)."""
-ValuesKey = tuple[str, str | None, int | None]
-"""(measure id, org unit id, year)."""
+ValuesKey = tuple[str, str, str, int]
+"""(plan id, measure id, org unit id, year)."""
+GoalYearKey = tuple[str, str, int]
+"""(plan id, goal id, year)."""
+GoalItem = TypeVar("GoalItem", AssessmentRecord, ActivityRecord)
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,11 @@ class GoalLoaders:
       goal;
     - latest values, targets, statuses, trends, assessments and activity completion of every
       goal and measure of a plan: the plan's follow-up report, one call per plan and period;
-    - value series (``Measure.values``), assessment history and activity lists: one call per
-      measure or goal. The service has no endpoint for many at once (see the README).
+    - value series (``Measure.values``) of every measure and year asked for at one level: one
+      ``/measure-values?plan_id=&org_unit_id=&year=…`` read per plan and unit (all the years in
+      it, each evaluated as for one year);
+    - assessment histories and activity lists of every goal at one level: one
+      ``/assessments?plan_id=&year=`` (``/activities``) read per plan and year.
     """
 
     def __init__(self, session: UpstreamSession) -> None:
@@ -239,12 +243,8 @@ class GoalLoaders:
         self.measures = DataLoader[str, list[MeasureRecord]](self._load_measures)
         self.follow_up = DataLoader[FollowUpKey, FollowUp](self._load_follow_ups)
         self.values = DataLoader[ValuesKey, list[ValueRecord]](self._load_values)
-        self.assessments = DataLoader[tuple[str, int | None], list[AssessmentRecord]](
-            self._load_assessments
-        )
-        self.activities = DataLoader[tuple[str, int | None], list[ActivityRecord]](
-            self._load_activities
-        )
+        self.assessments = DataLoader[GoalYearKey, list[AssessmentRecord]](self._load_assessments)
+        self.activities = DataLoader[GoalYearKey, list[ActivityRecord]](self._load_activities)
 
     async def _plans(self, params: dict[str, str | int | None]) -> list[PlanRecord]:
         items = await self._session.all_items(Service.GOALS, "/api/v1/plans", params)
@@ -319,57 +319,88 @@ class GoalLoaders:
         return list(await asyncio.gather(*(one(key) for key in keys)))
 
     async def _load_values(self, keys: list[ValuesKey]) -> list[list[ValueRecord] | BaseException]:
-        # No "values of many measures" endpoint: one call per measure (see the README).
-        async def one(key: ValuesKey) -> list[ValueRecord] | BaseException:
-            measure_id, unit_id, year = key
-            try:
-                data = await self._session.get(
-                    Service.GOALS,
-                    f"/api/v1/measures/{quote(measure_id, safe='')}/values",
-                    {"org_unit_id": unit_id, "year": year},
-                    field_names={"query.org_unit_id": "orgUnitId", "query.year": "year"},
-                )
-            except UpstreamError as exc:
-                return exc
-            return parse(ValueList, Service.GOALS, data).root
+        # One call per plan and unit for every measure and year asked for at this level.
+        async def fetch(
+            plan_id: str, unit_id: str, years: list[int]
+        ) -> dict[str, list[ValueRecord]]:
+            items = await self._session.all_items(
+                Service.GOALS,
+                "/api/v1/measure-values",
+                {"plan_id": plan_id, "org_unit_id": unit_id, "year": years},
+            )
+            found = [parse(MeasureValuesRecord, Service.GOALS, item) for item in items]
+            return {record.measure_id: record.values for record in found}
 
-        return list(await asyncio.gather(*(one(key) for key in keys)))
+        groups: dict[tuple[str, str], list[int]] = {}
+        for plan_id, _, unit_id, year in keys:
+            years = groups.setdefault((plan_id, unit_id), [])
+            if year not in years:
+                years.append(year)
+        fetched = await _gather_groups(
+            {group: fetch(*group, sorted(years)) for group, years in groups.items()}
+        )
+
+        def answer(key: ValuesKey) -> list[ValueRecord] | BaseException:
+            plan_id, measure_id, unit_id, year = key
+            values = fetched[(plan_id, unit_id)]
+            if isinstance(values, BaseException):
+                return values
+            return [value for value in values.get(measure_id, []) if value.year == year]
+
+        return [answer(key) for key in keys]
 
     async def _load_assessments(
-        self, keys: list[tuple[str, int | None]]
+        self, keys: list[GoalYearKey]
     ) -> list[list[AssessmentRecord] | BaseException]:
-        async def one(key: tuple[str, int | None]) -> list[AssessmentRecord] | BaseException:
-            goal_id, year = key
-            try:
-                data = await self._session.get(
-                    Service.GOALS,
-                    f"/api/v1/goals/{quote(goal_id, safe='')}/assessments",
-                    {"year": year},
-                    field_names={"query.year": "year"},
-                )
-            except UpstreamError as exc:
-                return exc
-            return parse(AssessmentList, Service.GOALS, data).root
-
-        return list(await asyncio.gather(*(one(key) for key in keys)))
+        return await self._per_plan(keys, "/api/v1/assessments", AssessmentRecord)
 
     async def _load_activities(
-        self, keys: list[tuple[str, int | None]]
+        self, keys: list[GoalYearKey]
     ) -> list[list[ActivityRecord] | BaseException]:
-        async def one(key: tuple[str, int | None]) -> list[ActivityRecord] | BaseException:
-            goal_id, year = key
-            try:
-                data = await self._session.get(
-                    Service.GOALS,
-                    f"/api/v1/goals/{quote(goal_id, safe='')}/activities",
-                    {"year": year},
-                    field_names={"query.year": "year"},
-                )
-            except UpstreamError as exc:
-                return exc
-            return parse(ActivityList, Service.GOALS, data).root
+        return await self._per_plan(keys, "/api/v1/activities", ActivityRecord)
 
-        return list(await asyncio.gather(*(one(key) for key in keys)))
+    async def _per_plan(
+        self, keys: list[GoalYearKey], path: str, model: type[GoalItem]
+    ) -> list[list[GoalItem] | BaseException]:
+        """One read of ``path`` per plan and year for all the goals asked for at this level."""
+
+        async def fetch(plan_id: str, year: int) -> dict[str, list[GoalItem]]:
+            items = await self._session.all_items(
+                Service.GOALS, path, {"plan_id": plan_id, "year": year}
+            )
+            by_goal: dict[str, list[GoalItem]] = {}
+            for item in items:
+                record = parse(model, Service.GOALS, item)
+                by_goal.setdefault(record.goal_id, []).append(record)
+            return by_goal
+
+        groups = {(plan_id, year) for plan_id, _, year in keys}
+        fetched = await _gather_groups({group: fetch(*group) for group in groups})
+
+        def answer(key: GoalYearKey) -> list[GoalItem] | BaseException:
+            plan_id, goal_id, year = key
+            found = fetched[(plan_id, year)]
+            return found if isinstance(found, BaseException) else found.get(goal_id, [])
+
+        return [answer(key) for key in keys]
+
+
+G = TypeVar("G")
+
+
+async def _gather_groups(
+    calls: dict[G, Coroutine[Any, Any, T]],
+) -> dict[G, T | BaseException]:
+    """Run one call per group concurrently; a failed call answers every key of its group."""
+
+    async def one(call: Coroutine[Any, Any, T]) -> T | BaseException:
+        try:
+            return await call
+        except UpstreamError as exc:
+            return exc
+
+    results = await asyncio.gather(*(one(call) for call in calls.values()))
+    return dict(zip(calls, results, strict=True))
 
 
 BudgetKey = tuple[str, int, int | None]

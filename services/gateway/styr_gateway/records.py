@@ -165,8 +165,11 @@ class ValueRecord(Record):
     series_break: bool = False
 
 
-class ValueList(RootModel[list[ValueRecord]]):
-    pass
+class MeasureValuesRecord(Record):
+    """One item of ``GET /measure-values``: a measure's values."""
+
+    measure_id: str
+    values: list[ValueRecord]
 
 
 class AssessmentRecord(Record):
@@ -188,10 +191,6 @@ class AssessmentRecord(Record):
     created_at: datetime
 
 
-class AssessmentList(RootModel[list[AssessmentRecord]]):
-    pass
-
-
 class ActivityRecord(Record):
     id: int
     goal_id: str
@@ -205,10 +204,6 @@ class ActivityRecord(Record):
     status: str
     progress: int
     updated_at: datetime
-
-
-class ActivityList(RootModel[list[ActivityRecord]]):
-    pass
 
 
 class StatusCountRecord(Record):

@@ -25,8 +25,10 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from styr_gateway.context import GatewayContext
+from styr_gateway.cost import FieldCost, QueryCostLimiter
 from styr_gateway.errors import ErrorCode, GatewayError
 from styr_gateway.settings import GatewaySettings
+from styr_gateway.types import budget, deviations, goals, orgunits
 from styr_gateway.types.budget import BudgetMutations
 from styr_gateway.types.deviations import DeviationMutations
 from styr_gateway.types.goals import GoalMutations, GoalQueries
@@ -43,6 +45,15 @@ class Query(OrgUnitQueries, GoalQueries):
 @strawberry.type(description="What front ends change: each a thin call to the owning service.")
 class Mutation(GoalMutations, BudgetMutations, DeviationMutations):
     pass
+
+
+FIELD_COSTS: dict[str, FieldCost] = {
+    **orgunits.COSTS,
+    **goals.COSTS,
+    **budget.COSTS,
+    **deviations.COSTS,
+}
+"""Weights and list sizes of the query cost (``Type.field``), declared by each domain."""
 
 
 class GatewaySchema(strawberry.Schema):
@@ -91,8 +102,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 class UpstreamStats(SchemaExtension):
-    """``extensions.upstream``: how many service calls the request made and how long they took
-    in total (for benchmarks and for seeing N+1 in development), and ``trace``: each call in
+    """``extensions.upstream``: the operation's computed ``cost``, how many service calls the
+    request made and how long they took in total (for benchmarks and for seeing N+1 in
+    development), and ``trace``: each call in
     the order it started, with its path and query string, its start (seconds since the request's
     context was created) and its duration. ``bench/gateway_dashboard.py`` replays the trace
     directly against the services."""
@@ -104,6 +116,7 @@ class UpstreamStats(SchemaExtension):
         calls = sorted(context.upstream.calls, key=lambda call: call.started)
         return {
             "upstream": {
+                "cost": context.cost,
                 "calls": len(calls),
                 "seconds": round(sum(call.seconds for call in calls), 6),
                 "trace": [
@@ -129,6 +142,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(QueryCostLimiter, max_cost=settings.max_query_cost, costs=FIELD_COSTS),
         ]
         if not settings.introspection_enabled:
             extensions.append(DisableIntrospection)

@@ -50,6 +50,15 @@ class GatewaySettings(ServiceSettings):
     max_tokens: int = Field(
         5000, ge=100, le=100_000, description="Most lexical tokens in one document."
     )
+    max_query_cost: int = Field(
+        5000,
+        ge=1,
+        le=10_000_000,
+        description="Highest cost of one operation, computed before any service call: each "
+        "field that calls a service costs 1 (or its declared weight), times the sizes of the "
+        "lists around it (`first`, or the size declared for the field). The committee "
+        "dashboard costs 1062.",
+    )
     max_query_length: int = Field(
         50_000, ge=100, le=1_000_000, description="Longest document accepted, in characters."
     )
@@ -74,9 +83,10 @@ class GatewaySettings(ServiceSettings):
 
     upstream_stats: bool = Field(
         False,
-        description="Add `extensions.upstream` to every response: the number and total time "
-        "of the service calls, and a trace of each (service, path, start, duration); for "
-        "benchmarks and debugging. It shows the services' paths: keep it off in production.",
+        description="Add `extensions.upstream` to every response: the computed query cost, "
+        "the number and total time of the service calls, and a trace of each (service, path, "
+        "start, duration); for benchmarks and debugging. It shows the services' paths: keep "
+        "it off in production.",
     )
 
     @property

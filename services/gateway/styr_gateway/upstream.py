@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -26,7 +26,8 @@ from styr_gateway.settings import GatewaySettings
 
 logger = logging.getLogger("styr.gateway.upstream")
 
-Params = Mapping[str, str | int | None]
+Params = Mapping[str, str | int | Sequence[str | int] | None]
+"""Query parameters; a sequence repeats the parameter (``year=2024&year=2025``)."""
 
 PAGE_LIMIT = 500
 """Page size for reading whole lists (the services' maximum)."""

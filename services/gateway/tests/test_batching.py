@@ -149,3 +149,101 @@ async def test_single_lookups_use_targeted_calls_with_the_callers_token(
     for headers in goals.recorder.headers:
         assert headers["authorization"] == reader["Authorization"]
         assert headers["x-request-id"] == response.headers["x-request-id"]
+
+
+GOALS_WITH_DETAILS = """
+query Goals($unit: ID!) {
+  orgUnit(id: $unit) {
+    plans(year: 2025) {
+      goals(year: 2025) {
+        code
+        assessments { answer period }
+        activities { title }
+        measures { code values { period value status } before: values(year: 2024) { value } }
+      }
+    }
+  }
+}
+"""
+
+EXPECTED_GOAL_CALLS = [
+    ("GET", "/api/v1/activities", "plan_id={unit}-plan&year=2025&limit=500"),
+    ("GET", "/api/v1/assessments", "plan_id={unit}-plan&year=2025&limit=500"),
+    ("GET", "/api/v1/measure-values",
+     "plan_id={unit}-plan&org_unit_id={unit}&year=2024&year=2025&limit=500"),
+    ("GET", "/api/v1/measures", "plan_id={unit}-plan&limit=500"),
+    ("GET", "/api/v1/org-units/{unit}", ""),
+    ("GET", "/api/v1/plans", "org_unit_id={unit}&year=2025&limit=500"),
+    ("GET", "/api/v1/plans/{unit}-plan/goals", "year=2025"),
+]  # fmt: skip
+
+
+async def _goal_details(gql: GraphQL, goals: Any, unit: str) -> tuple[list[Any], list[Any]]:
+    goals.recorder.requests.clear()
+    response = await gql(GOALS_WITH_DETAILS, {"unit": unit})
+    body = response.json()
+    assert "errors" not in body, body
+    calls = sorted(
+        (method, path.replace(unit, "{unit}"), query.replace(unit, "{unit}"))
+        for method, path, query in goals.recorder.api_calls()
+    )
+    (plan,) = body["data"]["orgUnit"]["plans"]
+    return plan["goals"], calls
+
+
+async def test_goal_assessments_activities_and_values_cost_the_same_calls_for_5_or_50_goals(
+    gql: GraphQL, goals: Any, admin: dict[str, str], seed_plan: Any
+) -> None:
+    await seed_plan("details-small", 5)
+    await seed_plan("details-big", 50)
+    async with httpx.AsyncClient(base_url=goals.url, headers=admin) as client:
+        for goal in ("details-big-g01", "details-big-g49"):
+            activity = {"org_unit_id": "details-big", "year": 2025, "title": f"Aktivitet {goal}",
+                        "status": "pagaende"}  # fmt: skip
+            response = await client.post(f"/api/v1/goals/{goal}/activities", json=activity)
+            assert response.status_code == 201, response.text
+
+    small, small_calls = await _goal_details(gql, goals, "details-small")
+    big, big_calls = await _goal_details(gql, goals, "details-big")
+    assert small_calls == EXPECTED_GOAL_CALLS
+    assert big_calls == EXPECTED_GOAL_CALLS
+
+    area, *committee_goals = big
+    assert (area["assessments"], area["activities"], area["measures"]) == ([], [], [])
+    assert len(committee_goals) == 50
+    for i, goal in enumerate(committee_goals):
+        assert goal["assessments"] == [{"answer": "Ja" if i % 2 == 0 else "Nej", "period": "helar"}]
+        (measure,) = goal["measures"]
+        assert measure["code"] == f"M-{i:02d}"
+        assert measure["values"] == [
+            {"period": "2025", "value": 40.0 + i, "status": "MET" if i >= 10 else "NOT_MET"}
+        ]
+        assert measure["before"] == [{"value": 50.0}]
+    titled = {goal["code"]: goal["activities"] for goal in committee_goals if goal["activities"]}
+    assert titled == {
+        "NM-01": [{"title": "Aktivitet details-big-g01"}],
+        "NM-49": [{"title": "Aktivitet details-big-g49"}],
+    }
+    assert len(small) == 6
+
+
+async def test_a_bad_year_fails_only_its_own_field(
+    gql: GraphQL, goals: Any, seed_plan: Any
+) -> None:
+    await seed_plan("bad-year", 2)
+    query = """{ plan(id: "bad-year-plan") { goals(year: 2025, level: "namndmal") { measures {
+        ok: values(year: 2025) { value } bad: values(year: 1800) { value } } } } }"""
+    goals.recorder.requests.clear()
+    body = (await gql(query)).json()
+    measures = [goal["measures"][0] for goal in body["data"]["plan"]["goals"]]
+    assert [m["ok"] for m in measures] == [[{"value": 40.0}], [{"value": 41.0}]]
+    assert [m["bad"] for m in measures] == [None, None]
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"BAD_USER_INPUT"}
+    assert body["errors"][0]["extensions"]["fieldErrors"] == [
+        {"field": "year", "message": "must be between 1990 and 2100", "type": "invalid"}
+    ]
+    values_calls = [c for c in goals.recorder.api_calls() if c[1] == "/api/v1/measure-values"]
+    assert values_calls == [
+        ("GET", "/api/v1/measure-values",
+         "plan_id=bad-year-plan&org_unit_id=bad-year&year=2025&limit=500"),
+    ]  # fmt: skip

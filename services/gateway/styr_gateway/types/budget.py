@@ -15,6 +15,7 @@ from typing import Annotated
 import strawberry
 
 from styr_gateway.context import Info
+from styr_gateway.cost import FieldCost
 from styr_gateway.inputs import body_of, field_names
 from styr_gateway.loaders import parse
 from styr_gateway.records import (
@@ -24,6 +25,16 @@ from styr_gateway.records import (
     SummaryRowRecord,
 )
 from styr_gateway.upstream import Service
+
+COSTS = {
+    # Weights (service calls per resolution) and list sizes of the query cost (see cost.py).
+    "BudgetOverview.total": FieldCost(),
+    "BudgetOverview.byActivity": FieldCost(size=30),
+    "BudgetOverview.byAccountGroup": FieldCost(size=30),
+    "BudgetOverview.investments": FieldCost(),
+    "BudgetOverview.deficits": FieldCost(size=20),
+    "Mutation.recordForecast": FieldCost(size=1),
+}
 
 
 @strawberry.type(description="Budget, outcome and forecast figures of one row or the total.")

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from styr_gateway.context import Info
+from styr_gateway.cost import FieldCost
 from styr_gateway.errors import bad_user_input
 from styr_gateway.inputs import body_of, field_names
 from styr_gateway.loaders import parse
@@ -26,6 +27,14 @@ from styr_gateway.records import (
     StatisticsRecord,
 )
 from styr_gateway.upstream import Service
+
+COSTS = {
+    # Weights (service calls per resolution) and list sizes of the query cost (see cost.py).
+    "Case.history": FieldCost(size=20),
+    "Mutation.registerCase": FieldCost(),
+    "Mutation.transitionCase": FieldCost(),
+    "Mutation.addCaseAction": FieldCost(),
+}
 
 
 @strawberry.type(

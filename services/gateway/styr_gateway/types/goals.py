@@ -17,6 +17,7 @@ from urllib.parse import quote
 import strawberry
 
 from styr_gateway.context import Info
+from styr_gateway.cost import FieldCost
 from styr_gateway.errors import ErrorCode, UpstreamError, bad_user_input
 from styr_gateway.inputs import body_of, field_names
 from styr_gateway.loaders import FollowUp, FollowUpKey, parse
@@ -34,6 +35,28 @@ from styr_gateway.records import (
     ValueRecord,
 )
 from styr_gateway.upstream import Service
+
+COSTS = {
+    # Weights (service calls per resolution) and list sizes of the query cost (see cost.py).
+    "Query.plan": FieldCost(),
+    "Plan.goalTree": FieldCost(size=10),  # top goals
+    "Plan.goals": FieldCost(size=50),  # a committee's plan: 40 goals in the demo
+    "Plan.followUp": FieldCost(),
+    "Goal.children": FieldCost(weight=0, size=10),
+    "Goal.measures": FieldCost(size=5),
+    "Goal.periodStatus": FieldCost(),
+    "Goal.assessments": FieldCost(size=10),
+    "Goal.activities": FieldCost(size=20),
+    "Measure.latest": FieldCost(size=5),
+    "Measure.values": FieldCost(size=50),
+    "Mutation.reportMeasureValue": FieldCost(),
+    "Mutation.assessGoal": FieldCost(),
+    "Mutation.updateActivity": FieldCost(),
+}
+
+
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+"""The years the goals service keeps values for."""
 
 Year = Annotated[int, strawberry.argument(description="The plan year, e.g. 2025.")]
 PeriodKey = Annotated[
@@ -468,8 +491,8 @@ class Measure:
         return [SeriesStatus.of(series) for series in found.series]
 
     @strawberry.field(
-        description="Recorded values with status and trend, oldest first. One call per measure "
-        "(the goals service has no endpoint for the values of many measures)."
+        description="Recorded values with status and trend, oldest first. The values of every "
+        "measure and year asked for at one level are one call per plan and unit."
     )
     async def values(
         self,
@@ -487,7 +510,12 @@ class Measure:
     ) -> list[MeasureValue] | None:
         unit = str(org_unit_id) if org_unit_id is not None else self.plan_unit_id
         wanted_year = year or self.year
-        records = await info.context.loaders.goals.values.load((str(self.id), unit, wanted_year))
+        if not FIRST_YEAR <= wanted_year <= LAST_YEAR:
+            # Checked here, not by the service: the years of a level share one call, and one
+            # bad year must not fail the others.
+            raise bad_user_input(f"must be between {FIRST_YEAR} and {LAST_YEAR}", "year")
+        key = (self.plan_id, str(self.id), unit, wanted_year)
+        records = await info.context.loaders.goals.values.load(key)
         return [
             MeasureValue.of(record)
             for record in sorted(records, key=lambda r: (r.period_end, r.segment or "", r.gender))
@@ -579,15 +607,20 @@ class Goal:
 
     @strawberry.field(
         description="Every assessment of the goal's year (or `period`), oldest first. "
-        "One call per goal."
+        "The assessments of every goal at one level are one call per plan and year."
     )
     async def assessments(self, info: Info, period: str | None = None) -> list[Assessment] | None:
-        records = await info.context.loaders.goals.assessments.load((str(self.id), self.year))
+        key = (self.plan.id, str(self.id), self.year)
+        records = await info.context.loaders.goals.assessments.load(key)
         return [Assessment.of(r) for r in records if period is None or r.period == period]
 
-    @strawberry.field(description="The goal's activities in its year. One call per goal.")
+    @strawberry.field(
+        description="The goal's activities in its year. The activities of every goal at one "
+        "level are one call per plan and year."
+    )
     async def activities(self, info: Info) -> list[Activity] | None:
-        records = await info.context.loaders.goals.activities.load((str(self.id), self.year))
+        key = (self.plan.id, str(self.id), self.year)
+        records = await info.context.loaders.goals.activities.load(key)
         return [Activity.of(record) for record in records]
 
 

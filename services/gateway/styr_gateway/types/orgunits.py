@@ -17,6 +17,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from styr_gateway.context import Info
+from styr_gateway.cost import FieldCost
 from styr_gateway.errors import bad_user_input
 from styr_gateway.loaders import parse
 from styr_gateway.records import CaseRecord, OrgLevelRecord, OrgUnitChangeRecord, OrgUnitRecord
@@ -44,6 +45,26 @@ CASES_ARGUMENTS = {
     "query.state": "state",
     "query.year": "year",
     "query.overdue": "overdue",
+}
+
+
+COSTS = {
+    # Weights (service calls per resolution) and list sizes of the query cost (see cost.py).
+    # `once`: answered from the organisation, its feed or its levels, each read at most once
+    # per request (a single lookup before that is one targeted call): see loaders.OrgLoaders.
+    "Query.orgUnit": FieldCost(),
+    "Query.orgUnits": FieldCost(),  # a connection: its `first` sizes it
+    "Query.orgLevels": FieldCost(size=10, once=True),
+    "OrgUnit.level": FieldCost(once=True),
+    "OrgUnit.parent": FieldCost(once=True),
+    "OrgUnit.successor": FieldCost(once=True),
+    "OrgUnit.ancestors": FieldCost(size=6, once=True),  # the depth of an organisation
+    "OrgUnit.descendants": FieldCost(size=100, once=True),
+    "OrgUnit.children": FieldCost(once=True),  # a connection
+    "OrgUnit.plans": FieldCost(size=3),  # plans covering a year
+    "OrgUnit.deviationStatistics": FieldCost(),
+    "OrgUnit.cases": FieldCost(),  # a connection
+    "OrgUnit.history": FieldCost(size=20, once=True),
 }
 
 

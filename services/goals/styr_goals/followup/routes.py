@@ -23,10 +23,14 @@ from styr_goals.followup.schemas import (
 from styr_goals.plans import service as plans_service
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
+from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["follow-up"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
+GoalIds = Annotated[
+    list[str] | None, Query(max_length=100, description="Only these goals (repeatable).")
+]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,6 +69,47 @@ async def list_assessments(
 ) -> list[AssessmentRead]:
     rows = await service.list_assessments(session, goal_id, year=year, period=period)
     return [AssessmentRead.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/assessments",
+    response_model=Page[AssessmentRead],
+    summary="Assessments of many goals (a plan's, or those named), oldest first",
+    description="One call instead of one per goal; paginated (`cursor`, `limit`).",
+)
+async def list_assessments_of_many(
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    plan_id: Annotated[str | None, Query(description="Assessments of this plan's goals.")] = None,
+    goal_id: GoalIds = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    period: Annotated[str | None, Query(max_length=40)] = None,
+) -> Page[AssessmentRead]:
+    rows, cursor = await service.assessments_of(
+        session, page, plan_id=plan_id, goal_ids=goal_id, year=year, period=period
+    )
+    return Page(items=[AssessmentRead.model_validate(row) for row in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/activities",
+    response_model=Page[ActivityRead],
+    summary="Activities of many goals (a plan's, or those named), by id",
+    description="One call instead of one per goal; paginated (`cursor`, `limit`).",
+)
+async def list_activities_of_many(
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    plan_id: Annotated[str | None, Query(description="Activities of this plan's goals.")] = None,
+    goal_id: GoalIds = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> Page[ActivityRead]:
+    rows, cursor = await service.activities_of(
+        session, page, plan_id=plan_id, goal_ids=goal_id, year=year
+    )
+    return Page(items=[ActivityRead.model_validate(row) for row in rows], next_cursor=cursor)
 
 
 @router.post(

@@ -23,9 +23,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from styr_goals.followup.models import Activity, Assessment, Publication
 from styr_goals.followup.schemas import (
@@ -57,7 +59,10 @@ from styr_goals.plans.models import Goal, GoalVersion, Plan
 from styr_goals.plans.schemas import FollowUpPeriodConfig, SteeringConfigDocument
 from styr_shared.auth import Principal
 from styr_shared.errors import InvalidFieldError, NotFoundError
+from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
+
+M = TypeVar("M")
 
 
 def percent(part: int, whole: int) -> int:
@@ -121,6 +126,38 @@ async def list_assessments(
     return (await session.exec(statement.order_by(col(Assessment.id)))).all()
 
 
+def _of_goals(
+    statement: SelectOfScalar[M],
+    goal_column: Any,
+    plan_id: str | None,
+    goal_ids: Sequence[str] | None,
+) -> SelectOfScalar[M]:
+    if goal_ids is not None:
+        statement = statement.where(col(goal_column).in_(goal_ids))
+    if plan_id is not None:
+        in_plan = select(Goal.id).where(col(Goal.plan_id) == plan_id)
+        statement = statement.where(col(goal_column).in_(in_plan))
+    return statement
+
+
+async def assessments_of(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    plan_id: str | None = None,
+    goal_ids: Sequence[str] | None = None,
+    year: int | None = None,
+    period: str | None = None,
+) -> tuple[list[Assessment], str | None]:
+    """Assessments of many goals (a plan's, or those named), oldest first, one page."""
+    statement = _of_goals(select(Assessment), Assessment.goal_id, plan_id, goal_ids)
+    if year is not None:
+        statement = statement.where(col(Assessment.year) == year)
+    if period is not None:
+        statement = statement.where(col(Assessment.period) == period)
+    return await paginate(session, statement, [col(Assessment.id)], page)
+
+
 # --- activities --------------------------------------------------------------------------
 
 
@@ -182,6 +219,21 @@ async def list_activities(
     if year is not None:
         statement = statement.where(col(Activity.year) == year)
     return (await session.exec(statement.order_by(col(Activity.id)))).all()
+
+
+async def activities_of(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    plan_id: str | None = None,
+    goal_ids: Sequence[str] | None = None,
+    year: int | None = None,
+) -> tuple[list[Activity], str | None]:
+    """Activities of many goals (a plan's, or those named), by id, one page."""
+    statement = _of_goals(select(Activity), Activity.goal_id, plan_id, goal_ids)
+    if year is not None:
+        statement = statement.where(col(Activity.year) == year)
+    return await paginate(session, statement, [col(Activity.id)], page)
 
 
 def completion(statuses: Counter[str], config: SteeringConfigDocument) -> Completion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.measures import service
@@ -16,6 +17,7 @@ from styr_goals.measures.schemas import (
     MeasureCreate,
     MeasureRead,
     MeasureUpdate,
+    MeasureValues,
     TargetIn,
     ValueAuditRead,
     ValueRead,
@@ -31,6 +33,10 @@ Planner = Annotated[Principal, Depends(require_roles(*service.MEASURE_WRITERS))]
 ValueWriter = Annotated[Principal, Depends(require_roles(*service.VALUE_WRITERS))]
 LockWriter = Annotated[Principal, Depends(require_roles(*service.LOCK_WRITERS))]
 YearPath = Annotated[int, Path(ge=1990, le=2100)]
+MAX_IDS = 100
+"""Most ids in one list filter (`measure_id=a&measure_id=b`)."""
+MAX_YEARS = 111
+"""Every year from 1990 to 2100."""
 
 
 @router.get(
@@ -170,6 +176,34 @@ async def list_values(
 ) -> list[ValueRead]:
     measure = await service.get_measure(session, measure_id)
     return await service.evaluated_values(session, measure, org_unit_id=org_unit_id, year=year)
+
+
+@router.get(
+    "/measure-values",
+    response_model=Page[MeasureValues],
+    summary="Values of many measures with computed status and trend, paginated by measure",
+    description="One call for the values of every measure of a plan (or of the measures "
+    "named), each as `GET /measures/{id}/values` answers it; `limit` counts measures. With "
+    "several `year`s each year is evaluated on its own (the year before gives the first trend).",
+)
+async def list_values_of_many(
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    plan_id: Annotated[str | None, Query(description="Measures of this plan's goals.")] = None,
+    measure_id: Annotated[
+        list[str] | None, Query(max_length=MAX_IDS, description="Only these measures.")
+    ] = None,
+    org_unit_id: Annotated[str | None, Query(description="Values of this unit.")] = None,
+    year: Annotated[
+        list[Annotated[int, Field(ge=1990, le=2100)]] | None,
+        Query(max_length=MAX_YEARS, description="Values of these years (repeatable)."),
+    ] = None,
+) -> Page[MeasureValues]:
+    items, cursor = await service.evaluated_values_of_many(
+        session, page, plan_id=plan_id, measure_ids=measure_id, org_unit_id=org_unit_id, years=year
+    )
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get(

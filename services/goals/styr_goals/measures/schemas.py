@@ -273,6 +273,15 @@ class ValueRead(ResponseModel):
     )
 
 
+class MeasureValues(ResponseModel):
+    """The values of one measure (``GET /measure-values``)."""
+
+    measure_id: str
+    values: list[ValueRead] = Field(
+        description="As `GET /measures/{id}/values` answers them (per year asked for)."
+    )
+
+
 class ValueAuditRead(ResponseModel):
     id: int
     value_id: int
