@@ -308,6 +308,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
     for year, field in ((2023, "outcome_2023"), (2024, "outcome_2024")):
         record = OutcomeImport(
             source="demo",
+            format="demo",
             filename="Årsredovisning 2024 (nämndens driftredovisning)",
             sha256="-",
             periods=[f"{year}-12"],
@@ -324,6 +325,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 Outcome(
                     import_id=record.id,
+                    source="demo",
                     year=year,
                     month=12,
                     org_unit_id=COMMITTEE,

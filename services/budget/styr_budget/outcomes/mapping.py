@@ -1,0 +1,392 @@
+"""Ledger rows to monthly outcome sums, without the database (runs in a worker thread).
+
+:class:`Rules` holds what the import needs from the database (account and object mappings,
+the default org unit, the options); :func:`map_sie` and :func:`map_csv` read a file as a stream
+and sum it per year × month × org unit × activity × account group. Every row the rules cannot
+place is collected (with a count and its first lines) instead of stopping at the first, so one
+answer names everything a controller has to map.
+
+Ledger amounts are debit-positive (a cost is a debit), so outcome = −amount in the stored result
+convention. Only result accounts count: BAS classes 3–8 (the first digit of the account).
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO
+
+from styr_budget.amounts import AmountError, MoneyUnit, parse_amount
+from styr_budget.outcomes import sie
+
+Key = tuple[int, int, str, str | None, str]  # year, month, unit, activity, group
+RESULT_CLASSES = range(3, 9)
+FIRST_LINES = 5
+MAX_SUM = Decimal(10) ** 16  # Numeric(18, 2)
+
+
+@dataclass(frozen=True)
+class ObjectTarget:
+    org_unit_id: str | None
+    activity_code: str | None
+
+
+@dataclass
+class Rules:
+    account_ranges: list[tuple[int, int, str]]  # from, to, group; sorted, not overlapping
+    objects: dict[tuple[int, str], ObjectTarget]
+    default_unit: str | None = None
+    skip_unmapped_accounts: bool = False
+    period: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        self.account_ranges.sort()
+        self._starts = [start for start, _, _ in self.account_ranges]
+
+    def group_for(self, account: int) -> str | None:
+        position = bisect.bisect_right(self._starts, account) - 1
+        if position >= 0:
+            start, end, group = self.account_ranges[position]
+            if start <= account <= end:
+                return group
+        return None
+
+
+@dataclass
+class Problem:
+    """Rows of one kind the rules cannot place (one unmapped object, one account …)."""
+
+    kind: str
+    message: str
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        if len(self.lines) < FIRST_LINES:
+            self.lines.append(line)
+
+
+@dataclass
+class Mapped:
+    sums: dict[Key, Decimal]
+    transactions: int
+    rows_defaulted: int = 0
+    accounts_skipped: int = 0
+    vouchers_skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+    program: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Placement:
+    group: str | None = None
+    unit: str | None = None
+    activity: str | None = None
+    defaulted: bool = False
+    problems: tuple[tuple[object, ...], ...] = ()
+    skip: bool = False
+
+
+class Placer:
+    """Sums ledger rows into outcome keys and collects the rows it cannot place."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.sums: dict[Key, Decimal] = defaultdict(Decimal)
+        self.problems: dict[tuple[object, ...], Problem] = {}
+        self.rows_defaulted = 0
+        self.skipped_accounts: set[int] = set()
+        self._cache: dict[tuple[int, tuple[tuple[int, str], ...]], _Placement] = {}
+
+    def add(
+        self,
+        line: int,
+        year: int,
+        month: int,
+        account: int,
+        objects: list[tuple[int, str]],
+        amount: Decimal,
+    ) -> None:
+        """Book one result-account row (ledger sign) on its month."""
+        rules = self.rules
+        if rules.period is not None and (year, month) != rules.period:
+            self._problem(("period",), "rows dated outside the expected period", line)
+            return
+        cache_key = (account, tuple(objects))
+        placement = self._cache.get(cache_key)
+        if placement is None:
+            placement = self._cache[cache_key] = self._place(account, objects)
+        if placement.skip:
+            return
+        if placement.problems:
+            for problem in placement.problems:
+                self._problem(problem, self._message(problem), line)
+            return
+        assert placement.group is not None
+        assert placement.unit is not None
+        self.sums[(year, month, placement.unit, placement.activity, placement.group)] -= amount
+        if placement.defaulted:
+            self.rows_defaulted += 1
+
+    def _place(self, account: int, objects: list[tuple[int, str]]) -> _Placement:
+        rules = self.rules
+        group = rules.group_for(account)
+        if group is None:
+            if rules.skip_unmapped_accounts:
+                self.skipped_accounts.add(account)
+                return _Placement(skip=True)
+            return _Placement(problems=(("account", account),))
+        units: set[str] = set()
+        activities: set[str] = set()
+        unmapped: list[tuple[object, ...]] = []
+        for dimension, code in objects:
+            target = rules.objects.get((dimension, code))
+            if target is None:
+                unmapped.append(("object", dimension, code))
+                continue
+            if target.org_unit_id is not None:
+                units.add(target.org_unit_id)
+            if target.activity_code is not None:
+                activities.add(target.activity_code)
+        problems: list[tuple[object, ...]] = []
+        if len(units) > 1:
+            problems.append(("units", account, tuple(sorted(units))))
+        if len(activities) > 1:
+            problems.append(("activities", account, tuple(sorted(activities))))
+        if problems:
+            return _Placement(problems=tuple(problems))
+        activity = next(iter(activities), None)
+        if units:
+            return _Placement(group=group, unit=next(iter(units)), activity=activity)
+        if rules.default_unit is not None:
+            return _Placement(
+                group=group, unit=rules.default_unit, activity=activity, defaulted=True
+            )
+        if unmapped:
+            return _Placement(problems=tuple(unmapped))
+        return _Placement(problems=(("no-unit", account),))
+
+    @staticmethod
+    def _message(problem: tuple[object, ...]) -> str:
+        kind = problem[0]
+        if kind == "account":
+            return f"account {problem[1]} has no account group mapping"
+        if kind == "object":
+            return f"object {problem[2]!r} of dimension {problem[1]} is not mapped"
+        if kind == "units":
+            return f"account {problem[1]}: objects name two org units {problem[2]}"
+        if kind == "activities":
+            return f"account {problem[1]}: objects name two activity codes {problem[2]}"
+        return f"account {problem[1]} has rows without an object naming an org unit"
+
+    def _problem(self, key: tuple[object, ...], message: str, line: int) -> None:
+        problem = self.problems.get(key)
+        if problem is None:
+            kind = {"no-unit": "no_org_unit", "units": "conflict", "activities": "conflict"}
+            problem = self.problems[key] = Problem(
+                kind=kind.get(str(key[0]), f"unmapped_{key[0]}"), message=message
+            )
+        problem.add(line)
+
+    def result(self, transactions: int) -> Mapped:
+        for key, amount in self.sums.items():
+            if abs(amount) >= MAX_SUM:
+                self._problem(("overflow",), f"the sum of {key} is too large", 1)
+        problems = sorted(self.problems.values(), key=lambda p: p.lines[0])
+        return Mapped(
+            sums=dict(self.sums),
+            transactions=transactions,
+            rows_defaulted=self.rows_defaulted,
+            accounts_skipped=len(self.skipped_accounts),
+            problems=problems,
+        )
+
+
+def map_sie(stream: BinaryIO, rules: Rules) -> Mapped:
+    """Read an SIE 2, 3 or 4 file from ``stream`` and sum its outcome (raises
+    :class:`sie.SieError` for a broken record the outcome needs)."""
+    reader = sie.SieReader(stream)
+    placer = Placer(rules)
+    transactions = 0
+    balances: list[sie.SiePeriodAmount] = []
+    for record in reader.records():
+        if isinstance(record, sie.SieVerification):
+            for row in record.transactions:
+                transactions += 1
+                if row.account_class in RESULT_CLASSES:
+                    day = row.date
+                    placer.add(row.line, day.year, day.month, row.account, row.objects, row.amount)
+        elif (
+            record.kind == "PSALDO"
+            and record.year_index == 0
+            and record.account_class in RESULT_CLASSES
+        ):
+            balances.append(record)
+    file = reader.file
+    sie_type = file.sie_type
+    if sie_type is None:
+        sie_type = 4 if transactions else 2
+        file.warn(1, f"no #SIETYP; read as type {sie_type}")
+    if sie_type in (2, 3):
+        transactions = _place_balances(placer, balances, rules)
+    elif not transactions:
+        raise sie.SieError(1, "the file has no verifications with #TRANS rows")
+    if sie_type in (2, 3) and not transactions:
+        raise sie.SieError(1, "the file has no #PSALDO rows of the current year (#PSALDO 0)")
+    mapped = placer.result(transactions)
+    mapped.vouchers_skipped = file.empty_vouchers
+    mapped.program = file.program
+    if file.empty_vouchers:
+        file.warn(1, f"{file.empty_vouchers} vouchers without #TRANS rows skipped")
+    _check_years(file, mapped)
+    mapped.warnings = list(file.warnings)
+    if file.warning_count > len(file.warnings):
+        mapped.warnings.append(f"… and {file.warning_count - len(file.warnings)} more warnings")
+    return mapped
+
+
+def _check_years(file: sie.SieFile, mapped: Mapped) -> None:
+    if not file.years:
+        return
+    outside = sorted(
+        {
+            (year, month)
+            for year, month, *_ in mapped.sums
+            if not any(
+                (start.year, start.month) <= (year, month) <= (end.year, end.month)
+                for start, end in file.years.values()
+            )
+        }
+    )
+    if outside:
+        months = ", ".join(f"{y:04d}-{m:02d}" for y, m in outside[:12])
+        file.warn(1, f"rows dated outside the file's #RAR fiscal years: {months}")
+
+
+def _place_balances(placer: Placer, balances: list[sie.SiePeriodAmount], rules: Rules) -> int:
+    """Period balances (SIE 2/3): per month and account, the row without objects is the
+    account's total; a type 3 file adds rows per object (each dimension's rows split the same
+    total). The rows of one dimension that names org units split it by unit, the rest of the
+    total is booked like a row without objects."""
+    unit_dimensions = sorted(
+        {dimension for (dimension, _), target in rules.objects.items() if target.org_unit_id}
+    )
+    by_key: dict[tuple[int, int, int], list[sie.SiePeriodAmount]] = defaultdict(list)
+    for row in balances:
+        by_key[(row.year, row.month, row.account)].append(row)
+    count = 0
+    for (year, month, account), rows in by_key.items():
+        totals = [row for row in rows if not row.objects]
+        single = [row for row in rows if len(row.objects) == 1]
+        present = {row.objects[0][0] for row in single}
+        split_dimension = next((d for d in unit_dimensions if d in present), None)
+        split = [row for row in single if row.objects[0][0] == split_dimension]
+        if totals:
+            total = sum((row.amount for row in totals), Decimal(0))
+            first = totals[0].line
+        elif split:
+            total = sum((row.amount for row in split), Decimal(0))
+            first = split[0].line
+        else:
+            # objects only: one dimension's rows add up to the account's total
+            dimension = min(present) if present else None
+            chosen = [r for r in single if r.objects[0][0] == dimension] if present else rows
+            total = sum((row.amount for row in chosen), Decimal(0))
+            first = chosen[0].line
+        for row in split:
+            count += 1
+            placer.add(row.line, year, month, account, row.objects, row.amount)
+            total -= row.amount
+        if total or not split:
+            count += 1
+            placer.add(first, year, month, account, [], total)
+    return count
+
+
+CSV_COLUMNS = ("period", "org_unit_id", "activity_code", "account_group", "amount")
+
+
+class CsvError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+def map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: MoneyUnit) -> Mapped:
+    """Read ``period;org_unit_id;activity_code;account_group;amount`` rows (UTF-8, stored
+    result sign) from ``stream``; raises :class:`CsvError` at the first broken row."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as exc:
+        raise CsvError(1, "not UTF-8 text") from exc
+    if not first.strip():
+        raise CsvError(1, "empty file")
+    delimiter = ";" if ";" in first else ","
+    header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
+    missing = [name for name in CSV_COLUMNS if name not in header]
+    if missing:
+        raise CsvError(1, f"missing columns: {', '.join(missing)}")
+    index = {name: header.index(name) for name in CSV_COLUMNS}
+    sums: dict[Key, Decimal] = defaultdict(Decimal)
+    count = 0
+    line = 1
+    try:
+        for line, row in enumerate(_csv_rows(text, delimiter), start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                raise CsvError(line, f"expected {len(header)} fields, found {len(row)}")
+            cells = {name: row[position].strip() for name, position in index.items()}
+            year, month = _period(cells["period"], line)
+            activity = cells["activity_code"] or None
+            if activity is not None and activity not in activities:
+                raise CsvError(line, f"unknown activity code {activity[:40]!r}")
+            if cells["account_group"] not in groups:
+                raise CsvError(line, f"unknown account group {cells['account_group'][:40]!r}")
+            try:
+                amount = parse_amount(cells["amount"], unit)
+            except AmountError as exc:
+                raise CsvError(line, f"amount: {exc}") from exc
+            if abs(amount) >= sie.MAX_AMOUNT:
+                raise CsvError(line, "amount: too large")
+            if not cells["org_unit_id"]:
+                raise CsvError(line, "org_unit_id is empty")
+            if len(cells["org_unit_id"]) > 64:
+                raise CsvError(line, "org_unit_id is longer than 64 characters")
+            key = (year, month, cells["org_unit_id"], activity, cells["account_group"])
+            sums[key] += amount
+            count += 1
+    except UnicodeDecodeError as exc:
+        raise CsvError(line + 1, "not UTF-8 text") from exc
+    except csv.Error as exc:
+        raise CsvError(line + 1, f"CSV: {exc}") from exc
+    if not count:
+        raise CsvError(1, "the file has no rows")
+    return Mapped(sums=dict(sums), transactions=count)
+
+
+def _csv_rows(text: io.TextIOWrapper, delimiter: str) -> Iterable[list[str]]:
+    # one physical line per row (the format has no quoted line breaks), so line numbers hold
+    for physical in text:
+        if "\x00" in physical:
+            raise csv.Error("NUL byte")
+        yield next(csv.reader([physical], delimiter=delimiter), [])
+
+
+def _period(value: str, line: int) -> tuple[int, int]:
+    parts = value.split("-")
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
+        raise CsvError(line, f"period must be YYYY-MM, found {value[:40]!r}")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise CsvError(line, f"no such period {value!r}")
+    return year, month
