@@ -103,6 +103,7 @@ class Placer:
         self.problems: dict[tuple[object, ...], Problem] = {}
         self.rows_defaulted = 0
         self.skipped_accounts: set[int] = set()
+        self.skipped_other: set[str] = set()
         self._cache: dict[tuple[int, tuple[tuple[int, str], ...]], _Placement] = {}
 
     def add(
@@ -134,6 +135,14 @@ class Placer:
         self.sums[(year, month, placement.unit, placement.activity, placement.group)] -= amount
         if placement.defaulted:
             self.rows_defaulted += 1
+
+    def not_an_account(self, line: int, raw: str) -> None:
+        """A row whose account is no number: it may be a result account, so it is refused
+        like an unmapped account (or skipped and counted with ``unmapped_accounts=skip``)."""
+        if self.rules.skip_unmapped_accounts:
+            self.skipped_other.add(raw)
+            return
+        self._problem(("account", raw), f"account {raw!r} is not an account number", line)
 
     def _place(self, account: int, objects: list[tuple[int, str]]) -> _Placement:
         rules = self.rules
@@ -204,7 +213,7 @@ class Placer:
             sums=dict(self.sums),
             transactions=transactions,
             rows_defaulted=self.rows_defaulted,
-            accounts_skipped=len(self.skipped_accounts),
+            accounts_skipped=len(self.skipped_accounts) + len(self.skipped_other),
             problems=problems,
         )
 
@@ -220,7 +229,9 @@ def map_sie(stream: BinaryIO, rules: Rules) -> Mapped:
         if isinstance(record, sie.SieVerification):
             for row in record.transactions:
                 transactions += 1
-                if row.account_class in RESULT_CLASSES:
+                if row.raw_account is not None:
+                    placer.not_an_account(row.line, row.raw_account)
+                elif row.account_class in RESULT_CLASSES:
                     day = row.date
                     placer.add(row.line, day.year, day.month, row.account, row.objects, row.amount)
         elif (
@@ -232,10 +243,12 @@ def map_sie(stream: BinaryIO, rules: Rules) -> Mapped:
     file = reader.file
     sie_type = file.sie_type
     if sie_type is None:
+        if not transactions and not balances:
+            raise sie.SieError(1, "not an SIE file: no #SIETYP and no verifications")
         sie_type = 4 if transactions else 2
         file.warn(1, f"no #SIETYP; read as type {sie_type}")
     if sie_type in (2, 3):
-        transactions = _place_balances(placer, balances, rules)
+        transactions = _place_balances(placer, balances, rules, file)
     elif not transactions:
         raise sie.SieError(1, "the file has no verifications with #TRANS rows")
     if sie_type in (2, 3) and not transactions:
@@ -270,17 +283,29 @@ def _check_years(file: sie.SieFile, mapped: Mapped) -> None:
         file.warn(1, f"rows dated outside the file's #RAR fiscal years: {months}")
 
 
-def _place_balances(placer: Placer, balances: list[sie.SiePeriodAmount], rules: Rules) -> int:
-    """Period balances (SIE 2/3): per month and account, the row without objects is the
-    account's total; a type 3 file adds rows per object (each dimension's rows split the same
-    total). The rows of one dimension that names org units split it by unit, the rest of the
-    total is booked like a row without objects."""
-    unit_dimensions = sorted(
-        {dimension for (dimension, _), target in rules.objects.items() if target.org_unit_id}
-    )
+def _place_balances(
+    placer: Placer, balances: list[sie.SiePeriodAmount], rules: Rules, file: sie.SieFile
+) -> int:
+    """Period balances (SIE 2/3), for a result account the month's movement. Programs write
+    type 3 in one of two ways: as the standard says, the row without objects is the account's
+    total and the rows with objects split it (each dimension anew: BL Administration, Edison,
+    Mamut); or the rows partition the account like vouchers, the row without objects holding
+    only what has none (Avendo, which then leaves out that row where all has objects). A month
+    and account with object rows but no row without objects tells the second way apart."""
     by_key: dict[tuple[int, int, int], list[sie.SiePeriodAmount]] = defaultdict(list)
     for row in balances:
         by_key[(row.year, row.month, row.account)].append(row)
+    partition = any(all(row.objects for row in rows) for rows in by_key.values())
+    if partition:
+        file.warn(1, "#PSALDO rows read as parts of the account (no row is its total)")
+        for row in balances:
+            placer.add(row.line, row.year, row.month, row.account, row.objects, row.amount)
+        return len(balances)
+    # The rows of the first dimension that names org units split the total by unit; the rest
+    # of the total is booked like a row without objects.
+    unit_dimensions = sorted(
+        {dimension for (dimension, _), target in rules.objects.items() if target.org_unit_id}
+    )
     count = 0
     for (year, month, account), rows in by_key.items():
         totals = [row for row in rows if not row.objects]
@@ -288,25 +313,14 @@ def _place_balances(placer: Placer, balances: list[sie.SiePeriodAmount], rules: 
         present = {row.objects[0][0] for row in single}
         split_dimension = next((d for d in unit_dimensions if d in present), None)
         split = [row for row in single if row.objects[0][0] == split_dimension]
-        if totals:
-            total = sum((row.amount for row in totals), Decimal(0))
-            first = totals[0].line
-        elif split:
-            total = sum((row.amount for row in split), Decimal(0))
-            first = split[0].line
-        else:
-            # objects only: one dimension's rows add up to the account's total
-            dimension = min(present) if present else None
-            chosen = [r for r in single if r.objects[0][0] == dimension] if present else rows
-            total = sum((row.amount for row in chosen), Decimal(0))
-            first = chosen[0].line
+        total = sum((row.amount for row in totals), Decimal(0))
         for row in split:
             count += 1
             placer.add(row.line, year, month, account, row.objects, row.amount)
             total -= row.amount
         if total or not split:
             count += 1
-            placer.add(first, year, month, account, [], total)
+            placer.add(totals[0].line, year, month, account, [], total)
     return count
 
 

@@ -69,6 +69,9 @@ class SieTransaction:
     objects: list[tuple[int, str]]
     amount: Decimal
     date: date  # the row's transdate, or the voucher's date when it has none
+    # an account that is no number (e.g. "FEL", as a real export writes its suspense rows):
+    # ``account`` and ``account_class`` are then -1 and this holds what the file says
+    raw_account: str | None = None
 
 
 @dataclass
@@ -120,13 +123,22 @@ class SieFile:
             self.warnings.append(f"line {line}: {message}")
 
 
-def tokenize(text: str, line_no: int) -> list[Token]:
-    """Split one record into fields: plain words, quoted strings and ``{…}`` object lists."""
-    tokens: list[Token] = []
+def tokenize(text: str, line_no: int, lenient_from: int | None = None) -> list[Token]:
+    """Split one record into fields: plain words, quoted strings and ``{…}`` object lists.
+
+    With ``lenient_from``, an unterminated quote in field ``lenient_from`` or later (a text
+    the caller does not need) ends the record: the rest of the line is that field, and
+    :class:`LenientTokens` says so."""
+    tokens: list[Token] = LenientTokens() if lenient_from is not None else []
     current_list: list[str] | None = None
     for match in _TOKEN.finditer(text):
         quoted, brace, word, stray = match.groups()
         if stray is not None:
+            if lenient_from is not None and current_list is None and len(tokens) >= lenient_from:
+                tokens.append(text[match.end() :])
+                assert isinstance(tokens, LenientTokens)
+                tokens.broken = True
+                return tokens
             raise SieError(line_no, "unterminated quoted string")
         if brace == "{":
             if current_list is not None:
@@ -147,6 +159,10 @@ def tokenize(text: str, line_no: int) -> list[Token]:
     if current_list is not None:
         raise SieError(line_no, "object list without closing }")
     return tokens
+
+
+class LenientTokens(list[Token]):
+    broken = False
 
 
 def _text(tokens: list[Token], index: int, line: int, what: str, required: bool = True) -> str:
@@ -265,7 +281,7 @@ class SieReader:
                 if open_ver is None or expecting_block:
                     raise SieError(line_no, "} without an open #VER block")
                 if open_ver.transactions:
-                    _check_balance(open_ver)
+                    self._check_balance(open_ver)
                     yield open_ver
                 else:
                     file.empty_vouchers += 1
@@ -353,11 +369,27 @@ class SieReader:
             return _period_amount(label, tokens, line_no)
         return None
 
+    def _check_balance(self, verification: SieVerification) -> None:
+        # Real exports hold unbalanced vouchers (the ledger kept them): the rows are the
+        # ledger's outcome all the same, so they count, with a warning.
+        balance = sum((t.amount for t in verification.transactions), Decimal(0))
+        if balance != 0:
+            self.file.warn(
+                verification.line, f"voucher does not balance (off by {balance}); imported as is"
+            )
+
     def _transaction(
         self, text: str, line_no: int, verification: SieVerification
     ) -> SieTransaction:
-        tokens = tokenize(text, line_no)
-        account, account_class = _account(tokens, 1, line_no)
+        tokens = tokenize(text, line_no, lenient_from=4)
+        if isinstance(tokens, LenientTokens) and tokens.broken:
+            self.file.warn(line_no, "unterminated quote in the row's text; the text is ignored")
+        raw_account: str | None = None
+        try:
+            account, account_class = _account(tokens, 1, line_no)
+        except SieError:
+            raw_account = _text(tokens, 1, line_no, "account")[:40]
+            account = account_class = -1
         objects = _object_list(tokens, 2, line_no)
         amount = _amount(_text(tokens, 3, line_no, "amount"), line_no)
         day = verification.date
@@ -367,7 +399,7 @@ class SieReader:
                 day = _date(raw, line_no, "transdate")
             else:
                 self.file.warn(line_no, "transdate is not a date; the voucher's date is used")
-        return SieTransaction(line_no, account, account_class, objects, amount, day)
+        return SieTransaction(line_no, account, account_class, objects, amount, day, raw_account)
 
 
 _READ_LABELS = frozenset(
@@ -403,12 +435,6 @@ def _period_amount(label: str, tokens: list[Token], line_no: int) -> SiePeriodAm
     return SiePeriodAmount(
         kind, line_no, year_index, year, month, account, account_class, objects, amount
     )
-
-
-def _check_balance(verification: SieVerification) -> None:
-    balance = sum((t.amount for t in verification.transactions), Decimal(0))
-    if balance != 0:
-        raise SieError(verification.line, f"verification does not balance (off by {balance})")
 
 
 def parse(data: bytes | BinaryIO) -> SieFile:
