@@ -5,12 +5,14 @@ clean read, never another exception; #PBUDGET reaches the parser's output."""
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +121,13 @@ def test_period_budgets_are_in_the_parsers_output() -> None:
     assert (first.kind, first.year_index, first.year, first.month) == ("PBUDGET", 0, 2011, 1)
     assert (first.account, first.objects, first.amount) == (3041, [], Decimal("-150000.00"))
     assert len(parsed.balances) == data.count(b"#PSALDO")
+
+
+def test_the_fast_row_reader_agrees_with_the_general_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every #TRANS of the real exports, read by the one-match fast path and by the tokenizer
+    files = sorted(DATA.glob("*typ4*"))
+    fast = [sie.parse(path.read_bytes()).verifications for path in files]
+    monkeypatch.setattr(sie, "_FAST_TRANS", re.compile(r"(?!)"))
+    general = [sie.parse(path.read_bytes()).verifications for path in files]
+    assert fast == general
+    assert sum(len(v.transactions) for file in fast for v in file) > 5000

@@ -52,6 +52,16 @@ MAX_AMOUNT = Decimal(10) ** 14
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([{}])|([^\s{}"]+)|(")')
 _AMOUNT = re.compile(r"[+-]?\d{1,20}(\.\d{1,20})?")
 _CENT = Decimal("0.01")
+# The common shape of a #TRANS row, read in one match (the general tokenizer reads the rest):
+# account, object list, amount with at most two decimals and 14 digits, an optional transdate
+# (plain, quoted or ""), then fields the outcome does not use. Without a transdate, what
+# follows must not look like a date (a broken one goes to the general reader, which refuses it).
+_FAST_TRANS = re.compile(
+    r'(?i:#TRANS)\s+(\d{1,9})\s*\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}\s*'
+    r"([+-]?\d{1,14}(?:\.\d{1,2})?)"
+    r'(?:\s+(?:(\d{8})|"(\d{8})"|"")(?=\s|$)(?:\s.*)?|\s+(?!"?[\d-]).*)?'
+)
+_CACHE_LIMIT = 100_000
 
 
 class SieError(ValueError):
@@ -61,7 +71,7 @@ class SieError(ValueError):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class SieTransaction:
     line: int
     account: int
@@ -251,6 +261,9 @@ class SieReader:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
         self.file = SieFile()
+        # a ledger repeats its object lists and dates: each is read once
+        self._object_lists: dict[str, list[tuple[int, str]]] = {}
+        self._dates: dict[str, date] = {}
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         line_no = 0
@@ -381,6 +394,31 @@ class SieReader:
     def _transaction(
         self, text: str, line_no: int, verification: SieVerification
     ) -> SieTransaction:
+        fast = _FAST_TRANS.fullmatch(text)
+        if fast is not None:
+            account_text, inner, amount_text, plain_day, quoted_day = fast.groups()
+            objects = self._object_lists.get(inner)
+            if objects is None:
+                objects = _object_list(tokenize("{" + inner + "}", line_no), 0, line_no)
+                if len(self._object_lists) < _CACHE_LIMIT:
+                    self._object_lists[inner] = objects
+            day_text = plain_day or quoted_day
+            day = verification.date
+            if day_text is not None:
+                cached = self._dates.get(day_text)
+                if cached is None:
+                    cached = _date(day_text, line_no, "transdate")
+                    if len(self._dates) < _CACHE_LIMIT:
+                        self._dates[day_text] = cached
+                day = cached
+            return SieTransaction(
+                line_no,
+                int(account_text),
+                ord(account_text[0]) - 48,
+                objects,
+                Decimal(amount_text),
+                day,
+            )
         tokens = tokenize(text, line_no, lenient_from=4)
         if isinstance(tokens, LenientTokens) and tokens.broken:
             self.file.warn(line_no, "unterminated quote in the row's text; the text is ignored")
