@@ -28,6 +28,9 @@ HEADER = [
 ]
 
 
+HEADER_CSV = "period;org_unit_id;activity_code;account_group;amount\n"
+
+
 def sie_file(lines: list[str], encoding: str = "cp437") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
@@ -320,6 +323,27 @@ async def test_hostile_input_is_refused_clearly(
     assert message in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (HEADER_CSV + "2025-01;oxelosund-lss;56;personalkostnader;-5\x00\n", 2),
+        (HEADER_CSV + "2025-01;oxelosund-lss;56;personalkostnader;" + "9" * 100_000 + "\n", 2),
+        (HEADER_CSV + "2025-01;oxelosund-lss;56;personalkostnader;99999999999999999\n", 2),
+        (HEADER_CSV + "2025-01;oxelosund-lss;56;personalkostnader;-5\n\xff\n", 3),
+    ],
+)
+async def test_hostile_csv_is_refused_with_its_line(
+    client: AsyncClient, controller: dict[str, str], body: str, line: int
+) -> None:
+    response = await client.post(
+        "/api/v1/outcomes/csv",
+        content=body.encode("latin-1"),
+        headers={**controller, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == f"body.line.{line}"
+
+
 async def test_sums_beyond_the_stored_precision_are_refused(
     client: AsyncClient, controller: dict[str, str]
 ) -> None:
@@ -361,3 +385,22 @@ async def test_object_codes_with_slashes_and_blanks(
     codes = {(m["dimension"], m["object_code"]) for m in mapped.json()}
     assert (1, "1/2") not in codes
     assert (1, "Hus A") in codes
+
+
+@pytest.mark.parametrize("encoding", ["cp437", "utf-8"])
+async def test_object_codes_read_the_same_in_pc8_and_utf8(
+    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], encoding: str
+) -> None:
+    # some programs write UTF-8 despite #FORMAT PC8: the object still finds its mapping
+    response = await client.put(
+        "/api/v1/object-mappings/1/%C3%84ldre%C3%B6",  # "Äldreö"
+        json={"org_unit_id": "oxelosund-ao"},
+        headers=controller,
+    )
+    assert response.status_code == 200, response.text
+    lines = HEADER + voucher("20250101", '#TRANS 5010 {1 "Äldreö"} 10.00', "#TRANS 2920 {} -10")
+    response = await upload(client, controller, sie_file(lines, encoding))
+    assert response.status_code == 201, response.text
+    assert await stored(client, reader) == {
+        (1, "oxelosund-ao", "personalkostnader", "Raindance"): Decimal("-10.00")
+    }

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import bisect
 import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
@@ -337,11 +336,8 @@ class CsvError(ValueError):
 def map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: MoneyUnit) -> Mapped:
     """Read ``period;org_unit_id;activity_code;account_group;amount`` rows (UTF-8, stored
     result sign) from ``stream``; raises :class:`CsvError` at the first broken row."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        first = text.readline()
-    except UnicodeDecodeError as exc:
-        raise CsvError(1, "not UTF-8 text") from exc
+    lines = _csv_lines(stream)
+    first = next(lines, "")
     if not first.strip():
         raise CsvError(1, "empty file")
     delimiter = ";" if ";" in first else ","
@@ -352,48 +348,54 @@ def map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: Mone
     index = {name: header.index(name) for name in CSV_COLUMNS}
     sums: dict[Key, Decimal] = defaultdict(Decimal)
     count = 0
-    line = 1
-    try:
-        for line, row in enumerate(_csv_rows(text, delimiter), start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < len(header):
-                raise CsvError(line, f"expected {len(header)} fields, found {len(row)}")
-            cells = {name: row[position].strip() for name, position in index.items()}
-            year, month = _period(cells["period"], line)
-            activity = cells["activity_code"] or None
-            if activity is not None and activity not in activities:
-                raise CsvError(line, f"unknown activity code {activity[:40]!r}")
-            if cells["account_group"] not in groups:
-                raise CsvError(line, f"unknown account group {cells['account_group'][:40]!r}")
-            try:
-                amount = parse_amount(cells["amount"], unit)
-            except AmountError as exc:
-                raise CsvError(line, f"amount: {exc}") from exc
-            if abs(amount) >= sie.MAX_AMOUNT:
-                raise CsvError(line, "amount: too large")
-            if not cells["org_unit_id"]:
-                raise CsvError(line, "org_unit_id is empty")
-            if len(cells["org_unit_id"]) > 64:
-                raise CsvError(line, "org_unit_id is longer than 64 characters")
-            key = (year, month, cells["org_unit_id"], activity, cells["account_group"])
-            sums[key] += amount
-            count += 1
-    except UnicodeDecodeError as exc:
-        raise CsvError(line + 1, "not UTF-8 text") from exc
-    except csv.Error as exc:
-        raise CsvError(line + 1, f"CSV: {exc}") from exc
+    for line, physical in enumerate(lines, start=2):
+        try:
+            row = next(csv.reader([physical], delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise CsvError(line, f"CSV: {exc}") from exc
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            raise CsvError(line, f"expected {len(header)} fields, found {len(row)}")
+        cells = {name: row[position].strip() for name, position in index.items()}
+        year, month = _period(cells["period"], line)
+        activity = cells["activity_code"] or None
+        if activity is not None and activity not in activities:
+            raise CsvError(line, f"unknown activity code {activity[:40]!r}")
+        if cells["account_group"] not in groups:
+            raise CsvError(line, f"unknown account group {cells['account_group'][:40]!r}")
+        try:
+            amount = parse_amount(cells["amount"], unit)
+        except AmountError as exc:
+            raise CsvError(line, f"amount: {exc}") from exc
+        if abs(amount) >= sie.MAX_AMOUNT:
+            raise CsvError(line, "amount: too large")
+        if not cells["org_unit_id"]:
+            raise CsvError(line, "org_unit_id is empty")
+        if len(cells["org_unit_id"]) > 64:
+            raise CsvError(line, "org_unit_id is longer than 64 characters")
+        key = (year, month, cells["org_unit_id"], activity, cells["account_group"])
+        sums[key] += amount
+        count += 1
     if not count:
         raise CsvError(1, "the file has no rows")
     return Mapped(sums=dict(sums), transactions=count)
 
 
-def _csv_rows(text: io.TextIOWrapper, delimiter: str) -> Iterable[list[str]]:
-    # one physical line per row (the format has no quoted line breaks), so line numbers hold
-    for physical in text:
-        if "\x00" in physical:
-            raise csv.Error("NUL byte")
-        yield next(csv.reader([physical], delimiter=delimiter), [])
+def _csv_lines(stream: BinaryIO) -> Iterator[str]:
+    """The file's lines, decoded one by one (one physical line per row: the format has no
+    quoted line breaks, so line numbers hold)."""
+    line = 0
+    while raw := stream.readline(sie.MAX_LINE_BYTES + 1):
+        line += 1
+        if len(raw) > sie.MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise CsvError(line, f"line longer than {sie.MAX_LINE_BYTES} bytes")
+        if b"\x00" in raw:
+            raise CsvError(line, "NUL byte: not CSV text")
+        try:
+            yield raw.decode("utf-8-sig" if line == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise CsvError(line, "not UTF-8 text") from exc
 
 
 def _period(value: str, line: int) -> tuple[int, int]:
