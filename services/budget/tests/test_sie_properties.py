@@ -131,3 +131,13 @@ def test_the_fast_row_reader_agrees_with_the_general_one(monkeypatch: pytest.Mon
     general = [sie.parse(path.read_bytes()).verifications for path in files]
     assert fast == general
     assert sum(len(v.transactions) for file in fast for v in file) > 5000
+
+
+def test_thousands_of_unmapped_objects_are_listed_within_bounds() -> None:
+    rows = [f'#TRANS 5010 {{1 "o{n}"}} 1.00' for n in range(3000)]
+    data = "\r\n".join(["#SIETYP 4", "#VER A 1 20250101", "{", *rows, "}"]).encode()
+    placeless = mapping.Rules(account_ranges=[(3000, 8999, "g")], objects={})
+    mapped = mapping.map_sie(io.BytesIO(data), placeless)
+    assert len(mapped.problems) == mapping.MAX_PROBLEM_KINDS + 1
+    assert mapped.problems[-1].message == "rows of further kinds, not listed one by one"
+    assert mapped.problems[-1].count == 3000 - mapping.MAX_PROBLEM_KINDS

@@ -26,6 +26,9 @@ from styr_budget.outcomes import sie
 Key = tuple[int, int, str, str | None, str]  # year, month, unit, activity, group
 RESULT_CLASSES = range(3, 9)
 FIRST_LINES = 5
+# Bounds for hostile files (a million distinct objects): what is listed and cached.
+MAX_PROBLEM_KINDS = 1000
+MAX_CACHED_PLACEMENTS = 100_000
 MAX_SUM = Decimal(10) ** 16  # Numeric(18, 2)
 
 
@@ -122,7 +125,9 @@ class Placer:
         cache_key = (account, tuple(objects))
         placement = self._cache.get(cache_key)
         if placement is None:
-            placement = self._cache[cache_key] = self._place(account, objects)
+            placement = self._place(account, objects)
+            if len(self._cache) < MAX_CACHED_PLACEMENTS:
+                self._cache[cache_key] = placement
         if placement.skip:
             return
         if placement.problems:
@@ -196,6 +201,9 @@ class Placer:
 
     def _problem(self, key: tuple[object, ...], message: str, line: int) -> None:
         problem = self.problems.get(key)
+        if problem is None and len(self.problems) >= MAX_PROBLEM_KINDS:
+            key, message = ("more",), "rows of further kinds, not listed one by one"
+            problem = self.problems.get(key)
         if problem is None:
             kind = {"no-unit": "no_org_unit", "units": "conflict", "activities": "conflict"}
             problem = self.problems[key] = Problem(

@@ -359,17 +359,20 @@ class SieReader:
                 file.years[index] = (start, end)
         elif label == "#KONTO":
             account, _ = _account(tokens, 1, line_no)
-            file.accounts[account] = _text(tokens, 2, line_no, "account name", required=False)
+            if len(file.accounts) < _CACHE_LIMIT:  # names only: a bound keeps memory flat
+                file.accounts[account] = _text(tokens, 2, line_no, "account name", required=False)
         elif label in {"#DIM", "#UNDERDIM"}:
-            file.dimensions[_int(tokens, 1, line_no, "dimension")] = _text(
-                tokens, 2, line_no, "dimension name", required=False
-            )
+            if len(file.dimensions) < _CACHE_LIMIT:
+                file.dimensions[_int(tokens, 1, line_no, "dimension")] = _text(
+                    tokens, 2, line_no, "dimension name", required=False
+                )
         elif label == "#OBJEKT":
             dimension = _int(tokens, 1, line_no, "dimension")
             code = _text(tokens, 2, line_no, "object id")
-            file.objects[(dimension, code)] = _text(
-                tokens, 3, line_no, "object name", required=False
-            )
+            if len(file.objects) < _CACHE_LIMIT:
+                file.objects[(dimension, code)] = _text(
+                    tokens, 3, line_no, "object name", required=False
+                )
         elif label == "#VER":
             return SieVerification(
                 line=line_no,
