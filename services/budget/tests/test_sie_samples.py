@@ -257,3 +257,37 @@ async def test_without_default_every_unplaced_kind_is_listed(
         wanted = f"account {account} has rows without an object naming an org unit: {count}"
         assert any(message.startswith(f"{wanted} {rows}") for message in messages), wanted
     assert await stored(app) == {}
+
+
+async def test_ten_years_of_fifty_accounts_in_one_import(
+    app: FastAPI, client: AsyncClient, controller: dict[str, str]
+) -> None:
+    # 6,000 stored rows: more than one INSERT's parameters allow (asyncpg: 32,767)
+    await map_each_account(app, set(range(3000, 3050)))
+    lines = ["#SIETYP 4", '#PROGRAM "Tioårsexport" 1']
+    for number, (year, month) in enumerate(
+        ((y, m) for y in range(2016, 2026) for m in range(1, 13)), start=1
+    ):
+        lines += [f"#VER A {number} {year}{month:02d}01", "{"]
+        lines += [f"#TRANS {account} {{}} -1.00" for account in range(3000, 3050)]
+        lines += ["#TRANS 1930 {} 50.00", "}"]
+    data = ("\n".join(lines) + "\n").encode()
+    response = await client.post(
+        "/api/v1/outcomes/sie",
+        content=data,
+        params={"default_org_unit": UNIT},
+        headers={**controller, "Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["rows"] == 6000
+    assert len(await stored(app)) == 6000
+    # a month more is a broken file, refused whole
+    lines += ["#VER A 9999 20150101", "{", "#TRANS 3000 {} 1", "#TRANS 1930 {} -1", "}"]
+    response = await client.post(
+        "/api/v1/outcomes/sie",
+        content=("\n".join(lines) + "\n").encode(),
+        params={"default_org_unit": UNIT},
+        headers={**controller, "Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 422
+    assert "rows span 121 months" in response.json()["detail"]

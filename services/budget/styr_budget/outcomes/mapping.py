@@ -29,6 +29,7 @@ FIRST_LINES = 5
 # Bounds for hostile files (a million distinct objects): what is listed and cached.
 MAX_PROBLEM_KINDS = 1000
 MAX_CACHED_PLACEMENTS = 100_000
+MAX_MONTHS = 120  # a ledger export holds a year or two; ten years is a broken file
 MAX_SUM = Decimal(10) ** 16  # Numeric(18, 2)
 
 
@@ -212,6 +213,15 @@ class Placer:
         problem.add(line)
 
     def result(self, transactions: int) -> Mapped:
+        months = {(year, month) for year, month, *_ in self.sums}
+        if len(months) > MAX_MONTHS:
+            first, last = min(months), max(months)
+            self._problem(
+                ("months",),
+                f"rows span {len(months)} months ({first[0]}-{first[1]:02d} to "
+                f"{last[0]}-{last[1]:02d}); one import takes at most {MAX_MONTHS}",
+                1,
+            )
         for key, amount in self.sums.items():
             if abs(amount) >= MAX_SUM:
                 self._problem(("overflow",), f"the sum of {key} is too large", 1)

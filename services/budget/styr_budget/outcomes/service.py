@@ -219,8 +219,9 @@ async def store(
             mapped.sums.items(), key=lambda item: (item[0][:3], item[0][3] or "", item[0][4])
         )
     ]
-    for start in range(0, len(rows), 5000):
-        await session.exec(insert(Outcome).values(rows[start : start + 5000]))
+    if rows:  # executemany: SQLAlchemy batches it within the driver's parameter limit
+        connection = await session.connection()
+        await connection.execute(insert(Outcome), rows)
     await rebuild_rollup(session, {year for year, _ in periods})
     return record
 
