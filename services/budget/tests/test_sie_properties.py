@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import tracemalloc
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -141,3 +142,18 @@ def test_thousands_of_unmapped_objects_are_listed_within_bounds() -> None:
     assert len(mapped.problems) == mapping.MAX_PROBLEM_KINDS + 1
     assert mapped.problems[-1].message == "rows of further kinds, not listed one by one"
     assert mapped.problems[-1].count == 3000 - mapping.MAX_PROBLEM_KINDS
+
+
+def test_one_huge_voucher_is_read_in_little_memory() -> None:
+    # a salary run booked as one voucher: its rows are summed as they come, not kept
+    rows = 'A 5010 {1 "7210"} 100.00 20250131 "Lön"\n' * 100_000
+    data = ("#SIETYP 4\n#VER L 1 20250131\n{\n" + rows.replace("A", "#TRANS") + "}\n").encode()
+    tracemalloc.start()
+    try:
+        mapped = mapping.map_sie(io.BytesIO(data), rules())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert mapped.transactions == 100_000
+    assert peak < 5_000_000, peak  # keeping the rows takes over 20 MB
+    assert any("does not balance" in warning for warning in mapped.warnings)

@@ -243,16 +243,18 @@ def map_sie(stream: BinaryIO, rules: Rules) -> Mapped:
     transactions = 0
     balances: list[sie.SiePeriodAmount] = []
     for record in reader.records():
-        if isinstance(record, sie.SieVerification):
-            for row in record.transactions:
-                transactions += 1
-                if row.raw_account is not None:
-                    placer.not_an_account(row.line, row.raw_account)
-                elif row.account_class in RESULT_CLASSES:
-                    day = row.date
-                    placer.add(row.line, day.year, day.month, row.account, row.objects, row.amount)
+        if isinstance(record, sie.SieTransaction):
+            transactions += 1
+            if record.raw_account is not None:
+                placer.not_an_account(record.line, record.raw_account)
+            elif record.account_class in RESULT_CLASSES:
+                day = record.date
+                placer.add(
+                    record.line, day.year, day.month, record.account, record.objects, record.amount
+                )
         elif (
-            record.kind == "PSALDO"
+            isinstance(record, sie.SiePeriodAmount)
+            and record.kind == "PSALDO"
             and record.year_index == 0
             and record.account_class in RESULT_CLASSES
         ):

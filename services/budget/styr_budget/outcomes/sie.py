@@ -11,7 +11,8 @@ What is read:
   exporting program, the import's default source), ``#FNAMN``, ``#RAR`` (fiscal years; SIE 4I
   import files have none, and ``#RAR 0`` without dates occurs), ``#KONTO``, ``#DIM``,
   ``#UNDERDIM``, ``#OBJEKT``.
-- ``#VER`` blocks of ``#TRANS account {objects} amount [transdate] [text] …``: each row is booked
+- ``#VER`` blocks of ``#TRANS account {objects} amount [transdate] [text] …``, yielded row by
+  row (a voucher may hold a million rows; :func:`parse` keeps them): each row is booked
   on its own transdate when it has one, on the voucher's date otherwise (one voucher can spread a
   cost over months, and the exporting program's ``#PSALDO`` books it the same way). Vouchers
   without rows are skipped and counted; ``#RTRANS``/``#BTRANS`` (rows added and removed after
@@ -248,18 +249,20 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp437")
 
 
-Record = SieVerification | SiePeriodAmount
+Record = SieVerification | SieTransaction | SiePeriodAmount
 USED_LABELS = frozenset({"#SIETYP", "#VER", "#TRANS"})
 SKIPPED_IN_BLOCK = frozenset({"#RTRANS", "#BTRANS"})
 
 
 class SieReader:
-    """Reads an SIE file line by line; :meth:`records` yields each complete voucher (with at
-    least one row, balanced) and each ``#PSALDO``/``#PBUDGET`` record, while :attr:`file`
-    collects what the file says about itself (and its warnings)."""
+    """Reads an SIE file line by line; :meth:`records` yields each ``#TRANS`` row as it is read
+    (with ``keep_rows``, instead each voucher with its rows once it closes) and each
+    ``#PSALDO``/``#PBUDGET`` record, while :attr:`file` collects what the file says about itself
+    (its warnings, the vouchers without rows)."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, *, keep_rows: bool = False) -> None:
         self.stream = stream
+        self.keep_rows = keep_rows
         self.file = SieFile()
         # a ledger repeats its object lists and dates: each is read once
         self._object_lists: dict[str, list[tuple[int, str]]] = {}
@@ -282,6 +285,7 @@ class SieReader:
         file = self.file
         open_ver: SieVerification | None = None
         expecting_block = False
+        rows_in_voucher, balance = 0, Decimal(0)
         for line_no, text in self._lines():
             if not text:
                 continue
@@ -293,11 +297,18 @@ class SieReader:
             if text == "}":
                 if open_ver is None or expecting_block:
                     raise SieError(line_no, "} without an open #VER block")
-                if open_ver.transactions:
-                    self._check_balance(open_ver)
-                    yield open_ver
-                else:
+                if not rows_in_voucher:
                     file.empty_vouchers += 1
+                else:
+                    if balance:
+                        # Real exports hold unbalanced vouchers (the ledger kept them): the
+                        # rows are the ledger's outcome all the same, so they count.
+                        file.warn(
+                            open_ver.line,
+                            f"voucher does not balance (off by {balance}); imported as is",
+                        )
+                    if self.keep_rows:
+                        yield open_ver
                 open_ver = None
                 continue
             if expecting_block:
@@ -308,7 +319,13 @@ class SieReader:
             label = text.split(None, 1)[0].upper()
             if open_ver is not None:
                 if label == "#TRANS":
-                    open_ver.transactions.append(self._transaction(text, line_no, open_ver))
+                    row = self._transaction(text, line_no, open_ver)
+                    rows_in_voucher += 1
+                    balance += row.amount
+                    if self.keep_rows:
+                        open_ver.transactions.append(row)
+                    else:
+                        yield row  # not kept: one voucher may hold a million rows
                 elif label not in SKIPPED_IN_BLOCK:
                     file.warn(line_no, f"{label[:40]} inside a #VER block; skipped")
                 continue
@@ -322,6 +339,7 @@ class SieReader:
                 continue
             if isinstance(record, SieVerification):
                 open_ver, expecting_block = record, True
+                rows_in_voucher, balance = 0, Decimal(0)
             elif record is not None:
                 yield record
         if open_ver is not None:
@@ -384,15 +402,6 @@ class SieReader:
         elif label in {"#PSALDO", "#PBUDGET"}:
             return _period_amount(label, tokens, line_no)
         return None
-
-    def _check_balance(self, verification: SieVerification) -> None:
-        # Real exports hold unbalanced vouchers (the ledger kept them): the rows are the
-        # ledger's outcome all the same, so they count, with a warning.
-        balance = sum((t.amount for t in verification.transactions), Decimal(0))
-        if balance != 0:
-            self.file.warn(
-                verification.line, f"voucher does not balance (off by {balance}); imported as is"
-            )
 
     def _transaction(
         self, text: str, line_no: int, verification: SieVerification
@@ -481,11 +490,13 @@ def _period_amount(label: str, tokens: list[Token], line_no: int) -> SiePeriodAm
 def parse(data: bytes | BinaryIO) -> SieFile:
     """Read a whole SIE file into memory (small files, tests, a budget import); raises
     :class:`SieError` at the first broken record the outcome needs."""
-    reader = SieReader(io.BytesIO(data) if isinstance(data, bytes) else data)
+    reader = SieReader(io.BytesIO(data) if isinstance(data, bytes) else data, keep_rows=True)
     file = reader.file
     for record in reader.records():
         if isinstance(record, SieVerification):
             file.verifications.append(record)
+        elif isinstance(record, SieTransaction):  # pragma: no cover - kept in their voucher
+            continue
         elif record.kind == "PSALDO":
             file.balances.append(record)
         else:
