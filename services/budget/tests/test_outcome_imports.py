@@ -9,8 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
+from styr_budget.outcomes.models import Outcome, OutcomeImport
+from styr_budget.outcomes.service import LEGACY_SIE_SOURCE
 from styr_shared.testing import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -403,4 +406,44 @@ async def test_object_codes_read_the_same_in_pc8_and_utf8(
     assert response.status_code == 201, response.text
     assert await stored(client, reader) == {
         (1, "oxelosund-ao", "personalkostnader", "Raindance"): Decimal("-10.00")
+    }
+
+
+async def test_rows_imported_before_sources_are_replaced_by_the_next_sie_import(
+    app: FastAPI, client: AsyncClient, controller: dict[str, str], reader: dict[str, str]
+) -> None:
+    # what migration 0003 makes of an earlier SIE import (its program was not kept)
+    async with app.state.database.session() as session:
+        record = OutcomeImport(
+            source=LEGACY_SIE_SOURCE,
+            format="sie",
+            sha256="-",
+            periods=["2025-01"],
+            transactions=1,
+            rows=1,
+            replaced_rows=0,
+            created_by="t",
+        )
+        session.add(record)
+        await session.flush()
+        assert record.id is not None
+        session.add(
+            Outcome(
+                import_id=record.id,
+                source=LEGACY_SIE_SOURCE,
+                year=2025,
+                month=1,
+                org_unit_id="oxelosund-sabo",
+                account_group_key="personalkostnader",
+                amount=Decimal(-999),
+            )
+        )
+        await session.commit()
+    response = await upload(client, controller, sie_file(JANUARY))
+    assert response.status_code == 201, response.text
+    assert response.json()["replaced_rows"] == 1
+    assert await stored(client, reader) == {
+        (1, "oxelosund-sabo", "personalkostnader", "Raindance"): Decimal("-100.00"),
+        (1, "oxelosund-lss", "personalkostnader", "Raindance"): Decimal("-200.00"),
+        (1, "oxelosund-ifo", "personalkostnader", "Raindance"): Decimal("-300.00"),
     }

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import case, delete, func, insert, tuple_
+from sqlalchemy import and_, case, delete, func, insert, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +37,9 @@ from styr_shared.pagination import PageParams, paginate
 IMPORT_LOCK = 4711002  # pg advisory lock key: one outcome import at a time (rollup rebuild)
 MAX_SOURCE_LENGTH = 100
 MAX_LISTED_PROBLEMS = 20
+# The source of SIE rows imported before sources existed (migration 0003): any SIE import
+# replaces them in its months and scope, as every import replaced whole months then.
+LEGACY_SIE_SOURCE = "sie (before 0003)"
 
 logger = logging.getLogger("styr.budget.outcomes")
 
@@ -176,11 +179,15 @@ async def store(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.exec(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
     periods = sorted({(key[0], key[1]) for key in mapped.sums})
-    replaced_rows = col(Outcome.source) == source
-    replaced_rows &= tuple_(col(Outcome.year), col(Outcome.month)).in_(periods)
+    sources = [source, LEGACY_SIE_SOURCE] if format == "sie" else [source]
+    conditions = [
+        col(Outcome.source).in_(sources),
+        tuple_(col(Outcome.year), col(Outcome.month)).in_(periods),
+    ]
     scope = await _scope_units(session, actor)
     if scope is not None:
-        replaced_rows &= col(Outcome.org_unit_id).in_(sorted(scope))
+        conditions.append(col(Outcome.org_unit_id).in_(sorted(scope)))
+    replaced_rows = and_(*conditions)
     replaced = (
         await session.exec(select(func.count()).select_from(Outcome).where(replaced_rows))
     ).one()
