@@ -1,7 +1,8 @@
 """A year's ledger export into budget outcome: one SIE 4 file of 1,000,000 #TRANS rows.
 
-Posts the file (≈ 45 MB, CP437) to a real budget service (its own process, over HTTP on the
-loopback) on PostgreSQL, and while it imports polls ``/healthz`` every 50 ms. Measures the
+Posts the file (56 MB, CP437) to a real budget service (its own process, over HTTP on the
+loopback) on PostgreSQL, as the raw body and then again as a multipart form (the re-import
+replaces the same rows), and while each import runs polls ``/healthz`` every 50 ms. Measures the
 wall time of the import, the service process's peak memory (VmHWM) and the slowest ``/healthz``
 answer, and checks that the stored outcome adds up to the file's result rows. Targets: ≤ 60 s,
 ≤ 250 MB, ``/healthz`` ≤ 200 ms throughout. The rows: 250,000 vouchers of three result rows
@@ -165,23 +166,44 @@ class HealthWatch(threading.Thread):
                 self.done.wait(HEALTHZ_EVERY)
 
 
-def _post(base_url: str, path: Path, token: str) -> tuple[float, dict[str, Any]]:
+def _post(base_url: str, path: Path, token: str, form: bool) -> tuple[float, dict[str, Any]]:
     def chunks() -> Iterator[bytes]:
         with path.open("rb") as file:
             while chunk := file.read(1 << 20):
                 yield chunk
 
     started = time.perf_counter()
-    response = httpx.post(
-        f"{base_url}/api/v1/outcomes/sie",
-        params={"default_org_unit": "bench", "filename": path.name},
-        content=chunks(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
-        timeout=httpx.Timeout(30.0, read=600.0),
-    )
+    with path.open("rb") as file:
+        body: dict[str, Any] = (
+            {"files": {"file": (path.name, file, "application/octet-stream")}}
+            if form
+            else {"content": chunks(), "headers": {"Content-Type": "application/octet-stream"}}
+        )
+        headers = {"Authorization": f"Bearer {token}", **body.pop("headers", {})}
+        response = httpx.post(
+            f"{base_url}/api/v1/outcomes/sie",
+            params={"default_org_unit": "bench", "filename": path.name},
+            headers=headers,
+            timeout=httpx.Timeout(30.0, read=600.0),
+            **body,
+        )
     elapsed = time.perf_counter() - started
     response.raise_for_status()
     return elapsed, response.json()
+
+
+def _import(base_url: str, path: Path, token: str, form: bool) -> tuple[float, Any, HealthWatch]:
+    watch = HealthWatch(f"{base_url}/healthz")
+    watch.start()
+    try:
+        elapsed, result = _post(base_url, path, token, form)
+    finally:
+        watch.done.set()
+        watch.join()
+    if os.environ.get("STYR_BENCH_TIMELINE"):
+        first = watch.timeline[0][0]
+        print(" ".join(f"{at - first:.1f}:{took * 1000:.0f}" for at, took in watch.timeline))
+    return elapsed, result, watch
 
 
 def main() -> int:
@@ -191,7 +213,8 @@ def main() -> int:
         rows, outcome = write_file(path)
         print(
             f"SIE import: {rows:,} #TRANS rows in {VOUCHERS:,} vouchers, "
-            f"{path.stat().st_size / 1e6:.0f} MB (PostgreSQL)"
+            f"{path.stat().st_size / 1e6:.0f} MB, posted as the raw body and again (replacing "
+            "it) as a multipart form (PostgreSQL)"
         )
         url = asyncio.run(create_test_database("postgresql", workdir, label="bench"))
         try:
@@ -209,39 +232,33 @@ def main() -> int:
                 wait_until_up(f"{base_url}/healthz")
                 idle = _peak_mb(service.pid)
                 token = TokenFactory().token("importer", org_units=["bench"], ttl_seconds=3600)
-                watch = HealthWatch(f"{base_url}/healthz")
-                watch.start()
-                try:
-                    elapsed, result = _post(base_url, path, token)
-                finally:
-                    watch.done.set()
-                    watch.join()
+                runs = {form: _import(base_url, path, token, form) for form in (False, True)}
                 peak = _peak_mb(service.pid)
             finally:
                 stop(service)
             total = asyncio.run(stored_total(url))
         finally:
             asyncio.run(drop_test_database(url))
-    slowest_ms = watch.slowest * 1000
-    if os.environ.get("STYR_BENCH_TIMELINE"):
-        first = watch.timeline[0][0]
-        print(" ".join(f"{at - first:.1f}:{took * 1000:.0f}" for at, took in watch.timeline))
-    print(
-        f"postgresql: import {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s; target ≤ "
-        f"{TARGET_SECONDS:.0f} s), {result['rows']} outcome rows, "
-        f"{result['rows_defaulted']:,} rows defaulted"
-    )
+    ok = True
+    for form, (elapsed, result, watch) in runs.items():
+        how = "multipart" if form else "raw body"
+        slowest_ms = watch.slowest * 1000
+        print(
+            f"postgresql, {how}: import {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s; target ≤ "
+            f"{TARGET_SECONDS:.0f} s), {result['rows']} outcome rows "
+            f"({result['replaced_rows']} replaced), {result['rows_defaulted']:,} rows defaulted; "
+            f"/healthz slowest {slowest_ms:.0f} ms over {watch.polls} polls, "
+            f"{watch.failures} failed (target ≤ {TARGET_HEALTHZ_MS:.0f} ms)"
+        )
+        ok &= result["transactions"] == rows and watch.failures == 0
+        ok &= elapsed <= TARGET_SECONDS and slowest_ms <= TARGET_HEALTHZ_MS
+    ok &= runs[True][1]["replaced_rows"] == runs[False][1]["rows"]
     print(
         f"postgresql: service peak memory {peak:.0f} MB (idle {idle:.0f} MB; target ≤ "
         f"{TARGET_PEAK_MB} MB)"
     )
-    print(
-        f"postgresql: /healthz slowest {slowest_ms:.0f} ms over {watch.polls} polls, "
-        f"{watch.failures} failed (target ≤ {TARGET_HEALTHZ_MS:.0f} ms)"
-    )
-    ok = result["transactions"] == rows and total == outcome and watch.failures == 0
     print(f"postgresql: stored outcome {total} = file's result rows {outcome}: {total == outcome}")
-    ok &= elapsed <= TARGET_SECONDS and peak <= TARGET_PEAK_MB and slowest_ms <= TARGET_HEALTHZ_MS
+    ok &= total == outcome and peak <= TARGET_PEAK_MB
     print(f"postgresql: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, BinaryIO, cast
@@ -57,40 +59,46 @@ class Upload:
     filename: str | None
 
 
-async def receive_upload(request: Request, filename: str | None) -> Upload:
-    """The file of the request, spooled (to disk past 1 MB) and hashed as it arrives: the raw
-    body, or the ``file`` part of a multipart form (a browser form, ``curl -F file=@…``)."""
-    digest = hashlib.sha256()
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+@asynccontextmanager
+async def receive_upload(request: Request, filename: str | None) -> AsyncIterator[Upload]:
+    """The file of the request, hashed as it arrives and kept on disk past 1 MB: the raw body
+    (spooled here), or the ``file`` part of a multipart form (a browser form, ``curl -F
+    file=@…``; the form parser has spooled it already). Closed when the import is done."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=20)
-        part = form.get("file")
-        if not isinstance(part, UploadFile):
-            part = next((v for v in form.values() if isinstance(v, UploadFile)), None)
-        if part is None:
-            spool.close()
-            raise UnsupportedUploadError(
-                "The form has no file part: send the file as the form's `file` part, or the "
-                "raw file as the request body (Content-Type: application/octet-stream)."
-            )
-        filename = filename or part.filename
-        while chunk := await part.read(CHUNK_BYTES):
-            digest.update(chunk)
-            spool.write(chunk)
-        await form.close()
-    elif content_type == "application/x-www-form-urlencoded":
-        spool.close()
+    digest = hashlib.sha256()
+    if content_type == "application/x-www-form-urlencoded":
         raise UnsupportedUploadError(
             "A url-encoded form carries no file: send the raw file as the request body "
             "(Content-Type: application/octet-stream), or a multipart form with a `file` part."
         )
-    else:
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=20)
+        try:
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
+                part = next((v for v in form.values() if isinstance(v, UploadFile)), None)
+            if part is None:
+                raise UnsupportedUploadError(
+                    "The form has no file part: send the file as the form's `file` part, or "
+                    "the raw file as the request body (Content-Type: application/octet-stream)."
+                )
+            while chunk := await part.read(CHUNK_BYTES):
+                digest.update(chunk)
+            await part.seek(0)
+            yield Upload(
+                file=part.file,
+                sha256=digest.hexdigest(),
+                filename=filename or part.filename,
+            )
+        finally:
+            await form.close()
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
         async for chunk in request.stream():
             digest.update(chunk)
             spool.write(chunk)
-    spool.seek(0)
-    return Upload(file=cast(BinaryIO, spool), sha256=digest.hexdigest(), filename=filename)
+        spool.seek(0)
+        yield Upload(file=cast(BinaryIO, spool), sha256=digest.hexdigest(), filename=filename)
 
 
 FilenameQuery = Annotated[
@@ -166,14 +174,13 @@ async def import_sie(
     ] = UnmappedAccounts.REFUSE,
     source: SourceQuery = None,
 ) -> ImportRead:
-    upload = await receive_upload(request, filename)
     options = service.SieOptions(
         period=period,
         default_org_unit=default_org_unit,
         skip_unmapped_accounts=unmapped_accounts is UnmappedAccounts.SKIP,
         source=source,
     )
-    with upload.file:
+    async with receive_upload(request, filename) as upload:
         record = await service.import_sie(
             session, upload.file, upload.sha256, upload.filename, options, actor
         )
@@ -203,8 +210,7 @@ async def import_csv(
     unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
     source: SourceQuery = None,
 ) -> ImportRead:
-    upload = await receive_upload(request, filename)
-    with upload.file:
+    async with receive_upload(request, filename) as upload:
         record = await service.import_csv(
             session, upload.file, upload.sha256, upload.filename, unit, source, actor
         )
