@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Modules under bench/, each with main() -> int.
-BENCHMARKS: list[str] = ["measure_import", "gateway_dashboard"]
+BENCHMARKS: list[str] = ["measure_import", "gateway_dashboard", "measure_sie_import"]
 
 
 def main() -> int:

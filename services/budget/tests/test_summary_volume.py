@@ -70,6 +70,7 @@ async def test_committee_summary_of_200_units(
         outcome_rows = [
             {
                 "import_id": record.id,
+                "source": "csv",
                 "year": year,
                 "month": month,
                 "org_unit_id": unit,

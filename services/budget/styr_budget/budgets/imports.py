@@ -37,7 +37,7 @@ from styr_budget.budgets.schemas import RejectedRow, VersionCreate, VersionKind
 from styr_budget.common import known_units, subtree, units_closed_in
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping
-from styr_budget.outcomes.service import FIRST_RESULT_ACCOUNT
+from styr_budget.outcomes.mapping import is_result_account
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, InvalidFieldError, ProblemError
 
@@ -205,7 +205,7 @@ async def _check_rows(
 def _group(row: MonthlyBudgetRow, mappings: list[AccountMapping]) -> str | None:
     if row.account_group:
         return row.account_group
-    if row.account is None or row.account < FIRST_RESULT_ACCOUNT:
+    if row.account is None or not is_result_account(row.account):
         return None
     for mapping in mappings:
         if mapping.account_from <= row.account <= mapping.account_to:

@@ -316,6 +316,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
     for year, field in ((2023, "outcome_2023"), (2024, "outcome_2024")):
         record = OutcomeImport(
             source="demo",
+            format="demo",
             filename="Årsredovisning 2024 (nämndens driftredovisning)",
             sha256="-",
             periods=[f"{year}-12"],
@@ -332,6 +333,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 Outcome(
                     import_id=record.id,
+                    source="demo",
                     year=year,
                     month=12,
                     org_unit_id=COMMITTEE,

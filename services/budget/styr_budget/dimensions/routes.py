@@ -143,17 +143,36 @@ async def list_object_mappings(session: Session, _: authenticated) -> list[Objec
     return [ObjectMappingRead.model_validate(row) for row in rows]
 
 
+# ``:path``: object codes may hold ``/`` (``1/2``, ``A/B``) and blanks; a client sends them
+# percent-encoded (``1%2F2``, ``Hus%20A``) and they arrive whole.
+ObjectCode = Annotated[str, Path(min_length=1, max_length=40, description="The object's id.")]
+Dimension = Annotated[int, Path(ge=1, le=999)]
+
+
 @router.put(
-    "/object-mappings/{dimension}/{object_code}",
+    "/object-mappings/{dimension}/{object_code:path}",
     response_model=ObjectMappingRead,
     summary="Map a ledger object (SIE #OBJEKT) to an org unit and/or activity code",
+    description="The object code is the rest of the path, so it may contain `/` and blanks "
+    "(percent-encoded or not).",
 )
 async def put_object_mapping(
-    dimension: Annotated[int, Path(ge=1, le=999)],
-    object_code: Annotated[str, Path(min_length=1, max_length=40)],
+    dimension: Dimension,
+    object_code: ObjectCode,
     body: ObjectMappingWrite,
     session: Session,
     _: Controller,
 ) -> ObjectMappingRead:
     row = await service.put_object_mapping(session, dimension, object_code, body)
     return ObjectMappingRead.model_validate(row)
+
+
+@router.delete(
+    "/object-mappings/{dimension}/{object_code:path}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an object mapping",
+)
+async def delete_object_mapping(
+    dimension: Dimension, object_code: ObjectCode, session: Session, _: Controller
+) -> None:
+    await service.delete_object_mapping(session, dimension, object_code)

@@ -211,6 +211,19 @@ async def put_object_mapping(
     return row
 
 
+async def delete_object_mapping(session: AsyncSession, dimension: int, object_code: str) -> None:
+    existing = await session.exec(
+        select(ObjectMapping).where(
+            col(ObjectMapping.dimension) == dimension, col(ObjectMapping.object_code) == object_code
+        )
+    )
+    row = existing.first()
+    if row is None:
+        raise NotFoundError(f"Object {object_code!r} of dimension {dimension} is not mapped.")
+    await session.delete(row)
+    await session.commit()
+
+
 async def groups_by_key(session: AsyncSession) -> dict[str, AccountGroup]:
     return {group.key: group for group in await list_groups(session)}
 

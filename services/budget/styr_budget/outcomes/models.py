@@ -15,13 +15,24 @@ class OutcomeImport(SQLModel, table=True):
     __tablename__ = "outcome_import"
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=20, description="sie, csv or demo")
+    source: str = Field(
+        max_length=100,
+        description="Whose rows these are: the exporting program (#PROGRAM), csv, demo or "
+        "the importer's ?source=; an import replaces only rows of its own source.",
+    )
+    format: str = Field(default="sie", max_length=10, description="sie, csv or demo")
     filename: str | None = Field(default=None, max_length=300)
     sha256: str = Field(max_length=64)
     periods: list[str] = Field(sa_column=Column(JSONDocument, nullable=False))
     transactions: int
     rows: int
     replaced_rows: int
+    rows_defaulted: int = 0
+    accounts_skipped: int = 0
+    vouchers_skipped: int = 0
+    warnings: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONDocument, nullable=False)
+    )
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -34,6 +45,7 @@ class Outcome(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     import_id: int = Field(foreign_key="outcome_import.id", index=True)
+    source: str = Field(max_length=100, description="The import's source (see OutcomeImport).")
     year: int
     month: int
     org_unit_id: str = Field(max_length=64)

@@ -1,21 +1,32 @@
-"""HTTP layer for outcome imports (SIE 4, CSV) and reading monthly outcome."""
+"""HTTP layer for outcome imports (SIE, CSV) and reading monthly outcome."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, BinaryIO, cast
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from starlette.datastructures import UploadFile
 
 from styr_budget.amounts import MoneyUnit
 from styr_budget.common import LedgerWriter, Session
 from styr_budget.outcomes import service
 from styr_budget.outcomes.schemas import ImportRead, OutcomeRead
 from styr_shared.auth import authenticated
+from styr_shared.errors import ProblemError
 from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["outcome"])
 
+# A year's ledger export of a large municipality is about 45 MB (a million #TRANS rows).
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024  # larger uploads are spooled to a temporary file
+CHUNK_BYTES = 1024 * 1024
 
 
 def _raw_body(media_type: str, description: str) -> dict[str, Any]:
@@ -23,29 +34,118 @@ def _raw_body(media_type: str, description: str) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "description": description,
-            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
         }
     }
+
+
+class UnsupportedUploadError(ProblemError):
+    status, slug = 415, "unsupported-media-type"
+
+
+@dataclass
+class Upload:
+    file: BinaryIO
+    sha256: str
+    filename: str | None
+
+
+@asynccontextmanager
+async def receive_upload(request: Request, filename: str | None) -> AsyncIterator[Upload]:
+    """The file of the request, hashed as it arrives and kept on disk past 1 MB: the raw body
+    (spooled here), or the ``file`` part of a multipart form (a browser form, ``curl -F
+    file=@…``; the form parser has spooled it already). Closed when the import is done."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    digest = hashlib.sha256()
+    if content_type == "application/x-www-form-urlencoded":
+        raise UnsupportedUploadError(
+            "A url-encoded form carries no file: send the raw file as the request body "
+            "(Content-Type: application/octet-stream), or a multipart form with a `file` part."
+        )
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=20)
+        try:
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
+                part = next((v for v in form.values() if isinstance(v, UploadFile)), None)
+            if part is None:
+                raise UnsupportedUploadError(
+                    "The form has no file part: send the file as the form's `file` part, or "
+                    "the raw file as the request body (Content-Type: application/octet-stream)."
+                )
+            while chunk := await part.read(CHUNK_BYTES):
+                digest.update(chunk)
+            await part.seek(0)
+            yield Upload(
+                file=part.file,
+                sha256=digest.hexdigest(),
+                filename=filename or part.filename,
+            )
+        finally:
+            await form.close()
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
+        async for chunk in request.stream():
+            digest.update(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+        yield Upload(file=cast(BinaryIO, spool), sha256=digest.hexdigest(), filename=filename)
 
 
 FilenameQuery = Annotated[
     str | None, Query(max_length=300, description="The file's name, kept with the import.")
 ]
+SourceQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="Whose rows these are (default: the SIE file's `#PROGRAM` name, or "
+        "`csv`). An import replaces only earlier rows of the same source, in the months of "
+        "the file and the org units of the importer's scope.",
+    ),
+]
+
+
+class UnmappedAccounts(StrEnum):
+    REFUSE = "refuse"
+    SKIP = "skip"
 
 
 @router.post(
     "/outcomes/sie",
     response_model=ImportRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Import ledger outcome from an SIE 4 file",
+    summary="Import ledger outcome from an SIE file (type 4 vouchers, or type 2/3 balances)",
     description=(
-        "The body is the SIE 4 file as is (CP437, `#FORMAT PC8`). Every `#TRANS` on a result "
-        "account is summed per month, org unit, activity code and account group through the "
-        "account and object mappings; each month in the file replaces that month's stored "
-        "outcome, so re-importing is idempotent. A broken file is refused with a 422 naming "
-        "its line (`errors[0].field` = `body.line.<n>`) and nothing is written."
+        "The body is the SIE file as is (CP437 `#FORMAT PC8`, UTF-8 is recognised), or a "
+        "multipart form with the file in its `file` part. Type 4 (4E export, 4I import "
+        "files): every `#TRANS` on a result account (BAS classes 3–8) is booked on its own "
+        "transdate (the voucher's date when it has none) and summed per month, org unit, "
+        "activity code and account group through the account and object mappings. Type 2 "
+        "and 3: the `#PSALDO 0` period balances (type 3 split by the objects of a dimension "
+        "that names org units).\n\n"
+        "Rows whose objects name no mapped org unit go to `default_org_unit` when given; "
+        "otherwise the 422 lists every unmapped object, every account without objects and "
+        "every unmapped result account, with counts and first lines (`errors[].field` = "
+        "`body.line.<first line>`). `unmapped_accounts=skip` skips result accounts outside "
+        "every mapping and counts them. A broken record the import needs is refused with its "
+        "line; one it does not need is a warning in the answer. Nothing is written unless the "
+        "whole file maps.\n\n"
+        "The import replaces the rows of its `source` in the months the file contains and "
+        "the org units the importer's scope covers: re-importing is idempotent, and other "
+        "sources and committees stay."
     ),
-    openapi_extra=_raw_body("application/octet-stream", "An SIE 4 file (type 4, PC8)."),
+    openapi_extra=_raw_body("application/octet-stream", "An SIE file (type 2, 3 or 4)."),
 )
 async def import_sie(
     request: Request,
@@ -56,12 +156,34 @@ async def import_sie(
         str | None,
         Query(
             pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-            description="Expected month `YYYY-MM`: refuse a file with verifications outside it.",
+            description="Expected month `YYYY-MM`: refuse a file with rows booked outside it "
+            "(the row's transdate, else its voucher's date).",
         ),
     ] = None,
+    default_org_unit: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Org unit for rows whose objects name no mapped org unit (no object, "
+            "or only unmapped objects).",
+        ),
+    ] = None,
+    unmapped_accounts: Annotated[
+        UnmappedAccounts,
+        Query(description="`skip`: result accounts outside every mapping are skipped."),
+    ] = UnmappedAccounts.REFUSE,
+    source: SourceQuery = None,
 ) -> ImportRead:
-    data = await request.body()
-    record = await service.import_sie(session, data, filename, period, actor)
+    options = service.SieOptions(
+        period=period,
+        default_org_unit=default_org_unit,
+        skip_unmapped_accounts=unmapped_accounts is UnmappedAccounts.SKIP,
+        source=source,
+    )
+    async with receive_upload(request, filename) as upload:
+        record = await service.import_sie(
+            session, upload.file, upload.sha256, upload.filename, options, actor
+        )
     return ImportRead.model_validate(record)
 
 
@@ -73,9 +195,10 @@ async def import_sie(
     description=(
         "UTF-8 CSV, `;` or `,` separated, with the header "
         "`period;org_unit_id;activity_code;account_group;amount` (period `YYYY-MM`, "
-        "activity_code may be empty). Amounts use the stored result sign (revenue +, cost −) "
-        "and Swedish formats (`-1 234,50`). Months in the file replace stored outcome; a "
-        "broken row refuses the file with its line number."
+        "activity_code may be empty), as the body or a multipart form's `file` part. Amounts "
+        "use the stored result sign (revenue +, cost −) and Swedish formats (`-1 234,50`). "
+        "The rows of the source (`csv` unless `source` says otherwise) in the file's months "
+        "and the importer's scope are replaced; a broken row refuses the file with its line."
     ),
     openapi_extra=_raw_body("text/csv", "CSV rows of monthly outcome."),
 )
@@ -85,9 +208,12 @@ async def import_csv(
     actor: LedgerWriter,
     filename: FilenameQuery = None,
     unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
+    source: SourceQuery = None,
 ) -> ImportRead:
-    data = await request.body()
-    record = await service.import_csv(session, data, filename, unit, actor)
+    async with receive_upload(request, filename) as upload:
+        record = await service.import_csv(
+            session, upload.file, upload.sha256, upload.filename, unit, source, actor
+        )
     return ImportRead.model_validate(record)
 
 
@@ -121,6 +247,7 @@ async def list_outcome(
             org_unit_id=row.org_unit_id,
             activity_code=row.activity_code,
             account_group=row.account_group_key,
+            source=row.source,
             amount=row.amount,
         )
         for row in rows

@@ -1,41 +1,47 @@
-"""Outcome imports: SIE 4 and CSV into monthly outcome rows.
+"""Outcome imports: SIE (types 2, 3 and 4) and CSV into monthly outcome rows.
 
-An import replaces every month it contains (all units), so re-importing a month is
-idempotent. The whole file is read and mapped before anything is written and everything is
-written in one transaction: a broken file is refused with its line number and leaves the
-stored outcome as it was.
+Every row belongs to a *source* (the exporting program, ``csv``, ``demo`` or the importer's
+``?source=``). An import replaces the rows of its own source, in the months the file contains,
+within the org units the importer's scope covers; other sources, other months and other
+committees stay. Re-importing the same file is idempotent.
 
-Ledger amounts are debit-positive (a cost is a debit), so outcome = −amount in the stored
-result convention. Balance-sheet accounts (below 3000) are not outcome and are skipped; a
-result account without a mapping, or a row without an org unit, refuses the file.
+The file is read as a stream (spooled to disk by the route) and mapped in a worker thread, so
+the event loop keeps answering while a year's export imports. Everything the mappings cannot
+place is collected and refused in one answer (every unmapped object and account with counts and
+first lines); nothing is written unless the whole file maps. Writing is one transaction.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-from collections import defaultdict
+import asyncio
+import logging
+import time
 from dataclasses import dataclass
-from decimal import Decimal
+from typing import BinaryIO
 
-from sqlalchemy import case, delete, func, insert, tuple_
+from sqlalchemy import and_, case, delete, func, insert, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_budget.amounts import AmountError, MoneyUnit, parse_amount
-from styr_budget.common import check_scope_all, known_units, subtree
+from styr_budget.amounts import MoneyUnit
+from styr_budget.common import check_scope_all, known_units, require_unit, subtree
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping, ObjectMapping
-from styr_budget.outcomes import sie
+from styr_budget.outcomes import mapping, sie
+from styr_budget.outcomes.mapping import Mapped
 from styr_budget.outcomes.models import MONTH_COLUMNS, Outcome, OutcomeImport, OutcomeYear
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
 from styr_shared.pagination import PageParams, paginate
 
-FIRST_RESULT_ACCOUNT = 3000
 IMPORT_LOCK = 4711002  # pg advisory lock key: one outcome import at a time (rollup rebuild)
-Key = tuple[int, int, str, str | None, str]  # year, month, unit, activity, group
+MAX_SOURCE_LENGTH = 100
+MAX_LISTED_PROBLEMS = 20
+# The source of SIE rows imported before sources existed (migration 0003): any SIE import
+# replaces them in its months and scope, as every import replaced whole months then.
+LEGACY_SIE_SOURCE = "sie (before 0003)"
+
+logger = logging.getLogger("styr.budget.outcomes")
 
 
 class ImportRejectedError(ProblemError):
@@ -49,146 +55,113 @@ class ImportRejectedError(ProblemError):
         self.line = line
 
 
-@dataclass
-class Mapped:
-    sums: dict[Key, Decimal]
-    transactions: int
+class UnmappedRowsError(ProblemError):
+    """Rows the mappings cannot place, every kind listed with its count and first lines."""
 
+    status, slug = 422, "import-rejected"
 
-def _group_for(mappings: list[AccountMapping], account: int) -> str | None:
-    for mapping in mappings:
-        if mapping.account_from <= account <= mapping.account_to:
-            return mapping.account_group_key
-    return None
+    def __init__(self, problems: list[mapping.Problem]) -> None:
+        def describe(problem: mapping.Problem) -> str:
+            lines = ", ".join(str(line) for line in problem.lines)
+            rows = "row" if problem.count == 1 else "rows"
+            return f"{problem.message}: {problem.count} {rows}, first lines {lines}"
 
-
-async def map_sie(session: AsyncSession, parsed: sie.SieFile, period: str | None) -> Mapped:
-    accounts = list(
-        (
-            await session.exec(select(AccountMapping).order_by(col(AccountMapping.account_from)))
-        ).all()
-    )
-    objects = {
-        (row.dimension, row.object_code): row
-        for row in (await session.exec(select(ObjectMapping))).all()
-    }
-    mapped_dimensions = {dimension for dimension, _ in objects}
-    sums: dict[Key, Decimal] = defaultdict(Decimal)
-    count = 0
-    for verification in parsed.verifications:
-        day = verification.date
-        if not any(start <= day <= end for start, end in parsed.years.values()):
-            raise ImportRejectedError(verification.line, f"date {day} is in no #RAR fiscal year")
-        if period is not None and f"{day.year:04d}-{day.month:02d}" != period:
-            raise ImportRejectedError(verification.line, f"date {day} is outside period {period}")
-        for transaction in verification.transactions:
-            count += 1
-            if transaction.account < FIRST_RESULT_ACCOUNT:
-                continue
-            group = _group_for(accounts, transaction.account)
-            if group is None:
-                raise ImportRejectedError(
-                    transaction.line, f"account {transaction.account} has no account group mapping"
+        listed = [describe(problem) for problem in problems[:MAX_LISTED_PROBLEMS]]
+        more = len(problems) - len(listed)
+        hint = (
+            " Map the objects and accounts, or import with ?default_org_unit=<org unit> "
+            "(rows naming no mapped org unit) and ?unmapped_accounts=skip."
+        )
+        super().__init__(
+            f"{len(problems)} kinds of rows cannot be placed: "
+            + "; ".join(listed)
+            + (f"; and {more} more (see errors)" if more > 0 else "")
+            + "."
+            + hint,
+            errors=[
+                FieldError(
+                    field=f"body.line.{problem.lines[0]}",
+                    message=describe(problem),
+                    type=problem.kind,
                 )
-            unit: str | None = None
-            activity: str | None = None
-            for dimension, code in transaction.objects:
-                mapping = objects.get((dimension, code))
-                if mapping is None:
-                    if dimension in mapped_dimensions:
-                        raise ImportRejectedError(
-                            transaction.line,
-                            f"object {code!r} of dimension {dimension} is not mapped",
-                        )
-                    continue  # a dimension outcome does not use (e.g. project)
-                if mapping.org_unit_id is not None:
-                    if unit is not None and unit != mapping.org_unit_id:
-                        raise ImportRejectedError(transaction.line, "objects name two org units")
-                    unit = mapping.org_unit_id
-                if mapping.activity_code is not None:
-                    if activity is not None and activity != mapping.activity_code:
-                        raise ImportRejectedError(
-                            transaction.line, "objects name two activity codes"
-                        )
-                    activity = mapping.activity_code
-            if unit is None:
-                raise ImportRejectedError(transaction.line, "no object names an org unit")
-            sums[(day.year, day.month, unit, activity, group)] -= transaction.amount
-    if not count:
-        raise ImportRejectedError(1, "the file has no verifications")
-    return Mapped(sums=dict(sums), transactions=count)
+                for problem in problems
+            ],
+        )
 
 
-CSV_COLUMNS = ("period", "org_unit_id", "activity_code", "account_group", "amount")
+@dataclass
+class SieOptions:
+    period: str | None = None
+    default_org_unit: str | None = None
+    skip_unmapped_accounts: bool = False
+    source: str | None = None
 
 
-async def map_csv(session: AsyncSession, data: bytes, unit: MoneyUnit) -> Mapped:
+async def load_rules(session: AsyncSession, options: SieOptions) -> mapping.Rules:
+    accounts = (await session.exec(select(AccountMapping))).all()
+    objects = (await session.exec(select(ObjectMapping))).all()
+    if options.default_org_unit is not None:
+        await require_unit(session, options.default_org_unit, "query.default_org_unit")
+    period = None
+    if options.period is not None:
+        year, month = options.period.split("-")
+        period = (int(year), int(month))
+    return mapping.Rules(
+        account_ranges=[(a.account_from, a.account_to, a.account_group_key) for a in accounts],
+        objects={
+            (o.dimension, o.object_code): mapping.ObjectTarget(o.org_unit_id, o.activity_code)
+            for o in objects
+        },
+        default_unit=options.default_org_unit,
+        skip_unmapped_accounts=options.skip_unmapped_accounts,
+        period=period,
+    )
+
+
+def _map_sie(stream: BinaryIO, rules: mapping.Rules) -> Mapped:
+    started = time.perf_counter()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportRejectedError(line, "not UTF-8 text") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        mapped = mapping.map_sie(stream, rules)
+    except sie.SieError as exc:
+        raise ImportRejectedError(exc.line, exc.message) from exc
+    logger.info(
+        "SIE mapped: %d transactions, %d sums in %.1f s",
+        mapped.transactions,
+        len(mapped.sums),
+        time.perf_counter() - started,
+    )
+    return mapped
+
+
+def _map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: MoneyUnit) -> Mapped:
     try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration as exc:
-        raise ImportRejectedError(1, "empty file") from exc
-    missing = [name for name in CSV_COLUMNS if name not in header]
-    if missing:
-        raise ImportRejectedError(1, f"missing columns: {', '.join(missing)}")
-    index = {name: header.index(name) for name in CSV_COLUMNS}
-    groups = await dimensions.groups_by_key(session)
-    activities = await dimensions.activity_codes(session)
-    sums: dict[Key, Decimal] = defaultdict(Decimal)
-    count = 0
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            raise ImportRejectedError(line, f"expected {len(header)} fields, found {len(row)}")
-        cells = {name: row[position].strip() for name, position in index.items()}
-        year, month = _period(cells["period"], line)
-        activity = cells["activity_code"] or None
-        if activity is not None and activity not in activities:
-            raise ImportRejectedError(line, f"unknown activity code {activity!r}")
-        if cells["account_group"] not in groups:
-            raise ImportRejectedError(line, f"unknown account group {cells['account_group']!r}")
-        try:
-            amount = parse_amount(cells["amount"], unit)
-        except AmountError as exc:
-            raise ImportRejectedError(line, f"amount: {exc}") from exc
-        if not cells["org_unit_id"]:
-            raise ImportRejectedError(line, "org_unit_id is empty")
-        sums[(year, month, cells["org_unit_id"], activity, cells["account_group"])] += amount
-        count += 1
-    if not count:
-        raise ImportRejectedError(1, "the file has no rows")
-    return Mapped(sums=dict(sums), transactions=count)
+        return mapping.map_csv(stream, groups, activities, unit)
+    except mapping.CsvError as exc:
+        raise ImportRejectedError(exc.line, exc.message) from exc
 
 
-def _period(value: str, line: int) -> tuple[int, int]:
-    parts = value.split("-")
-    if len(parts) != 2 or not all(part.isdigit() for part in parts):
-        raise ImportRejectedError(line, f"period must be YYYY-MM, found {value!r}")
-    year, month = int(parts[0]), int(parts[1])
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise ImportRejectedError(line, f"no such period {value!r}")
-    return year, month
+async def _scope_units(session: AsyncSession, actor: Principal | None) -> set[str] | None:
+    """The org units the importer's scope covers (``None``: every unit)."""
+    if actor is None or actor.is_admin:
+        return None
+    covered: set[str] = set()
+    for unit_id in actor.org_units:
+        covered.update(await subtree(session, unit_id) or [unit_id])
+    return covered
 
 
 async def store(
     session: AsyncSession,
     *,
     source: str,
+    format: str,
     filename: str | None,
-    data: bytes,
+    sha256: str,
     mapped: Mapped,
     actor: Principal | None,
 ) -> OutcomeImport:
-    """Replace the months in ``mapped`` with its rows, in the caller's transaction."""
+    """Replace the rows of ``source`` in the months of ``mapped`` (within the importer's
+    scope) with its rows, in the caller's transaction."""
     units = {key[2] for key in mapped.sums}
     unknown = units - await known_units(session, units)
     if unknown:
@@ -201,54 +174,67 @@ async def store(
                 for u in sorted(unknown)
             ],
         )
+    if actor is not None:
+        await check_scope_all(session, actor, units)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.exec(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
     periods = sorted({(key[0], key[1]) for key in mapped.sums})
-    in_periods = tuple_(col(Outcome.year), col(Outcome.month)).in_(periods)
-    if actor is not None:
-        existing_units = set(
-            (await session.exec(select(Outcome.org_unit_id).where(in_periods).distinct())).all()
-        )
-        await check_scope_all(session, actor, units | existing_units)
+    sources = [source, LEGACY_SIE_SOURCE] if format == "sie" else [source]
+    conditions = [
+        col(Outcome.source).in_(sources),
+        tuple_(col(Outcome.year), col(Outcome.month)).in_(periods),
+    ]
+    scope = await _scope_units(session, actor)
+    if scope is not None:
+        conditions.append(col(Outcome.org_unit_id).in_(sorted(scope)))
+    replaced_rows = and_(*conditions)
     replaced = (
-        await session.exec(select(func.count()).select_from(Outcome).where(in_periods))
+        await session.exec(select(func.count()).select_from(Outcome).where(replaced_rows))
     ).one()
-    await session.exec(delete(Outcome).where(in_periods))
+    await session.exec(delete(Outcome).where(replaced_rows))
     record = OutcomeImport(
         source=source,
+        format=format,
         filename=filename,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         periods=[f"{year:04d}-{month:02d}" for year, month in periods],
         transactions=mapped.transactions,
         rows=len(mapped.sums),
         replaced_rows=int(replaced),
+        rows_defaulted=mapped.rows_defaulted,
+        accounts_skipped=mapped.accounts_skipped,
+        vouchers_skipped=mapped.vouchers_skipped,
+        warnings=mapped.warnings,
         created_by=actor.subject if actor else "demo",
     )
     session.add(record)
     await session.flush()
     assert record.id is not None
     import_id = record.id
-    session.add_all(
-        Outcome(
-            import_id=import_id,
-            year=year,
-            month=month,
-            org_unit_id=unit,
-            activity_code=activity,
-            account_group_key=group,
-            amount=amount,
-        )
+    rows = [
+        {
+            "import_id": import_id,
+            "source": source,
+            "year": year,
+            "month": month,
+            "org_unit_id": unit,
+            "activity_code": activity,
+            "account_group_key": group,
+            "amount": amount,
+        }
         for (year, month, unit, activity, group), amount in sorted(
             mapped.sums.items(), key=lambda item: (item[0][:3], item[0][3] or "", item[0][4])
         )
-    )
-    await session.flush()
+    ]
+    if rows:  # executemany: SQLAlchemy batches it within the driver's parameter limit
+        connection = await session.connection()
+        await connection.execute(insert(Outcome), rows)
     await rebuild_rollup(session, {year for year, _ in periods})
     return record
 
 
 async def rebuild_rollup(session: AsyncSession, years: set[int]) -> None:
-    """Rebuild :class:`OutcomeYear` of ``years`` from the monthly rows, in SQL."""
+    """Rebuild :class:`OutcomeYear` of ``years`` from the monthly rows of every source."""
     await session.exec(delete(OutcomeYear).where(col(OutcomeYear.year).in_(years)))
     keys = [
         col(Outcome.year),
@@ -268,27 +254,60 @@ async def rebuild_rollup(session: AsyncSession, years: set[int]) -> None:
     )
 
 
+def _source(value: str | None, fallback: str) -> str:
+    cleaned = " ".join((value or "").split())[:MAX_SOURCE_LENGTH]
+    return cleaned or fallback
+
+
 async def import_sie(
-    session: AsyncSession, data: bytes, filename: str | None, period: str | None, actor: Principal
+    session: AsyncSession,
+    stream: BinaryIO,
+    sha256: str,
+    filename: str | None,
+    options: SieOptions,
+    actor: Principal,
 ) -> OutcomeImport:
-    try:
-        parsed = sie.parse(data)
-    except sie.SieError as exc:
-        raise ImportRejectedError(exc.line, exc.message) from exc
-    mapped = await map_sie(session, parsed, period)
+    rules = await load_rules(session, options)
+    # the session's connection is not needed while the file is read
+    await session.commit()
+    mapped = await asyncio.to_thread(_map_sie, stream, rules)
+    if mapped.problems:
+        raise UnmappedRowsError(mapped.problems)
+    source = _source(options.source, _source(mapped.program, "sie"))
     record = await store(
-        session, source="sie", filename=filename, data=data, mapped=mapped, actor=actor
+        session,
+        source=source,
+        format="sie",
+        filename=filename,
+        sha256=sha256,
+        mapped=mapped,
+        actor=actor,
     )
     await session.commit()
     return record
 
 
 async def import_csv(
-    session: AsyncSession, data: bytes, filename: str | None, unit: MoneyUnit, actor: Principal
+    session: AsyncSession,
+    stream: BinaryIO,
+    sha256: str,
+    filename: str | None,
+    unit: MoneyUnit,
+    source: str | None,
+    actor: Principal,
 ) -> OutcomeImport:
-    mapped = await map_csv(session, data, unit)
+    groups = set((await dimensions.groups_by_key(session)).keys())
+    activities = await dimensions.activity_codes(session)
+    await session.commit()
+    mapped = await asyncio.to_thread(_map_csv, stream, groups, activities, unit)
     record = await store(
-        session, source="csv", filename=filename, data=data, mapped=mapped, actor=actor
+        session,
+        source=_source(source, "csv"),
+        format="csv",
+        filename=filename,
+        sha256=sha256,
+        mapped=mapped,
+        actor=actor,
     )
     await session.commit()
     return record

@@ -1,7 +1,7 @@
 """balance measures can answer the deficit of an org unit
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003_outcome_sources
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0003_outcome_sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
