@@ -175,17 +175,18 @@ async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def _documented_paths(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
-    paths: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
-        app.state, "documented_paths", None
-    )
+DocumentedPath = tuple[re.Pattern[str], int, set[str]]
+
+
+def _documented_paths(app: FastAPI) -> list[DocumentedPath]:
+    paths: list[DocumentedPath] | None = getattr(app.state, "documented_paths", None)
     if paths is None:
         paths = []
         for template, operations in app.openapi().get("paths", {}).items():
             # /plans/{plan_id}/goals → ^/plans/[^/]+/goals$
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
             methods = {method.upper() for method in operations if method in HTTP_METHODS}
-            paths.append((re.compile(f"^{pattern}$"), methods))
+            paths.append((re.compile(f"^{pattern}$"), template.count("{"), methods))
         app.state.documented_paths = paths
     return paths
 
@@ -194,12 +195,16 @@ def allowed_methods(request: Request) -> str:
     """Every method the API documents at this path. Starlette's 405 names only the methods
     of the first route whose path matched, but a path often has a GET route and a POST route
     of its own (RFC 9110 §15.5.6: Allow lists the resource's methods). The OpenAPI document
-    is the app's own list of paths and methods."""
-    methods: set[str] = set()
-    for pattern, documented in _documented_paths(request.app):
-        if pattern.match(request.url.path):
-            methods |= documented
-    return ", ".join(sorted(methods))
+    is the app's own list of paths and methods; a literal path (``/cases/overdue``) is its
+    own resource, not an instance of a templated one (``/cases/{case_id}``)."""
+    matching = [
+        (parameters, methods)
+        for pattern, parameters, methods in _documented_paths(request.app)
+        if pattern.match(request.url.path)
+    ]
+    fewest = min((parameters for parameters, _ in matching), default=0)
+    allowed = set().union(*(methods for parameters, methods in matching if parameters == fewest))
+    return ", ".join(sorted(allowed))
 
 
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:

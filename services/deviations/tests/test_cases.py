@@ -96,6 +96,18 @@ async def test_unknown_org_unit_and_bad_input_are_refused(
     assert ok["reference_number"] == f"VON.{YEAR}.1"
 
 
+async def test_a_method_a_path_does_not_have_is_405_naming_its_methods(
+    client: AsyncClient, org: None, handler: dict[str, str]
+) -> None:
+    # /cases/overdue is a resource of its own, not a case id that fails to parse
+    patch = await client.patch("/api/v1/cases/overdue", json={}, headers=handler)
+    assert patch.status_code == 405
+    assert patch.headers["allow"] == "GET"
+    listing = await client.delete("/api/v1/cases", headers=handler)
+    assert (listing.status_code, listing.headers["allow"]) == (405, "GET, POST")
+    assert (await client.get("/api/v1/cases/12x", headers=handler)).status_code == 404
+
+
 @pytest.mark.postgresql_only
 async def test_fifty_concurrent_registrations_give_a_gap_free_series(
     client: AsyncClient, org: None, handler: dict[str, str]
