@@ -10,11 +10,11 @@ from styr_budget.budgets.routes import router as budgets_router
 from styr_budget.dimensions.routes import router as dimensions_router
 from styr_budget.forecasts.routes import router as forecasts_router
 from styr_budget.investments.routes import router as investments_router
-from styr_budget.outcomes.routes import MAX_UPLOAD_BYTES
 from styr_budget.outcomes.routes import router as outcomes_router
 from styr_budget.results.routes import router as results_router
 from styr_budget.settings import BudgetSettings
 from styr_budget.summaries.routes import router as summaries_router
+from styr_budget.uploads import MAX_UPLOAD_BYTES
 from styr_shared.app import create_service_app
 from styr_shared.orgreplica import replication_task
 
@@ -55,5 +55,6 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             "/outcomes/sie": MAX_UPLOAD_BYTES,
             "/outcomes/csv": MAX_UPLOAD_BYTES,
             "/versions/csv": MAX_UPLOAD_BYTES,
+            "/versions/sie": MAX_UPLOAD_BYTES,
         },
     )

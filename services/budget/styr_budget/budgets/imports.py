@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import BinaryIO
 
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,7 +38,8 @@ from styr_budget.budgets.schemas import RejectedRow, VersionCreate, VersionKind
 from styr_budget.common import known_units, subtree, units_closed_in
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping
-from styr_budget.outcomes.mapping import is_result_account
+from styr_budget.outcomes import sie
+from styr_budget.outcomes.mapping import Placer, Rules, is_result_account, place_balances
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, InvalidFieldError, ProblemError
 
@@ -408,3 +410,77 @@ def _csv_row(line: int, value: dict[str, str], unit: MoneyUnit) -> MonthlyBudget
         account=account,
         problem=problem,
     )
+
+
+def read_sie(
+    stream: BinaryIO, rules: Rules, year: int, default_activity: str | None
+) -> tuple[list[MonthlyBudgetRow], list[RejectedRow]]:
+    """The ``#PBUDGET`` rows of ``year`` on result accounts (BAS classes 3–8), placed through
+    the account and object mappings as ledger outcome is (``rules``); amounts negated into the
+    result sign; type 3 files' totals and object splits read as their #PSALDO are. Rows that
+    cannot be placed are returned as rejected, one per kind of problem with its count and
+    first lines (a file of a million rows lists a few kinds, not a million)."""
+    try:
+        parsed = sie.parse(stream)
+    except sie.SieError as exc:
+        raise MonthlyImportRejectedError(
+            f"line {exc.line}: {exc.message}",
+            [RejectedRow(line=exc.line, field="", message=exc.message)],
+        ) from exc
+    placer = Placer(rules)
+    # The file's current year (#PBUDGET 0; real files also carry last year's budget as -1),
+    # its months of the calendar year asked for. Type 3 files write budgets as balances: an
+    # account's total and its split by objects.
+    of_year = [
+        r
+        for r in parsed.budgets
+        if r.year_index == 0 and r.year == year and is_result_account(r.account)
+    ]
+    place_balances(placer, of_year, rules, parsed)
+    rows: list[MonthlyBudgetRow] = []
+    refused: list[RejectedRow] = []
+    without_activity: list[int] = []
+    for key, amount in placer.sums.items():
+        _, month, unit, activity, group = key
+        line = placer.first_lines[key]
+        if activity is None and default_activity is None:
+            without_activity.append(line)
+            continue
+        rows.append(
+            MonthlyBudgetRow(
+                line=line,
+                year=year,
+                month=month,
+                org_unit_id=unit,
+                activity_code=activity or default_activity or "",
+                amount=amount,
+                account_group=group,
+            )
+        )
+    for problem in placer.problems.values():
+        refused.append(
+            RejectedRow(
+                line=problem.lines[0],
+                field="objects"
+                if "object" in problem.kind or "unit" in problem.kind
+                else "account",
+                message=f"{problem.message} ({problem.count} rows, lines "
+                f"{', '.join(map(str, problem.lines))})",
+            )
+        )
+    if without_activity:
+        refused.append(
+            RejectedRow(
+                line=min(without_activity),
+                field="objects",
+                message="no object names an activity code: map one (object mappings) or pass "
+                f"default_activity ({len(without_activity)} month sums, first lines "
+                f"{', '.join(map(str, sorted(without_activity)[:5]))})",
+            )
+        )
+    if not rows and not refused:
+        raise MonthlyImportRejectedError(
+            f"The file has no #PBUDGET rows of {year} on result accounts.",
+            [RejectedRow(line=1, field="", message=f"no #PBUDGET rows of {year}")],
+        )
+    return rows, sorted(refused, key=lambda row: row.line)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit, parse_amount
 from styr_budget.budgets import imports, service
@@ -13,12 +17,16 @@ from styr_budget.budgets.schemas import (
     BudgetStatus,
     FrameWrite,
     MonthlyImportRead,
+    RejectedRow,
     VersionCreate,
     VersionKind,
     VersionRead,
 )
 from styr_budget.common import Controller, Session
-from styr_shared.auth import authenticated
+from styr_budget.dimensions import service as dimensions
+from styr_budget.outcomes.service import SieOptions, load_rules
+from styr_budget.uploads import UnmappedAccounts, raw_body, receive_upload
+from styr_shared.auth import Principal, authenticated
 from styr_shared.errors import InvalidFieldError
 
 router = APIRouter(tags=["budget"])
@@ -152,25 +160,44 @@ async def import_versions_csv(
     ] = False,
     unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
 ) -> MonthlyImportRead:
-    frame = None
-    if frame_amount is not None:
-        try:
-            frame = parse_amount(frame_amount, unit)
-        except ValueError as exc:
-            raise InvalidFieldError("query.frame_amount", str(exc)) from exc
+    frame = _frame(frame_amount, unit)
     rows, rejected = imports.read_csv(await request.body(), unit)
+    version = VersionOptions(kind, label, reason, frame, from_month, adopt, as_printed)
+    return await _import(session, committee_id, year, rows, rejected, version, actor)
+
+
+@dataclass
+class VersionOptions:
+    kind: VersionKind
+    label: str
+    reason: str | None
+    frame_amount: Decimal | None
+    from_month: int | None
+    adopt: bool
+    as_printed: bool
+
+
+async def _import(
+    session: AsyncSession,
+    committee_id: str,
+    year: int,
+    rows: list[imports.MonthlyBudgetRow],
+    rejected: list[RejectedRow],
+    version: VersionOptions,
+    actor: Principal,
+) -> MonthlyImportRead:
     result = await imports.import_monthly_rows(
         session,
         committee_id,
         year,
         rows,
-        kind=kind,
-        label=label,
-        reason=reason,
-        frame_amount=frame,
-        from_month=from_month,
-        adopt=adopt,
-        as_printed=as_printed,
+        kind=version.kind,
+        label=version.label,
+        reason=version.reason,
+        frame_amount=version.frame_amount,
+        from_month=version.from_month,
+        adopt=version.adopt,
+        as_printed=version.as_printed,
         actor=actor,
         rejected=rejected,
     )
@@ -181,3 +208,81 @@ async def import_versions_csv(
         lines=result.lines,
         rejected=result.rejected,
     )
+
+
+@router.post(
+    "/budgets/{committee_id}/{year}/versions/sie",
+    response_model=MonthlyImportRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a budget version from an SIE file's period budgets (#PBUDGET)",
+    description=(
+        "The body is an SIE file (any type with `#PBUDGET` rows: `#PBUDGET 0 YYYYMM account "
+        "{objects} amount`), raw or as a multipart form's `file` part. The rows of the "
+        "year on result accounts (BAS classes 3–8) are placed through the account and object "
+        "mappings as ledger outcome is: an object maps to an org unit and/or an activity code; "
+        "rows whose objects name no org unit go to `default_org_unit`, rows whose objects name "
+        "no activity to `default_activity`. Ledger amounts are debit-positive, so the budget "
+        "is their negation (revenue +, cost −). Each line's months are the file's months (a "
+        "monthly budget). Rows that cannot be placed are reported per kind (`rejected`, with "
+        "counts and first lines); the rest becomes the version (a draft), or with "
+        "`adopt=true` nothing is written unless every row is placed."
+    ),
+    openapi_extra=raw_body("application/octet-stream", "An SIE file with #PBUDGET rows."),
+)
+async def import_versions_sie(
+    committee_id: Committee,
+    year: Year,
+    request: Request,
+    session: Session,
+    actor: Controller,
+    kind: Annotated[VersionKind, Query(description="original, reallocation or revision.")],
+    label: Annotated[str, Query(min_length=1, max_length=200)],
+    reason: Annotated[str | None, Query(max_length=2000)] = None,
+    frame_amount: Annotated[
+        str | None, Query(max_length=40, description="Revisions: the new frame, in kronor.")
+    ] = None,
+    from_month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    adopt: bool = False,
+    default_org_unit: Annotated[
+        str | None,
+        Query(max_length=64, description="Org unit for rows whose objects name none."),
+    ] = None,
+    default_activity: Annotated[
+        str | None,
+        Query(max_length=20, description="Activity code for rows whose objects name none."),
+    ] = None,
+    unmapped_accounts: Annotated[
+        UnmappedAccounts,
+        Query(description="`skip`: result accounts outside every mapping are skipped."),
+    ] = UnmappedAccounts.REFUSE,
+) -> MonthlyImportRead:
+    frame = _frame(frame_amount, MoneyUnit.KR)
+    if default_activity is not None and default_activity not in await dimensions.activity_codes(
+        session
+    ):
+        raise InvalidFieldError(
+            "query.default_activity", f"unknown activity code {default_activity!r}"
+        )
+    rules = await load_rules(
+        session,
+        SieOptions(
+            default_org_unit=default_org_unit,
+            skip_unmapped_accounts=unmapped_accounts is UnmappedAccounts.SKIP,
+        ),
+    )
+    async with receive_upload(request, None) as upload:
+        # parsing is CPU work: off the event loop, as the outcome import does
+        rows, rejected = await asyncio.to_thread(
+            imports.read_sie, upload.file, rules, year, default_activity
+        )
+    version = VersionOptions(kind, label, reason, frame, from_month, adopt, as_printed=False)
+    return await _import(session, committee_id, year, rows, rejected, version, actor)
+
+
+def _frame(frame_amount: str | None, unit: MoneyUnit) -> Decimal | None:
+    if frame_amount is None:
+        return None
+    try:
+        return parse_amount(frame_amount, unit)
+    except ValueError as exc:
+        raise InvalidFieldError("query.frame_amount", str(exc)) from exc

@@ -32,6 +32,7 @@ def is_result_account(account: int) -> bool:
     """A BAS result account: classes 3–8, the account's first digit."""
     return account > 0 and int(str(account)[0]) in RESULT_CLASSES
 
+
 # Bounds for hostile files (a million distinct objects): what is listed and cached.
 MAX_PROBLEM_KINDS = 1000
 MAX_CACHED_PLACEMENTS = 100_000
@@ -94,7 +95,7 @@ class Mapped:
 
 
 @dataclass(frozen=True)
-class _Placement:
+class Placement:
     group: str | None = None
     unit: str | None = None
     activity: str | None = None
@@ -113,7 +114,8 @@ class Placer:
         self.rows_defaulted = 0
         self.skipped_accounts: set[int] = set()
         self.skipped_other: set[str] = set()
-        self._cache: dict[tuple[int, tuple[tuple[int, str], ...]], _Placement] = {}
+        self._cache: dict[tuple[int, tuple[tuple[int, str], ...]], Placement] = {}
+        self.first_lines: dict[Key, int] = {}  # where each sum's first row is
 
     def add(
         self,
@@ -129,23 +131,29 @@ class Placer:
         if rules.period is not None and (year, month) != rules.period:
             self._problem(("period",), "rows dated outside the expected period", line)
             return
+        placement = self.place(line, account, objects)
+        if placement.skip or placement.problems:
+            return
+        assert placement.group is not None
+        assert placement.unit is not None
+        key = (year, month, placement.unit, placement.activity, placement.group)
+        self.sums[key] -= amount
+        self.first_lines.setdefault(key, line)
+        if placement.defaulted:
+            self.rows_defaulted += 1
+
+    def place(self, line: int, account: int, objects: list[tuple[int, str]]) -> Placement:
+        """Where a row of ``account`` with ``objects`` belongs; a row that cannot be placed
+        is recorded as a problem of its kind (with ``line``)."""
         cache_key = (account, tuple(objects))
         placement = self._cache.get(cache_key)
         if placement is None:
             placement = self._place(account, objects)
             if len(self._cache) < MAX_CACHED_PLACEMENTS:
                 self._cache[cache_key] = placement
-        if placement.skip:
-            return
-        if placement.problems:
-            for problem in placement.problems:
-                self._problem(problem, self._message(problem), line)
-            return
-        assert placement.group is not None
-        assert placement.unit is not None
-        self.sums[(year, month, placement.unit, placement.activity, placement.group)] -= amount
-        if placement.defaulted:
-            self.rows_defaulted += 1
+        for problem in placement.problems:
+            self._problem(problem, self._message(problem), line)
+        return placement
 
     def not_an_account(self, line: int, raw: str) -> None:
         """A row whose account is no number: it may be a result account, so it is refused
@@ -155,14 +163,14 @@ class Placer:
             return
         self._problem(("account", raw), f"account {raw!r} is not an account number", line)
 
-    def _place(self, account: int, objects: list[tuple[int, str]]) -> _Placement:
+    def _place(self, account: int, objects: list[tuple[int, str]]) -> Placement:
         rules = self.rules
         group = rules.group_for(account)
         if group is None:
             if rules.skip_unmapped_accounts:
                 self.skipped_accounts.add(account)
-                return _Placement(skip=True)
-            return _Placement(problems=(("account", account),))
+                return Placement(skip=True)
+            return Placement(problems=(("account", account),))
         units: set[str] = set()
         activities: set[str] = set()
         unmapped: list[tuple[object, ...]] = []
@@ -181,17 +189,17 @@ class Placer:
         if len(activities) > 1:
             problems.append(("activities", account, tuple(sorted(activities))))
         if problems:
-            return _Placement(problems=tuple(problems))
+            return Placement(problems=tuple(problems))
         activity = next(iter(activities), None)
         if units:
-            return _Placement(group=group, unit=next(iter(units)), activity=activity)
+            return Placement(group=group, unit=next(iter(units)), activity=activity)
         if rules.default_unit is not None:
-            return _Placement(
+            return Placement(
                 group=group, unit=rules.default_unit, activity=activity, defaulted=True
             )
         if unmapped:
-            return _Placement(problems=tuple(unmapped))
-        return _Placement(problems=(("no-unit", account),))
+            return Placement(problems=tuple(unmapped))
+        return Placement(problems=(("no-unit", account),))
 
     @staticmethod
     def _message(problem: tuple[object, ...]) -> str:
@@ -273,7 +281,7 @@ def map_sie(stream: BinaryIO, rules: Rules) -> Mapped:
         sie_type = 4 if transactions else 2
         file.warn(1, f"no #SIETYP; read as type {sie_type}")
     if sie_type in (2, 3):
-        transactions = _place_balances(placer, balances, rules, file)
+        transactions = place_balances(placer, balances, rules, file)
     elif not transactions:
         raise sie.SieError(1, "the file has no verifications with #TRANS rows")
     if sie_type in (2, 3) and not transactions:
@@ -308,7 +316,7 @@ def _check_years(file: sie.SieFile, mapped: Mapped) -> None:
         file.warn(1, f"rows dated outside the file's #RAR fiscal years: {months}")
 
 
-def _place_balances(
+def place_balances(
     placer: Placer, balances: list[sie.SiePeriodAmount], rules: Rules, file: sie.SieFile
 ) -> int:
     """Period balances (SIE 2/3), for a result account the month's movement. Programs write
