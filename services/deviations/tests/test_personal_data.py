@@ -13,21 +13,34 @@ from pydantic import SecretStr
 from sqlalchemy import event, text
 
 from styr_deviations.personaldata.crypto import PersonalDataCipher
-from styr_deviations.personaldata.personnummer import PersonnummerError, normalise
+from styr_deviations.personaldata.personnummer import (
+    MARK,
+    PersonnummerError,
+    extract,
+    normalise,
+)
 from styr_deviations.testing import create, deviation
 from styr_shared.testing import TokenFactory
 
 # Synthetic numbers with valid check digits (no real persons).
 PNR = "19121212-1212"
-SAMORDNING = "19700171-0008"  # day 11 + 60
+SAMORDNING = "19700171-0016"  # day 11 + 60 (serial 000 is never issued)
 
 
 def test_personnummer_validation() -> None:
     assert normalise(PNR) == "191212121212"
     assert normalise("121212-1212") == "201212121212"
     assert normalise("121212+1212") == "191212121212"
-    assert normalise(SAMORDNING) == "197001710008"
-    for bad in ("19121212-1213", "19121312-1212", "19000230-0000", "hello", "1912121212"):
+    assert normalise(SAMORDNING) == "197001710016"
+    # "19700171-0008": serial 000 is never issued (the library knows, our own check did not)
+    for bad in (
+        "19121212-1213",
+        "19121312-1212",
+        "19000230-0000",
+        "hello",
+        "1912121212",
+        "19700171-0008",
+    ):
         try:
             normalise(bad)
         except PersonnummerError:
@@ -162,7 +175,7 @@ async def test_who_sees_personal_data(
     ).json()
     assert body["person"] == {
         "name": "Brukare B",
-        "personnummer": "197001710008",
+        "personnummer": "197001710016",
         "coordination_number": True,
     }
     # No reason, no data.
@@ -295,3 +308,66 @@ async def test_plain_personnummer_never_reaches_sql_or_logs(
     for needle in ("191212121212", "1212-1212", "121212-1213", "Testperson"):
         assert not [s for s in seen if needle in s], needle
         assert needle not in caplog.text.replace("personal-data?reason", "")
+
+
+def test_personnummer_are_found_in_free_text() -> None:
+    text, found = extract(
+        f"Boende {PNR} föll. Anhörig (samordningsnr {SAMORDNING[2:]}) ringde från 0701234560; "
+        "faktura 19121212121299 och 19121212-1213 är inga nummer."
+    )
+    assert found == ["191212121212", "197001710016"]
+    assert text == (
+        f"Boende {MARK} föll. Anhörig (samordningsnr {MARK}) ringde från 0701234560; "
+        "faktura 19121212121299 och 19121212-1213 är inga nummer."
+    )
+
+
+async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
+    app: FastAPI, client: AsyncClient, org: None, handler: dict[str, str], admin: dict[str, str]
+) -> None:
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append(f"{statement} {parameters!r}")
+
+    engine = app.state.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        case = await create(
+            client, handler, description=f"Boende {PNR} föll i badrummet.", immediate_actions=None
+        )
+        patched = await client.patch(
+            f"/api/v1/cases/{case['id']}",
+            json={"immediate_actions": f"Ringde anhörig, samordningsnummer {SAMORDNING}."},
+            headers=handler,
+        )
+        assert patched.status_code == 200, patched.text
+        submitted = await client.post(
+            "/api/v1/public/feedback",
+            json={
+                "kind": "complaint",
+                "message": f"Min mamma ({PNR}) fick fel mat.",
+                "contact": {"name": "Anhörig", "email": "a@example.org"},
+            },
+        )
+        assert submitted.status_code == 201, submitted.text
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    for needle in ("191212121212", "1212-1212", "197001710016", "0171-0016"):
+        assert not [s for s in seen if needle in s], needle
+    assert case["description"] == f"Boende {MARK} föll i badrummet."
+    assert case["has_personal_data"] is True
+    assert patched.json()["immediate_actions"] == f"Ringde anhörig, samordningsnummer {MARK}."
+
+    read = await client.get(
+        f"/api/v1/cases/{case['id']}/personal-data", params={"reason": "Utredning"}, headers=handler
+    )
+    assert read.status_code == 200, read.text
+    assert read.json()["numbers_in_text"] == [
+        {"field": "description", "personnummer": "191212121212", "coordination_number": False},
+        {"field": "immediate_actions", "personnummer": "197001710016", "coordination_number": True},
+    ]
+    log = await client.get(
+        "/api/v1/personal-data-access", params={"case_id": case["id"]}, headers=admin
+    )
+    assert [entry["action"] for entry in log.json()["items"]] == ["read"]

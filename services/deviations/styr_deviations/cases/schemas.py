@@ -336,11 +336,22 @@ class ContactRead(StrictModel):
     phone: str | None
 
 
+class NumberInText(StrictModel):
+    field: str = Field(description="The text it was typed into, e.g. `description`.")
+    personnummer: str
+    coordination_number: bool
+
+
 class PersonalDataRead(StrictModel):
     case_id: int
     reference_number: str
     person: PersonRead | None
     reporter: ContactRead | None
+    numbers_in_text: list[NumberInText] = Field(
+        default_factory=list,
+        description="Personnummer typed into the case's texts: stored here only, the texts "
+        "show `[personnummer]` in their place.",
+    )
 
 
 class HistoryRead(ResponseModel):

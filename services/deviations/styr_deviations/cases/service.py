@@ -51,6 +51,7 @@ from styr_deviations.config import (
     find_category,
 )
 from styr_deviations.context import Context
+from styr_deviations.personaldata.personnummer import extract_from_fields
 from styr_shared import orgtree
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
@@ -223,6 +224,11 @@ async def build_case(
     ):
         rule = None  # nobody to answer
     document = personal_document(data)
+    texts, numbers = extract_from_fields(
+        {"description": data.description, "immediate_actions": data.immediate_actions}
+    )
+    if numbers:  # a personnummer typed into a text is kept only in the encrypted document
+        document = (document or {"person": None, "reporter": None}) | {"numbers_in_text": numbers}
     personnummer = data.person.personnummer if data.person else None
     return Case(
         reference_number=legacy_reference or "",
@@ -242,8 +248,8 @@ async def build_case(
         channel=data.channel,
         reporter_type=data.reporter_type,
         reported_by=actor.subject if actor else None,
-        description=data.description,
-        immediate_actions=data.immediate_actions,
+        description=texts["description"] or "",
+        immediate_actions=texts["immediate_actions"],
         state=state,
         due_date=rule.due(local_date(reported_at)) if rule else None,
         deadline_milestone=rule.milestone if rule else None,
@@ -523,7 +529,12 @@ async def update_case(
     if "category" in changes or "event_time" in changes:
         year = local_date(event_time or case.reported_at).year
         check_category(category, CaseKind(case.kind), year, "body.category")
+    texts = {field: changes[field] for field in FREE_TEXTS if field in changes}
+    cleaned, numbers = extract_from_fields(texts)
+    changes |= cleaned
     _set_fields(session, case, principal.subject, changes, "field_change")
+    if numbers:
+        _add_numbers_in_text(session, ctx, case, principal.subject, numbers)
     if "person" in data.model_fields_set or "reporter" in data.model_fields_set:
         if not access.may_see_personal_data(principal, case):
             raise ForbiddenError("Your role may not record personal data in this case.")
@@ -535,7 +546,7 @@ async def update_case(
             case.person_hash = ctx.cipher.search_hash(pnr) if pnr else None
         if "reporter" in data.model_fields_set:
             current["reporter"] = data.reporter.model_dump() if data.reporter else None
-        empty = not current.get("person") and not current.get("reporter")
+        empty = not any(current.get(key) for key in ("person", "reporter", "numbers_in_text"))
         case.personal_data = None if empty else ctx.cipher.encrypt(current)
         record(
             session,
@@ -550,6 +561,30 @@ async def update_case(
         session.add(case)
     await session.commit()
     return case
+
+
+FREE_TEXTS = ("description", "immediate_actions")
+
+
+def _add_numbers_in_text(
+    session: AsyncSession, ctx: Context, case: Case, actor: str, numbers: list[Any]
+) -> None:
+    """Keep personnummer typed into a text in the encrypted document (the text shows a mark)."""
+    had_data = case.personal_data is not None
+    current = ctx.cipher.decrypt(case.personal_data) if case.personal_data else {}
+    current["numbers_in_text"] = [*current.get("numbers_in_text", []), *numbers]
+    case.personal_data = ctx.cipher.encrypt(current)
+    record(
+        session,
+        case,
+        actor,
+        "field_change",
+        field="personal_data",
+        before=REDACTED if had_data else None,
+        after=REDACTED,
+    )
+    _touch(case)
+    session.add(case)
 
 
 async def transition(

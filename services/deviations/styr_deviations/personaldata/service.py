@@ -11,7 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import access
 from styr_deviations.cases.models import Case
-from styr_deviations.cases.schemas import ContactRead, PersonalDataRead, PersonRead
+from styr_deviations.cases.schemas import (
+    ContactRead,
+    NumberInText,
+    PersonalDataRead,
+    PersonRead,
+)
 from styr_deviations.context import Context
 from styr_deviations.personaldata.models import PersonalDataAccess
 from styr_deviations.personaldata.personnummer import is_coordination_number
@@ -52,6 +57,14 @@ def decrypt(ctx: Context, case: Case) -> PersonalDataRead:
         if person
         else None,
         reporter=ContactRead(**reporter) if reporter else None,
+        numbers_in_text=[
+            NumberInText(
+                field=entry["field"],
+                personnummer=entry["personnummer"],
+                coordination_number=is_coordination_number(entry["personnummer"]),
+            )
+            for entry in document.get("numbers_in_text", [])
+        ],
     )
 
 
