@@ -342,6 +342,12 @@ async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
             headers=handler,
         )
         assert patched.status_code == 200, patched.text
+        action = await client.post(
+            f"/api/v1/cases/{case['id']}/actions",
+            json={"description": f"Kontakta anhörig till {PNR}.", "owner": "Enhetschef"},
+            headers=handler,
+        )
+        assert action.status_code == 201, action.text
         submitted = await client.post(
             "/api/v1/public/feedback",
             json={
@@ -358,6 +364,7 @@ async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
     assert case["description"] == f"Boende {MARK} föll i badrummet."
     assert case["has_personal_data"] is True
     assert patched.json()["immediate_actions"] == f"Ringde anhörig, samordningsnummer {MARK}."
+    assert action.json()["description"] == f"Kontakta anhörig till {MARK}."
 
     read = await client.get(
         f"/api/v1/cases/{case['id']}/personal-data", params={"reason": "Utredning"}, headers=handler
@@ -366,6 +373,7 @@ async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
     assert read.json()["numbers_in_text"] == [
         {"field": "description", "personnummer": "191212121212", "coordination_number": False},
         {"field": "immediate_actions", "personnummer": "197001710016", "coordination_number": True},
+        {"field": "description", "personnummer": "191212121212", "coordination_number": False},
     ]
     log = await client.get(
         "/api/v1/personal-data-access", params={"case_id": case["id"]}, headers=admin

@@ -223,18 +223,23 @@ async def take_over(case_id: DbInt, session: Session, ctx: Ctx, actor: authentic
     summary="Add an action",
 )
 async def add_action(
-    case_id: DbInt, body: ActionCreate, session: Session, actor: authenticated
+    case_id: DbInt, body: ActionCreate, session: Session, ctx: Ctx, actor: authenticated
 ) -> ActionRead:
-    return ActionRead.model_validate(await service.add_action(session, actor, case_id, body))
+    return ActionRead.model_validate(await service.add_action(session, ctx, actor, case_id, body))
 
 
 @router.patch(
     "/cases/{case_id}/actions/{action_id}", response_model=ActionRead, summary="Change an action"
 )
 async def update_action(
-    case_id: DbInt, action_id: DbInt, body: ActionUpdate, session: Session, actor: authenticated
+    case_id: DbInt,
+    action_id: DbInt,
+    body: ActionUpdate,
+    session: Session,
+    ctx: Ctx,
+    actor: authenticated,
 ) -> ActionRead:
-    action = await service.update_action(session, actor, case_id, action_id, body)
+    action = await service.update_action(session, ctx, actor, case_id, action_id, body)
     return ActionRead.model_validate(action)
 
 
@@ -244,9 +249,14 @@ async def update_action(
     summary="Record the follow-up of an action's effect",
 )
 async def follow_up(
-    case_id: DbInt, action_id: DbInt, body: FollowUpIn, session: Session, actor: authenticated
+    case_id: DbInt,
+    action_id: DbInt,
+    body: FollowUpIn,
+    session: Session,
+    ctx: Ctx,
+    actor: authenticated,
 ) -> ActionRead:
-    action = await service.follow_up_action(session, actor, case_id, action_id, body.effect)
+    action = await service.follow_up_action(session, ctx, actor, case_id, action_id, body.effect)
     return ActionRead.model_validate(action)
 
 
@@ -258,7 +268,7 @@ async def follow_up(
 async def answer(
     case_id: DbInt, body: AnswerIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.answer(session, actor, case_id, body)
+    await service.answer(session, ctx, actor, case_id, body)
     return await service.read_case(session, ctx, actor, case_id)
 
 
@@ -270,7 +280,7 @@ async def answer(
 async def lex_maria(
     case_id: DbInt, body: LexMariaIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.lex_maria(session, actor, case_id, body)
+    await service.lex_maria(session, ctx, actor, case_id, body)
     return await service.read_case(session, ctx, actor, case_id)
 
 
@@ -282,7 +292,7 @@ async def lex_maria(
 async def lex_sarah(
     case_id: DbInt, body: LexSarahIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.lex_sarah(session, actor, case_id, body)
+    await service.lex_sarah(session, ctx, actor, case_id, body)
     return await service.read_case(session, ctx, actor, case_id)
 
 

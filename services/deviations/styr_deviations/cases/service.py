@@ -530,11 +530,8 @@ async def update_case(
         year = local_date(event_time or case.reported_at).year
         check_category(category, CaseKind(case.kind), year, "body.category")
     texts = {field: changes[field] for field in FREE_TEXTS if field in changes}
-    cleaned, numbers = extract_from_fields(texts)
-    changes |= cleaned
+    changes |= _protect_texts(session, ctx, case, principal.subject, texts)
     _set_fields(session, case, principal.subject, changes, "field_change")
-    if numbers:
-        _add_numbers_in_text(session, ctx, case, principal.subject, numbers)
     if "person" in data.model_fields_set or "reporter" in data.model_fields_set:
         if not access.may_see_personal_data(principal, case):
             raise ForbiddenError("Your role may not record personal data in this case.")
@@ -564,6 +561,19 @@ async def update_case(
 
 
 FREE_TEXTS = ("description", "immediate_actions")
+
+
+def _protect_texts(
+    session: AsyncSession, ctx: Context, case: Case, actor: str, texts: dict[str, Any]
+) -> dict[str, Any]:
+    """``texts`` with every personnummer typed into them replaced by a mark; the numbers go
+    to the case's encrypted document."""
+    cleaned, numbers = extract_from_fields(
+        {field: value for field, value in texts.items() if isinstance(value, str)}
+    )
+    if numbers:
+        _add_numbers_in_text(session, ctx, case, actor, numbers)
+    return texts | cleaned
 
 
 def _add_numbers_in_text(
@@ -699,11 +709,16 @@ async def take_over(session: AsyncSession, principal: Principal, case_id: int) -
 
 
 async def add_action(
-    session: AsyncSession, principal: Principal, case_id: int, data: ActionCreate
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: ActionCreate
 ) -> CaseAction:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
-    action = CaseAction(case_id=case_id, **data.model_dump())
+    fields = data.model_dump()
+    fields |= _protect_texts(
+        session, ctx, case, principal.subject, {"description": fields["description"]}
+    )
+    data = ActionCreate.model_validate(fields)
+    action = CaseAction(case_id=case_id, **fields)
     session.add(action)
     await session.flush()
     record(
@@ -728,12 +743,22 @@ async def _action(session: AsyncSession, case_id: int, action_id: int) -> CaseAc
 
 
 async def update_action(
-    session: AsyncSession, principal: Principal, case_id: int, action_id: int, data: ActionUpdate
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    case_id: int,
+    action_id: int,
+    data: ActionUpdate,
 ) -> CaseAction:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
     action = await _action(session, case_id, action_id)
-    for field, value in data.model_dump(exclude_unset=True).items():
+    changes = data.model_dump(exclude_unset=True)
+    if "description" in changes:
+        changes |= _protect_texts(
+            session, ctx, case, principal.subject, {"description": changes["description"]}
+        )
+    for field, value in changes.items():
         if value is None and field in ("description", "owner", "status"):
             raise InvalidFieldError(f"body.{field}", "cannot be removed")
         before = getattr(action, field)
@@ -756,11 +781,17 @@ async def update_action(
 
 
 async def follow_up_action(
-    session: AsyncSession, principal: Principal, case_id: int, action_id: int, effect: str
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    case_id: int,
+    action_id: int,
+    effect: str,
 ) -> CaseAction:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
     action = await _action(session, case_id, action_id)
+    effect = _protect_texts(session, ctx, case, principal.subject, {"effect": effect})["effect"]
     if action.status == "cancelled":
         raise ConflictError("A cancelled action has no effect to follow up.")
     before = action.effect_follow_up
@@ -785,7 +816,9 @@ async def follow_up_action(
     return action
 
 
-async def answer(session: AsyncSession, principal: Principal, case_id: int, data: AnswerIn) -> Case:
+async def answer(
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: AnswerIn
+) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
     if case.kind not in (CaseKind.COMPLAINT, CaseKind.FEEDBACK):
@@ -799,7 +832,12 @@ async def answer(session: AsyncSession, principal: Principal, case_id: int, data
         session,
         case,
         principal.subject,
-        {"answered_at": answered_at, "answer_summary": data.summary},
+        {
+            "answered_at": answered_at,
+            **_protect_texts(
+                session, ctx, case, principal.subject, {"answer_summary": data.summary}
+            ),
+        },
         "answered",
     )
     await session.commit()
@@ -807,7 +845,7 @@ async def answer(session: AsyncSession, principal: Principal, case_id: int, data
 
 
 async def lex_maria(
-    session: AsyncSession, principal: Principal, case_id: int, data: LexMariaIn
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: LexMariaIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
@@ -821,13 +859,14 @@ async def lex_maria(
     merged_report = changes.get("lm_report_to_ivo", case.lm_report_to_ivo)
     if changes.get("lm_ivo_report_date", case.lm_ivo_report_date) and merged_report is not True:
         raise InvalidFieldError("body.ivo_report_date", "needs report_to_ivo = true")
+    changes = _protect_texts(session, ctx, case, principal.subject, changes)
     _set_fields(session, case, principal.subject, changes, "lex_maria")
     await session.commit()
     return case
 
 
 async def lex_sarah(
-    session: AsyncSession, principal: Principal, case_id: int, data: LexSarahIn
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: LexSarahIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
@@ -836,6 +875,7 @@ async def lex_sarah(
     if not {Role.LEX_SARAH_INVESTIGATOR, Role.ADMIN} & access.acting_roles(principal, case):
         raise ForbiddenError("Lex Sarah investigations are made by the Lex Sarah investigator.")
     changes = {f"ls_{k}": v for k, v in data.model_dump(exclude_unset=True).items()}
+    changes = _protect_texts(session, ctx, case, principal.subject, changes)
     _set_fields(session, case, principal.subject, changes, "lex_sarah")
     await session.commit()
     return case
