@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, BinaryIO, cast
+from typing import Annotated, Any, BinaryIO, cast
 
-from fastapi import Request
+from fastapi import Query, Request
 from starlette.datastructures import UploadFile
 
 from styr_shared.errors import ProblemError
@@ -97,3 +97,17 @@ async def receive_upload(request: Request, filename: str | None) -> AsyncIterato
 class UnmappedAccounts(StrEnum):
     REFUSE = "refuse"
     SKIP = "skip"
+
+
+UnmappedAccountsQuery = Annotated[
+    UnmappedAccounts,
+    Query(description="`skip`: result accounts outside every mapping are skipped."),
+]
+DefaultOrgUnitQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="Org unit for rows whose objects name no mapped org unit (no object, or "
+        "only unmapped objects).",
+    ),
+]

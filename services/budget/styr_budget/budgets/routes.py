@@ -25,13 +25,25 @@ from styr_budget.budgets.schemas import (
 from styr_budget.common import Controller, Session
 from styr_budget.dimensions import service as dimensions
 from styr_budget.outcomes.service import SieOptions, load_rules
-from styr_budget.uploads import UnmappedAccounts, raw_body, receive_upload
+from styr_budget.uploads import (
+    DefaultOrgUnitQuery,
+    UnmappedAccounts,
+    UnmappedAccountsQuery,
+    raw_body,
+    receive_upload,
+)
 from styr_shared.auth import Principal, authenticated
 from styr_shared.errors import InvalidFieldError
 
 router = APIRouter(tags=["budget"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
 Committee = Annotated[str, Path(max_length=64, description="Org unit id of the committee.")]
+KindQuery = Annotated[VersionKind, Query(description="original, reallocation or revision.")]
+LabelQuery = Annotated[str, Query(min_length=1, max_length=200)]
+ReasonQuery = Annotated[str | None, Query(max_length=2000)]
+FromMonthQuery = Annotated[
+    int | None, Query(ge=1, le=12, description="Changes without months spread from this month.")
+]
 
 
 @router.put(
@@ -142,13 +154,13 @@ async def import_versions_csv(
     request: Request,
     session: Session,
     actor: Controller,
-    kind: Annotated[VersionKind, Query(description="original, reallocation or revision.")],
-    label: Annotated[str, Query(min_length=1, max_length=200)],
-    reason: Annotated[str | None, Query(max_length=2000)] = None,
+    kind: KindQuery,
+    label: LabelQuery,
+    reason: ReasonQuery = None,
     frame_amount: Annotated[
         str | None, Query(max_length=40, description="Revisions: the new frame, in `unit`.")
     ] = None,
-    from_month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    from_month: FromMonthQuery = None,
     adopt: bool = False,
     as_printed: Annotated[
         bool,
@@ -235,26 +247,20 @@ async def import_versions_sie(
     request: Request,
     session: Session,
     actor: Controller,
-    kind: Annotated[VersionKind, Query(description="original, reallocation or revision.")],
-    label: Annotated[str, Query(min_length=1, max_length=200)],
-    reason: Annotated[str | None, Query(max_length=2000)] = None,
+    kind: KindQuery,
+    label: LabelQuery,
+    reason: ReasonQuery = None,
     frame_amount: Annotated[
         str | None, Query(max_length=40, description="Revisions: the new frame, in kronor.")
     ] = None,
-    from_month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    from_month: FromMonthQuery = None,
     adopt: bool = False,
-    default_org_unit: Annotated[
-        str | None,
-        Query(max_length=64, description="Org unit for rows whose objects name none."),
-    ] = None,
+    default_org_unit: DefaultOrgUnitQuery = None,
     default_activity: Annotated[
         str | None,
         Query(max_length=20, description="Activity code for rows whose objects name none."),
     ] = None,
-    unmapped_accounts: Annotated[
-        UnmappedAccounts,
-        Query(description="`skip`: result accounts outside every mapping are skipped."),
-    ] = UnmappedAccounts.REFUSE,
+    unmapped_accounts: UnmappedAccountsQuery = UnmappedAccounts.REFUSE,
 ) -> MonthlyImportRead:
     frame = _frame(frame_amount, MoneyUnit.KR)
     if default_activity is not None and default_activity not in await dimensions.activity_codes(

@@ -10,7 +10,13 @@ from styr_budget.amounts import MoneyUnit
 from styr_budget.common import LedgerWriter, Session
 from styr_budget.outcomes import service
 from styr_budget.outcomes.schemas import ImportRead, OutcomeRead
-from styr_budget.uploads import UnmappedAccounts, raw_body, receive_upload
+from styr_budget.uploads import (
+    DefaultOrgUnitQuery,
+    UnmappedAccounts,
+    UnmappedAccountsQuery,
+    raw_body,
+    receive_upload,
+)
 from styr_shared.auth import authenticated
 from styr_shared.pagination import Page, PageParams, page_params
 
@@ -70,18 +76,8 @@ async def import_sie(
             "(the row's transdate, else its voucher's date).",
         ),
     ] = None,
-    default_org_unit: Annotated[
-        str | None,
-        Query(
-            max_length=64,
-            description="Org unit for rows whose objects name no mapped org unit (no object, "
-            "or only unmapped objects).",
-        ),
-    ] = None,
-    unmapped_accounts: Annotated[
-        UnmappedAccounts,
-        Query(description="`skip`: result accounts outside every mapping are skipped."),
-    ] = UnmappedAccounts.REFUSE,
+    default_org_unit: DefaultOrgUnitQuery = None,
+    unmapped_accounts: UnmappedAccountsQuery = UnmappedAccounts.REFUSE,
     source: SourceQuery = None,
 ) -> ImportRead:
     options = service.SieOptions(
