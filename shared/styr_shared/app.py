@@ -101,6 +101,7 @@ def create_service_app(
         RequestLimitsMiddleware,
         max_bytes=settings.max_body_bytes,
         overrides=body_limit_overrides,
+        max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AccessLogMiddleware)

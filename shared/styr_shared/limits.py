@@ -9,6 +9,8 @@
   scanned while it arrives: deeper than :data:`~styr_shared.jsonlimits.MAX_JSON_DEPTH` or a
   string longer than :data:`~styr_shared.jsonlimits.MAX_JSON_STRING_BYTES` is a 400 before any
   parser runs (the parsers' memory and stack grow with the depth).
+* Header size. A header larger than ``max_header_bytes`` (or all of them over eight times
+  that) is a 431 at once, before a token is decoded.
 * Unstorable text. A NUL character (PostgreSQL text cannot hold it) or a lone surrogate
   (asyncpg cannot encode it) in the path, the query or a JSON body's strings is a 422 naming
   the parameter or the body field, instead of a database error (500). Upload routes check
@@ -102,10 +104,15 @@ def unstorable_url_fields(scope: Scope) -> list[str]:
 
 class RequestLimitsMiddleware:
     def __init__(
-        self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        overrides: dict[str, int] | None = None,
+        max_header_bytes: int = 8192,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
         # Path suffix -> limit, for upload endpoints that take whole nightly files.
         self.overrides = overrides or {}
 
@@ -116,9 +123,30 @@ class RequestLimitsMiddleware:
                 return limit, True
         return self.max_bytes, False
 
+    def _oversized_header(self, headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+        """Which header is too large (a huge bearer token costs seconds to check), if any."""
+        total = 0
+        for name, value in headers:
+            if len(value) > self.max_header_bytes:
+                return f"The {name.decode('latin-1')[:40]} header"
+            total += len(name) + len(value)
+        return "The headers together" if total > 8 * self.max_header_bytes else None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        too_large = self._oversized_header(scope["headers"])
+        if too_large:
+            await _send_problem(
+                send,
+                _problem(
+                    431,
+                    "header-too-large",
+                    "Request Header Fields Too Large",
+                    f"{too_large} exceeds the limit of {self.max_header_bytes} bytes.",
+                ),
+            )
             return
         limit, upload = self._limit_for(scope["path"])
         headers = dict(scope["headers"])

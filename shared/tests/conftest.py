@@ -12,7 +12,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from styr_shared.app import create_service_app
-from styr_shared.auth import Principal, Role, require_roles
+from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.schemas import StrictModel
 from styr_shared.settings import DatabaseServiceSettings
 from styr_shared.testing import api_client
@@ -42,6 +42,11 @@ async def create_plan(
     body: PlanIn, principal: Annotated[Principal, Depends(require_roles(Role.PLANNER))]
 ) -> dict[str, object]:
     return {"name": body.name, "targets": len(body.targets), "by": principal.subject}
+
+
+@router.get("/me")
+async def me(principal: authenticated) -> dict[str, object]:
+    return {"subject": principal.subject}
 
 
 @router.get("/boom")
