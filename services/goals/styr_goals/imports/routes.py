@@ -16,6 +16,7 @@ from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_database, get_session
 from styr_shared.errors import PROBLEM_MEDIA_TYPE, ForbiddenError, ProblemError
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["imports"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -189,7 +190,7 @@ async def list_runs(
 
 
 @router.get("/import-runs/{run_id}", response_model=ImportRunRead, summary="One import run")
-async def get_run(run_id: int, session: Session, actor: authenticated) -> ImportRunRead:
+async def get_run(run_id: DbId, session: Session, actor: authenticated) -> ImportRunRead:
     run = await service.get_run(session, run_id)
     if not _may_see(actor, run.requested_by):
         raise ForbiddenError("This import run is another caller's.")
@@ -202,7 +203,7 @@ async def get_run(run_id: int, session: Session, actor: authenticated) -> Import
     summary="Every rejected row of an import run",
 )
 async def run_errors(
-    run_id: int,
+    run_id: DbId,
     session: Session,
     actor: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
