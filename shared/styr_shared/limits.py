@@ -91,15 +91,24 @@ def _is_json(headers: dict[bytes, bytes]) -> bool:
     )
 
 
-def unstorable_url_fields(scope: Scope) -> list[str]:
-    """``path`` and ``query.<name>`` for each part of the URL holding unstorable text."""
+def _not_utf8(what: str) -> dict[str, object]:
+    return _problem(400, "invalid-utf8", "Bad Request", f"{what} is not valid UTF-8.")
+
+
+def url_problem(scope: Scope) -> dict[str, object] | None:
+    """A 400 for a query string that is not UTF-8, a 422 naming ``path`` or ``query.<name>``
+    for unstorable text, or None."""
     fields = ["path"] if unstorable(scope["path"]) else []
     query = scope.get("query_string", b"").decode("latin-1")
     if query:
-        for name, value in parse_qsl(query, keep_blank_values=True, errors="surrogateescape"):
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            return _not_utf8("The query string")
+        for name, value in pairs:
             if unstorable(name) or unstorable(value):
-                fields.append(f"query.{name.replace(chr(0), '')}")
-    return fields
+                fields.append(f"query.{json.dumps(name)[1:-1]}")
+    return _unstorable(fields) if fields else None
 
 
 class RequestLimitsMiddleware:
@@ -154,9 +163,9 @@ class RequestLimitsMiddleware:
         if length.isdigit() and int(length) > limit:
             await _send_problem(send, _too_large(limit))
             return
-        url_fields = unstorable_url_fields(scope)
-        if url_fields:
-            await _send_problem(send, _unstorable(url_fields))
+        problem = url_problem(scope)
+        if problem is not None:
+            await _send_problem(send, problem)
             return
         identity = headers.get(b"content-encoding", b"identity").strip().lower() == b"identity"
         scanner = JsonScanner() if identity and _is_json(headers) else None
@@ -185,9 +194,7 @@ class RequestLimitsMiddleware:
             if problem is None and kept is not None:
                 kept.append(chunk)
                 if not message.get("more_body", False):
-                    fields = _unstorable_body_fields(b"".join(kept))
-                    if fields:
-                        problem = _unstorable(fields)
+                    problem = _body_problem(b"".join(kept))
             if problem is not None:
                 rejection = problem
                 raise BodyRejectedError(problem)
@@ -210,14 +217,21 @@ class RequestLimitsMiddleware:
                 await _send_problem(send, exc.problem)
 
 
-def _unstorable_body_fields(body: bytes) -> list[str]:
-    if not may_hold_unstorable(body):
-        return []
+def _body_problem(body: bytes) -> dict[str, object] | None:
+    """For a whole small JSON body: a 400 when it is not UTF-8 (a parser would fail with a
+    500), a 422 naming the fields holding unstorable text, or None."""
     try:
-        document = json.loads(body)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _not_utf8("The request body")
+    if not may_hold_unstorable(body):
+        return None
+    try:
+        document = json.loads(text)
     except (ValueError, RecursionError):
-        return []  # not JSON: the route's parser answers 400
-    return ["body." + path if path else "body" for path in unstorable_paths(document)]
+        return None  # not JSON: the route's parser answers 400
+    fields = ["body." + path if path else "body" for path in unstorable_paths(document)]
+    return _unstorable(fields) if fields else None
 
 
 async def _send_problem(send: Send, problem: dict[str, object]) -> None:
