@@ -8,6 +8,7 @@ a dotted path (``targets.0.operator``) so a caller can point at the exact input.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -17,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -181,13 +182,34 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     # A constraint the service did not check first: the input conflicts with stored data.
-    logger.warning("integrity error", extra={"error": str(exc.__cause__ or exc)[:500]})
+    # Only the constraint is logged: the driver's message repeats the values (DETAIL: Key
+    # (...)=(...)), which may be personal data.
+    assert isinstance(exc, IntegrityError)
+    constraint = getattr(exc.orig, "constraint_name", None) or type(exc.orig).__name__
+    logger.warning("integrity error", extra={"constraint": constraint})
     return problem_response(
         409,
         slug="conflict",
         instance=request.url.path,
         detail="The request conflicts with existing data (a uniqueness or reference rule).",
     )
+
+
+def _log_unhandled(exc: Exception) -> None:
+    if isinstance(exc, StatementError):
+        # The driver's message may quote the values (asyncpg: "invalid input for query
+        # argument $1: '19121212-1212'"), which may be personal data: log the kind of error,
+        # the SQL and where it happened, not the message.
+        logger.error(
+            "unhandled database error: %s",
+            type(exc.orig).__name__ if isinstance(exc, DBAPIError) else type(exc).__name__,
+            extra={
+                "statement": (exc.statement or "")[:1000],
+                "traceback": "".join(traceback.format_tb(exc.__traceback__)),
+            },
+        )
+    else:
+        logger.exception("unhandled error")
 
 
 class UnhandledErrorMiddleware:
@@ -213,8 +235,8 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error")
+        except Exception as exc:
+            _log_unhandled(exc)
             if started:
                 raise
             response = problem_response(
