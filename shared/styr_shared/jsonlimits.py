@@ -1,4 +1,4 @@
-"""Streaming checks on JSON text before any parser sees it: nesting depth and string length.
+"""Streaming checks on JSON text before any parser sees it: nesting depth and value length.
 
 Python's ``json`` recurses per nesting level and ijson keeps a path prefix per level (memory
 quadratic in the depth: 100 001 ``[`` took a service to 22 GB), so a body's shape is checked
@@ -28,6 +28,9 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 # One pass only: a pair formed by a removal stays (so the depth drops by at most one).
 _INNERMOST = re.compile(rb"\{\}|\[\]")
+_DELIMITER_SET = b'[]{},:" \t\r\n'
+_DELIMITERS = re.compile(rb'[\[\]{},:" \t\r\n]')
+_TOKEN_BYTES = bytes(b for b in range(256) if b not in _DELIMITER_SET)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 # Opening brackets to +1, closing to -1 (0xff as a signed byte).
 _DELTAS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
@@ -49,12 +52,14 @@ class JsonScanner:
         self.in_string = False
         self.escape_pending = False
         self.string_bytes = 0
+        self.token_bytes = 0  # length of the number or literal running at the chunk's end
 
     def feed(self, data: bytes) -> None:
         if self.in_string:
             data = self._continue_string(data)
             if self.in_string:
                 return
+            self.token_bytes = 0  # the string's closing quote ends any token
         if b"\\" not in data:
             # No escapes (the common case): every other piece between quotes is a string.
             pieces = data.split(b'"')
@@ -73,7 +78,23 @@ class JsonScanner:
             self.escape_pending = (len(tail) - len(tail.rstrip(b"\\"))) % 2 == 1
             outside = outside[:opened]
             self._check_string()
+        self._check_tokens(outside, ends_at_string=opened >= 0)
         self._count(outside.translate(None, _NOT_BRACKETS))
+
+    def _check_tokens(self, outside: bytes, *, ends_at_string: bool) -> None:
+        """Numbers and literals are bounded like strings (a parser holds a token whole)."""
+        if self.token_bytes + len(outside) > self.max_string_bytes:
+            runs = _DELIMITERS.split(outside)
+            longest = max([self.token_bytes + len(runs[0]), *map(len, runs[1:])])
+            if longest > self.max_string_bytes:
+                raise JsonLimitError(f"a JSON value is longer than {self.max_string_bytes} bytes")
+        trailing = len(outside) - len(outside.rstrip(_TOKEN_BYTES))
+        if ends_at_string:
+            self.token_bytes = 0
+        elif trailing == len(outside):
+            self.token_bytes += trailing
+        else:
+            self.token_bytes = trailing
 
     def _continue_string(self, data: bytes) -> bytes:
         start = 0

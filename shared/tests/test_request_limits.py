@@ -128,3 +128,13 @@ async def test_nul_in_the_path_or_query_is_422(probe: AsyncClient, tokens: Token
 def test_unstorable_paths_name_keys_and_values() -> None:
     document = {"a": [1, "x\u0000"], "b\u0000": 2, "c": {"d": "\udfff"}}
     assert list(unstorable_paths(document)) == ["a.1", "b\\u0000", "c.d"]
+
+
+def test_a_long_number_across_chunks_is_refused() -> None:
+    scanner = JsonScanner(max_string_bytes=1000)
+    scanner.feed(b"[1, 2, " + b"9" * 600)
+    with pytest.raises(JsonLimitError):
+        scanner.feed(b"9" * 600)
+    short = JsonScanner(max_string_bytes=1000)
+    for _ in range(10):
+        short.feed(b"[" + b"1234567890," * 90 + b"1]")  # many short numbers are fine
