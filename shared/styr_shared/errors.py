@@ -200,9 +200,12 @@ def _log_unhandled(exc: Exception) -> None:
         # The driver's message may quote the values (asyncpg: "invalid input for query
         # argument $1: '19121212-1212'"), which may be personal data: log the kind of error,
         # the SQL and where it happened, not the message.
+        wrapped: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+        # asyncpg's errors come wrapped in the adapter's: name the driver's own.
+        cause = wrapped.__cause__ or wrapped
         logger.error(
             "unhandled database error: %s",
-            type(exc.orig).__name__ if isinstance(exc, DBAPIError) else type(exc).__name__,
+            type(cause).__name__,
             extra={
                 "statement": (exc.statement or "")[:1000],
                 "traceback": "".join(traceback.format_tb(exc.__traceback__)),

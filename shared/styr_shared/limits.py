@@ -7,8 +7,8 @@
   past it. Upload routes (nightly imports) get their own, larger limit by path suffix.
 * JSON shape. A JSON body (or one without a content type, which FastAPI parses as JSON) is
   scanned while it arrives: deeper than :data:`~styr_shared.jsonlimits.MAX_JSON_DEPTH` or a
-  string (or number) longer than :data:`~styr_shared.jsonlimits.MAX_JSON_STRING_BYTES` is a 422 before any
-  parser runs (the parsers' memory and stack grow with the depth).
+  string or number longer than :data:`~styr_shared.jsonlimits.MAX_JSON_STRING_BYTES` is a
+  422 before any parser runs (the parsers' memory and stack grow with the depth).
 * Header size. A header larger than ``max_header_bytes`` (or all of them over eight times
   that) is a 431 at once, before a token is decoded.
 * Unstorable text. A NUL character (PostgreSQL text cannot hold it) or a lone surrogate

@@ -25,6 +25,7 @@ from styr_deviations.context import Context
 from styr_deviations.imports.schemas import ImportResult, ImportRow, RowError
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
+from styr_shared.jsonlimits import unstorable
 from styr_shared.orgreplica import ReplicaOrgUnit
 
 MAX_ROWS = 20_000
@@ -175,6 +176,9 @@ async def run_import(
         for r in rows
         if isinstance(r, dict) and isinstance(r.get("external_id"), str | int)
     }
+    # Looked up before the rows are validated: an id the database cannot hold (a NUL) is
+    # left to its row's validation error rather than failing the query.
+    external_ids = {value for value in external_ids if not unstorable(value)}
     known: set[str] = set()
     if external_ids:
         found = await session.exec(
