@@ -122,15 +122,15 @@ class RequestLimitsMiddleware:
         self.app = app
         self.max_bytes = max_bytes
         self.max_header_bytes = max_header_bytes
-        # Path suffix -> limit, for upload endpoints that take whole nightly files.
+        # Path suffix -> limit: larger for upload endpoints that take whole nightly files,
+        # smaller for public ones.
         self.overrides = overrides or {}
 
-    def _limit_for(self, path: str) -> tuple[int, bool]:
-        """The body limit for ``path``, and whether it is an upload route."""
+    def _limit_for(self, path: str) -> int:
         for suffix, limit in self.overrides.items():
             if path.endswith(suffix):
-                return limit, True
-        return self.max_bytes, False
+                return limit
+        return self.max_bytes
 
     def _oversized_header(self, headers: Sequence[tuple[bytes, bytes]]) -> str | None:
         """Which header is too large (a huge bearer token costs seconds to check), if any."""
@@ -157,7 +157,7 @@ class RequestLimitsMiddleware:
                 ),
             )
             return
-        limit, upload = self._limit_for(scope["path"])
+        limit = self._limit_for(scope["path"])
         headers = dict(scope["headers"])
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
@@ -169,8 +169,9 @@ class RequestLimitsMiddleware:
             return
         identity = headers.get(b"content-encoding", b"identity").strip().lower() == b"identity"
         scanner = JsonScanner() if identity and _is_json(headers) else None
-        # Small bodies are kept to find the field holding unstorable text, if any.
-        kept: list[bytes] | None = [] if scanner is not None and not upload else None
+        # Bodies within the common limit are kept to find the field holding unstorable text;
+        # upload routes (a larger limit) check their rows themselves.
+        kept: list[bytes] | None = [] if scanner is not None and limit <= self.max_bytes else None
 
         received = 0
         rejection: dict[str, object] | None = None

@@ -6,11 +6,13 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.types import Receive, Scope, Send
 
 from styr_shared.jsonlimits import JsonLimitError, JsonScanner, unstorable_paths
+from styr_shared.limits import RequestLimitsMiddleware
 from styr_shared.testing import TokenFactory
 
 PROBLEM = "application/problem+json"
@@ -138,3 +140,25 @@ def test_a_long_number_across_chunks_is_refused() -> None:
     short = JsonScanner(max_string_bytes=1000)
     for _ in range(10):
         short.feed(b"[" + b"1234567890," * 90 + b"1]")  # many short numbers are fine
+
+
+async def test_unstorable_bodies_are_checked_on_small_routes_not_on_uploads() -> None:
+    """A route with a smaller limit (a public form) is checked like any other; an upload
+    route (a larger limit) gets its body as sent, to report bad rows one by one."""
+
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    app = RequestLimitsMiddleware(
+        echo, max_bytes=4096, overrides={"/public": 1024, "/import": 1 << 20}
+    )
+    body = json.dumps({"text": "a\u0000"}).encode()
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        for path, status in (("/x", 422), ("/public", 422), ("/import", 200)):
+            response = await client.post(path, content=body, headers=JSON)
+            assert response.status_code == status, path
