@@ -59,6 +59,7 @@ def server_options(settings: ServiceSettings) -> dict[str, Any]:
         "proxy_headers": bool(settings.forwarded_allow_ips),
         # A list, never None: None makes uvicorn read FORWARDED_ALLOW_IPS or trust 127.0.0.1.
         "forwarded_allow_ips": list(settings.forwarded_allow_ips),
+        "http": str(settings.http_implementation),
         "h11_max_incomplete_event_size": settings.max_header_bytes * 8,
         "server_header": False,
     }
