@@ -135,3 +135,20 @@ def test_deployments_probe_health_and_request_resources() -> None:
     config = next(o for o in objects if o["kind"] == "ConfigMap")
     assert config["data"]["STYR_AUTH_ENVIRONMENT"] == "production"
     assert config["data"]["STYR_AUTH_JWKS_URL"].startswith("https://login.oxelosund")
+
+
+def test_goals_spools_imports_to_a_bounded_volume() -> None:
+    """The root filesystem is read-only: the import's temp dir is an emptyDir with a size
+    limit, and the service is told to use it."""
+    objects = _kustomize(KUSTOMIZE_DIRS[1])
+    goals = next(
+        o for o in objects if o["metadata"]["name"] == "styr-goals" and o["kind"] == "Deployment"
+    )
+    pod = goals["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    [mount] = [
+        m for m in container["volumeMounts"] if m["mountPath"] == env["STYR_GOALS_IMPORT_TEMP_DIR"]
+    ]
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert volume["emptyDir"]["sizeLimit"]

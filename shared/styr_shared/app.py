@@ -21,7 +21,7 @@ from styr_shared.errors import (
     install_problem_handlers,
 )
 from styr_shared.health import router as health_router
-from styr_shared.limits import BodySizeLimitMiddleware
+from styr_shared.limits import RequestLimitsMiddleware
 from styr_shared.logging import AccessLogMiddleware, configure_logging
 from styr_shared.settings import DatabaseServiceSettings, ServiceSettings
 
@@ -96,11 +96,12 @@ def create_service_app(
         app, include_in_schema=False
     )
 
-    # Added innermost first: body limit, unhandled errors, access log, request id.
+    # Added innermost first: request limits, unhandled errors, access log, request id.
     app.add_middleware(
-        BodySizeLimitMiddleware,
+        RequestLimitsMiddleware,
         max_bytes=settings.max_body_bytes,
         overrides=body_limit_overrides,
+        max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AccessLogMiddleware)

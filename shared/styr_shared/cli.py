@@ -45,8 +45,24 @@ def service_main(
         print(f"{settings.service_name}: {outcome}")
     elif args.command == "serve":
         app = app_factory(settings)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(app, log_config=None, **server_options(settings))
     return 0
+
+
+def server_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Uvicorn's options: proxy headers only from the configured proxies (uvicorn's default
+    trusts them from 127.0.0.1, which lets any local process, or a sidecar, choose its
+    client address), and bounded header sizes where the HTTP implementation allows it."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        # A list, never None: None makes uvicorn read FORWARDED_ALLOW_IPS or trust 127.0.0.1.
+        "forwarded_allow_ips": list(settings.forwarded_allow_ips),
+        "http": str(settings.http_implementation),
+        "h11_max_incomplete_event_size": settings.max_header_bytes * 8,
+        "server_header": False,
+    }
 
 
 async def _load_demo(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -220,13 +221,37 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     # A constraint the service did not check first: the input conflicts with stored data.
-    logger.warning("integrity error", extra={"error": str(exc.__cause__ or exc)[:500]})
+    # Only the constraint is logged: the driver's message repeats the values (DETAIL: Key
+    # (...)=(...)), which may be personal data.
+    assert isinstance(exc, IntegrityError)
+    constraint = getattr(exc.orig, "constraint_name", None) or type(exc.orig).__name__
+    logger.warning("integrity error", extra={"constraint": constraint})
     return problem_response(
         409,
         slug="conflict",
         instance=request.url.path,
         detail="The request conflicts with existing data (a uniqueness or reference rule).",
     )
+
+
+def _log_unhandled(exc: Exception) -> None:
+    if isinstance(exc, StatementError):
+        # The driver's message may quote the values (asyncpg: "invalid input for query
+        # argument $1: '19121212-1212'"), which may be personal data: log the kind of error,
+        # the SQL and where it happened, not the message.
+        wrapped: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+        # asyncpg's errors come wrapped in the adapter's: name the driver's own.
+        cause = wrapped.__cause__ or wrapped
+        logger.error(
+            "unhandled database error: %s",
+            type(cause).__name__,
+            extra={
+                "statement": (exc.statement or "")[:1000],
+                "traceback": "".join(traceback.format_tb(exc.__traceback__)),
+            },
+        )
+    else:
+        logger.exception("unhandled error")
 
 
 class UnhandledErrorMiddleware:
@@ -252,8 +277,8 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error")
+        except Exception as exc:
+            _log_unhandled(exc)
             if started:
                 raise
             response = problem_response(

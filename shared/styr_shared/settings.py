@@ -23,6 +23,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class HttpImplementation(StrEnum):
+    H11 = "h11"
+    HTTPTOOLS = "httptools"
+
+
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
@@ -48,6 +53,12 @@ class AuthSettings(BaseSettings):
     issuer: str = Field("styr-dev", description="Expected `iss` claim.")
     audience: str = Field("styr", description="Expected `aud` claim.")
     leeway_seconds: int = Field(30, ge=0, le=600, description="Clock skew tolerated on exp/nbf.")
+    max_token_lifetime_seconds: int = Field(
+        24 * 3600,
+        ge=60,
+        description="Longest token lifetime accepted (`exp` minus `iat`, and `exp` minus now); "
+        "a longer-lived token is refused with 401.",
+    )
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Self:
@@ -74,6 +85,25 @@ class ServiceSettings(BaseSettings):
     )
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body accepted; larger gets 413."
+    )
+    max_header_bytes: int = Field(
+        8192,
+        ge=1024,
+        le=1_048_576,
+        description="Largest single request header (a bearer token is far smaller); a larger "
+        "one, or all headers together over 8 times this, gets 431.",
+    )
+    http_implementation: HttpImplementation = Field(
+        HttpImplementation.H11,
+        description="Uvicorn's HTTP parser. `h11` refuses headers over 8 times "
+        "`max_header_bytes` while they arrive; `httptools` is a little faster per request "
+        "but has no header limit (a 64 MiB header held the event loop for 9 s, measured).",
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (e.g. `10.0.0.0/8`) of the proxies whose "
+        "`X-Forwarded-For`/`X-Forwarded-Proto` headers are believed; from anyone else (and "
+        "when empty, the default) they are ignored and the client is the connection's peer.",
     )
 
     @model_validator(mode="after")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -39,3 +40,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JSONDocument: Any = JSON().with_variant(JSONB(), "postgresql")
 """JSON on SQLite, JSONB on PostgreSQL."""
+
+
+MAX_DB_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+"""A row id in a path, query or body: our id columns are INTEGER (32 bits on PostgreSQL), so a
+larger number can name no row and would make the driver fail (a 500); it is a 422 instead."""

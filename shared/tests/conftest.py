@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, ClassVar
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from httpx import AsyncClient
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from sqlalchemy import text
 
 from styr_shared.app import create_service_app
-from styr_shared.auth import Principal, Role, require_roles
+from styr_shared.auth import Principal, Role, authenticated, require_roles
+from styr_shared.db import get_database
 from styr_shared.schemas import StrictModel
 from styr_shared.settings import DatabaseServiceSettings
 from styr_shared.testing import api_client
@@ -47,6 +49,19 @@ async def create_plan(
 @router.get("/plans")
 async def list_plans() -> list[str]:
     return []
+
+
+@router.get("/me")
+async def me(principal: authenticated) -> dict[str, object]:
+    return {"subject": principal.subject}
+
+
+@router.post("/log-probe")
+async def log_probe(values: dict[str, object], request: Request) -> dict[str, str]:
+    """Writes ``values`` to the table ``log_probe`` (made by the test), to make it fail."""
+    async with get_database(request).engine.begin() as connection:
+        await connection.execute(text("INSERT INTO log_probe (name, n) VALUES (:name, :n)"), values)
+    return {"written": "yes"}
 
 
 @router.get("/boom")

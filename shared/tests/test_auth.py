@@ -154,3 +154,64 @@ async def test_rs256_tokens_are_verified_against_the_jwks_url(
     # An HS256 token is refused when the service is configured for the issuer's keys.
     with pytest.raises(UnauthorizedError):
         await verifier.verify(mint_token(AuthSettings(), subject="x", roles=["admin"]))
+
+
+def _signed(claims: dict[str, object]) -> dict[str, str]:
+    settings = AuthSettings()
+    now = int(time.time())
+    full = {
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "sub": "anna",
+        "iat": now,
+        "exp": now + 600,
+        "roles": ["planner"],
+    } | claims
+    token = jwt.encode(full, settings.hs256_secret.get_secret_value(), algorithm="HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"roles": [{"admin": True}]},
+        {"roles": "admin"},
+        {"roles": [["planner"]]},
+        {"org_units": [1, 2]},
+        {"exp": str(int(time.time()) + 600)},
+        {"exp": True},
+        {"sub": "x" * 201},
+        {"sub": 12},
+        {"name": {"first": "Anna"}},
+        # Lives longer than the configured maximum (24 h by default), with or without iat.
+        {"exp": int(time.time()) + 10 * 365 * 86400},
+        {"iat": int(time.time()) - 3 * 86400, "exp": int(time.time()) + 600},
+    ],
+)
+async def test_claims_of_the_wrong_shape_are_401(
+    probe: AsyncClient, claims: dict[str, object]
+) -> None:
+    assert (await probe.get("/api/v1/me", headers=_signed({}))).status_code == 200
+    response = await probe.get("/api/v1/me", headers=_signed(claims))
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_token_without_a_known_role_reads_nothing(probe: AsyncClient) -> None:
+    for roles in ([], ["citizen"]):
+        response = await probe.get("/api/v1/me", headers=_signed({"roles": roles}))
+        assert response.status_code == 403, roles
+
+
+async def test_an_oversized_authorization_header_is_431_at_once(
+    probe: AsyncClient, tokens: TokenFactory
+) -> None:
+    token = tokens.token("planner")
+    huge = {"Authorization": f"Bearer {token}{'A' * 4 * 1024 * 1024}"}
+    started = time.perf_counter()
+    response = await probe.get("/api/v1/me", headers=huge)
+    assert response.status_code == 431
+    assert response.headers["content-type"] == "application/problem+json"
+    assert time.perf_counter() - started < 1
+    many = {f"x-filler-{number}": "y" * 4000 for number in range(20)}
+    assert (await probe.get("/api/v1/me", headers=many)).status_code == 431

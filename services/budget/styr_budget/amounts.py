@@ -56,15 +56,18 @@ def parse_amount(value: str | int | float | Decimal, unit: MoneyUnit = MoneyUnit
     elif isinstance(value, float):
         # via str: 0.1 must stay 0.1, not its binary neighbour
         number = Decimal(repr(value))
-    else:
+    elif isinstance(value, str):
         number, unit = _parse_text(value, unit)
+    else:
+        raise AmountError("not an amount: give a number or text")
     if not number.is_finite():
         raise AmountError("not a finite amount")
     kronor = number * FACTORS[unit]
-    if kronor != kronor.quantize(ORE):
-        raise AmountError("more precise than whole öre")
+    # Before quantizing: 1e26 to whole öre needs more digits than the decimal context has.
     if abs(kronor) >= MAX_ABS:
         raise AmountError("too large")
+    if kronor != kronor.quantize(ORE):
+        raise AmountError("more precise than whole öre")
     return kronor.quantize(ORE)
 
 

@@ -90,10 +90,6 @@ class DeviationsSettings(DatabaseServiceSettings):
         description="Where the rate-limit counts live: `memory://` (each process counts on its "
         "own) or `redis://host:6379` (all processes and replicas share one count).",
     )
-    trust_forwarded_for: bool = Field(
-        False,
-        description="Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).",
-    )
     public_max_body_bytes: int = Field(
         16_384, ge=1024, description="Largest citizen submission accepted; larger gets 413."
     )

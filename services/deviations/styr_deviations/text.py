@@ -10,7 +10,9 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
+
+from styr_shared.types import DbId
 
 
 def printable(value: str) -> str:
@@ -47,5 +49,5 @@ def reasonable_date(value: date) -> date:
 
 Moment = Annotated[datetime, AfterValidator(reasonable_moment)]
 Day = Annotated[date, AfterValidator(reasonable_date)]
-DbInt = Annotated[int, Field(ge=1, le=2_147_483_647)]
-"""An id that fits the database's integer column (larger would fail in PostgreSQL)."""
+DbInt = DbId
+"""An id that fits the database's integer column (the shared type)."""

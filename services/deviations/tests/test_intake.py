@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
 from styr_deviations.intake.ratelimit import PublicRateLimiter
+from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 URL = "/api/v1/public/feedback"
 REDIS = "127.0.0.1:6379"
@@ -222,3 +226,51 @@ async def test_odd_content_types_are_4xx(
     response = await client.post(URL, content=body, headers={"Content-Type": content_type})
     assert 400 <= response.status_code < 500, response.text
     assert await _count(app) == (0, 0)
+
+
+def _serve(database_url: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``styr-deviations serve`` as production starts it, on loopback."""
+    env = (
+        os.environ
+        | {
+            "STYR_DEVIATIONS_DATABASE_URL": database_url,
+            "STYR_DEVIATIONS_PORT": str(port),
+            "STYR_DEVIATIONS_GOALS_URL": "",
+            "STYR_DEVIATIONS_LOG_LEVEL": "WARNING",
+            "STYR_DEVIATIONS_PUBLIC_RATE_LIMIT": "2",
+        }
+        | env
+    )
+    command = [sys.executable, "-m", "styr_deviations.cli"]
+    subprocess.run([*command, "migrate"], env=env, check=True, capture_output=True)
+    return subprocess.Popen([*command, "serve"], env=env)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "limited"),
+    [
+        ({}, True),  # nobody's proxy headers are believed: one client, limited
+        ({"STYR_DEVIATIONS_FORWARDED_ALLOW_IPS": '["127.0.0.1"]'}, False),  # a trusted proxy
+    ],
+)
+def test_a_rotating_forwarded_for_does_not_escape_the_rate_limit(
+    database_url: str, proxies: dict[str, str], limited: bool
+) -> None:
+    """Over real HTTP with uvicorn as `serve` runs it: X-Forwarded-For from a peer that is no
+    configured proxy does not change the client (uvicorn trusts 127.0.0.1 by default)."""
+    port = free_port()
+    process = _serve(database_url, port, proxies)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until_up(f"{base}/healthz")
+        codes = [
+            httpx.post(
+                base + URL,
+                json={"message": "x"},  # invalid (too short), counted all the same
+                headers={"X-Forwarded-For": f"203.0.113.{number}"},
+            ).status_code
+            for number in range(8)
+        ]
+    finally:
+        stop(process)
+    assert (codes.count(429) == 6) is limited, codes

@@ -118,3 +118,33 @@ async def test_default_limits_let_graphiql_introspect(gateway: str, post: GraphQ
     body = response.json()
     assert "errors" not in body
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"query": "{ __typename \xff }"}', "invalid-utf8"),
+        (b"\xff\xfe{}", "invalid-utf8"),
+        (b"[" * 100_001, "json-too-complex"),
+        (
+            b'{"query": "{ __typename }", "variables": ' + b'{"a": ' * 40 + b"1" + b"}" * 41,
+            "json-too-complex",
+        ),
+    ],
+)
+async def test_bodies_no_parser_should_see_are_4xx(
+    gateway: str, reader: dict[str, str], body: bytes, problem: str
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(
+            gateway, content=body, headers=reader | {"content-type": "application/json"}
+        )
+    # Not UTF-8: 400 (not JSON at all); nested too deep: 422 (refused for its shape).
+    assert response.status_code == (400 if problem == "invalid-utf8" else 422), response.text
+    assert response.json()["type"].endswith(f"/{problem}")
+
+
+async def test_a_query_string_that_is_not_utf8_is_400(gateway: str, reader: dict[str, str]) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.get(f"{gateway}?query=%7B__typename%FF%7D", headers=reader)
+    assert response.status_code == 400, response.text

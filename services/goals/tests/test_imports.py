@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -642,3 +643,126 @@ async def test_cli_imports_a_file_and_reports(
 
     assert styr_cli(["import", str(good), "--url", live_goals, "--token", "not-a-token"]) == 2
     assert "HTTP 401" in capsys.readouterr().out
+
+
+async def test_an_idempotency_key_reused_for_another_file_is_422(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    keyed = importer | CSV | {"Idempotency-Key": "viva-2024-12-01"}
+    first = await client.post(URL, content=GOOD_CSV.encode(), headers=keyed)
+    assert first.status_code == 200
+    changed = GOOD_CSV.replace("M-01;VON;2024;1 234,5", "M-01;VON;2024;1 300")
+    for body, params in ((changed, {}), (GOOD_CSV, {"dry_run": "true"})):
+        reused = await client.post(URL, content=body.encode(), headers=keyed, params=params)
+        assert reused.status_code == 422, reused.text
+        assert reused.headers["content-type"] == "application/problem+json"
+        [error] = reused.json()["errors"]
+        assert error["field"] == "header.idempotency-key"
+        assert "viva-2024-12-01" in error["message"]
+    # Nothing of the second file was written, and the same file still replays.
+    stored = await _values(app)
+    assert stored["m-year", "oxelosund-von", "2024", "", "T"].value == Decimal("1234.5")
+    replay = await client.post(
+        URL, content=gzip.compress(GOOD_CSV.encode()), headers=keyed | {"content-encoding": "gzip"}
+    )
+    assert replay.json() == first.json()
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+async def test_deeply_nested_json_is_a_4xx(
+    client: AsyncClient, catalogue: None, importer: dict[str, str], gzipped: bool
+) -> None:
+    # ijson keeps a path per level: 100 001 levels took the service to 22 GB.
+    body = b"[" * 100_001
+    headers = importer | {"content-type": "application/json"}
+    if gzipped:
+        body, headers = gzip.compress(body), headers | {"content-encoding": "gzip"}
+    response = await client.post(URL, content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "deeper than 32" in response.json()["detail"]
+
+
+async def test_a_gzip_bomb_is_refused_early_with_413(
+    client: AsyncClient, catalogue: None, importer: dict[str, str]
+) -> None:
+    header = b"measure;org_unit;period;value\n"
+    bomb = gzip.compress(header + b"M-01;VON;2024;1\n" * 10_000_000, compresslevel=9)
+    assert len(bomb) < 500_000  # 160 MB in a few hundred KiB
+    response = await client.post(
+        URL, content=bomb, headers=importer | CSV | {"content-encoding": "gzip"}
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["type"].endswith("/compression-ratio-too-high")
+    # An honest compressed file of the same rows passes.
+    honest = gzip.compress(GOOD_CSV.encode())
+    response = await client.post(
+        URL, content=honest, headers=importer | CSV | {"content-encoding": "gzip"}
+    )
+    assert response.status_code == 200
+
+
+async def test_the_import_spools_to_the_configured_temp_dir(tmp_path: Path) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * (1 << 20)
+
+    limits = import_service.SpoolLimits(max_bytes=64 << 20, max_ratio=10, temp_dir=tmp_path)
+    body = await import_service.spool_body(chunks(), gzipped=False, limits=limits)
+    with body.file:
+        # Past the in-memory part the spool is a file in the configured directory.
+        assert Path(os.readlink(f"/proc/self/fd/{body.file.fileno()}")).parent == tmp_path
+    assert body.received == 20 << 20
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        # A 200 KB header cell (csv.Error before: a 500), and a header without any line end.
+        (b"measure;org_unit;period;value;" + b"x" * 200_000 + b"\n", "text/csv", "header row"),
+        (b"measure;" * 100_000, "text/csv", "header row"),
+    ],
+)
+async def test_overlong_headers_are_422(
+    client: AsyncClient,
+    catalogue: None,
+    importer: dict[str, str],
+    body: bytes,
+    content_type: str,
+    message: str,
+) -> None:
+    response = await client.post(
+        URL, content=body, headers=importer | {"content-type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["text/csv", "application/x-ndjson"])
+async def test_overlong_and_deep_lines_are_row_errors(
+    client: AsyncClient, catalogue: None, importer: dict[str, str], content_type: str
+) -> None:
+    if content_type == "text/csv":
+        lines = [
+            "measure;org_unit;period;value",
+            "M-01;VON;2024;1",
+            "M-02;VON;" + "9" * 300_000 + ";1",
+            "M-01;VON;2023;2",
+        ]
+    else:
+        good = {"measure": "M-01", "org_unit": "VON", "period": "2024", "value": 1}
+        lines = [
+            json.dumps(good),
+            json.dumps(good | {"comment": "x" * 300_000}),
+            "[" * 50_000,
+            json.dumps(good | {"period": "2023"}),
+        ]
+    response = await client.post(
+        URL, content="\n".join(lines).encode(), headers=importer | {"content-type": content_type}
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["counts"]["inserted"] == 2
+    assert "longer than" in result["errors"][0]["message"]
+    if content_type != "text/csv":
+        assert "deeper than" in result["errors"][1]["message"]

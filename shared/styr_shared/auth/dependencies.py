@@ -27,6 +27,9 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("A bearer token is required.")
     principal = await get_verifier(request).verify(credentials.credentials)
+    if not principal.roles:
+        # Every read is for some role; a token granting none this version knows reads nothing.
+        raise ForbiddenError("The token grants no role this service knows.")
     request.state.principal = principal
     return principal
 

@@ -78,20 +78,56 @@ class TokenVerifier:
             raise UnauthorizedError(f"The token's signing key could not be found: {exc}") from exc
         except jwt.InvalidTokenError as exc:
             raise UnauthorizedError(f"The token is invalid: {exc}") from exc
+        self._check_lifetime(claims)
         return principal_from_claims(claims, token)
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        # PyJWT converts a numeric string `exp` silently; a claim of the wrong type is refused.
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and not _is_number(claims[name]):
+                raise UnauthorizedError(f"The token's {name} claim must be a number.")
+        longest = self.settings.max_token_lifetime_seconds + self.settings.leeway_seconds
+        exp = claims["exp"]
+        if exp - claims.get("iat", exp) > longest or exp - time.time() > longest:
+            raise UnauthorizedError(
+                f"The token lives longer than {self.settings.max_token_lifetime_seconds} s."
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+MAX_CLAIM_CHARS = 200
+
+
+def _strings(claims: dict[str, Any], name: str) -> list[str]:
+    value = claims.get(name, [])
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and len(item) <= MAX_CLAIM_CHARS for item in value
+    ):
+        raise UnauthorizedError(f"The token's {name} claim must be a list of short strings.")
+    return value
 
 
 def principal_from_claims(claims: dict[str, Any], token: str = "") -> Principal:
-    raw_roles = claims.get("roles", [])
-    raw_units = claims.get("org_units", [])
-    if not isinstance(raw_roles, list) or not isinstance(raw_units, list):
-        raise UnauthorizedError("The token's roles and org_units claims must be lists.")
+    """The caller a verified token names; claims of the wrong shape are a 401, not a 500."""
+    subject, name = claims.get("sub"), claims.get("name")
+    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_CLAIM_CHARS:
+        raise UnauthorizedError(
+            f"The token's sub claim must be a string of 1 to {MAX_CLAIM_CHARS} characters."
+        )
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_CLAIM_CHARS):
+        raise UnauthorizedError(
+            f"The token's name claim must be a string of at most {MAX_CLAIM_CHARS} characters."
+        )
+    raw_roles, raw_units = _strings(claims, "roles"), _strings(claims, "org_units")
     known = {role.value for role in Role}
     return Principal(
-        subject=str(claims["sub"]),
-        name=claims.get("name"),
+        subject=subject,
+        name=name,
         # Roles this version does not know are ignored rather than failing the request.
         roles=frozenset(Role(role) for role in raw_roles if role in known),
-        org_units=frozenset(str(unit) for unit in raw_units),
+        org_units=frozenset(raw_units),
         token=token,
     )

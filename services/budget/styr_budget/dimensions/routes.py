@@ -23,6 +23,7 @@ from styr_budget.dimensions.schemas import (
     PeriodisationKeyWrite,
 )
 from styr_shared.auth import authenticated
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["dimensions"])
 Key = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -129,7 +130,7 @@ async def create_account_mapping(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove an account mapping",
 )
-async def delete_account_mapping(mapping_id: int, session: Session, _: Controller) -> None:
+async def delete_account_mapping(mapping_id: DbId, session: Session, _: Controller) -> None:
     await service.delete_account_mapping(session, mapping_id)
 
 

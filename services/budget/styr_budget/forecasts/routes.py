@@ -18,6 +18,7 @@ from styr_budget.forecasts.schemas import (
 )
 from styr_shared.auth import authenticated
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["forecasts"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -70,7 +71,7 @@ async def create_measure(body: MeasureCreate, session: Session, actor: Controlle
     summary="Change a measure's status",
 )
 async def update_measure(
-    measure_id: int, body: MeasureUpdate, session: Session, actor: Controller
+    measure_id: DbId, body: MeasureUpdate, session: Session, actor: Controller
 ) -> MeasureRead:
     return MeasureRead.model_validate(
         await service.update_measure(session, measure_id, body, actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from styr_deviations.config import (
     CaseKind,
@@ -16,11 +16,13 @@ from styr_deviations.config import (
     Regime,
     ReporterType,
 )
-from styr_deviations.text import Code, Day, LongText, Moment, ShortText
+from styr_deviations.text import Code, Day, LongText, Moment, ShortText, printable
 from styr_shared.errors import FieldError
 from styr_shared.schemas import StrictModel
 
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(printable)
+]
 
 
 class ImportRow(StrictModel):

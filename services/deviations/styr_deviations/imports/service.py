@@ -7,8 +7,9 @@ import can simply be run again. All good rows are written in one transaction.
 from __future__ import annotations
 
 import csv
-import io
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,48 +25,135 @@ from styr_deviations.context import Context
 from styr_deviations.imports.schemas import ImportResult, ImportRow, RowError
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
+from styr_shared.jsonlimits import unstorable
 from styr_shared.orgreplica import ReplicaOrgUnit
 
 MAX_ROWS = 20_000
 
 
-def parse(body: bytes, content_type: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RowProblem:
+    """A CSV record that cannot be trusted as a row (see :func:`_csv_rows`): reported."""
+
+    message: str
+    external_id: str | None
+
+
+Rows = list[dict[str, Any] | RowProblem]
+
+
+def parse(body: bytes, content_type: str) -> Rows:
     """Rows from a JSON (`{"rows": [...]}` or a list) or CSV (header row) body."""
     media = content_type.split(";")[0].strip().lower()
+    rows: Rows
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProblemError("The body is not UTF-8.", slug="bad-encoding") from exc
     if media in ("text/csv", "application/csv"):
-        reader = csv.DictReader(io.StringIO(text))
-        rows: list[dict[str, Any]] = []
-        try:
-            for raw in reader:
-                if None in raw:
-                    raise ProblemError(
-                        f"CSV line {reader.line_num} has more cells than the header.",
-                        slug="malformed-csv",
-                    )
-                rows.append({k: v for k, v in raw.items() if v not in ("", None)})
-        except csv.Error as exc:
-            raise ProblemError(f"Malformed CSV: {exc}", slug="malformed-csv") from exc
+        rows = _csv_rows(text)
     elif media == "application/json":
         try:
             document = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ProblemError("The body is not valid JSON.", slug="malformed-json") from exc
         candidate = document.get("rows") if isinstance(document, dict) else document
         if not isinstance(candidate, list) or not all(isinstance(r, dict) for r in candidate):
             raise ProblemError(
                 'Send a list of objects, or {"rows": [...]}.', status=422, slug="validation-error"
             )
-        rows = candidate
+        rows = list(candidate)
     else:
         raise ProblemError(
             "Send text/csv or application/json.", status=415, slug="unsupported-media-type"
         )
     if len(rows) > MAX_ROWS:
         raise ProblemError(f"At most {MAX_ROWS} rows per import.", status=413, slug="too-many-rows")
+    return rows
+
+
+MAX_HEADER_CELL = 100
+
+
+def _malformed(detail: str) -> ProblemError:
+    return ProblemError(detail, status=422, slug="malformed-csv")
+
+
+class _LineFeed:
+    """The lines of a text from ``position`` on, counting what the CSV reader took."""
+
+    def __init__(self, lines: list[str], position: int) -> None:
+        self.lines, self.position = lines, position
+
+    def __iter__(self) -> Iterator[str]:
+        while self.position < len(self.lines):
+            self.position += 1
+            yield self.lines[self.position - 1]
+
+
+def _csv_rows(text: str) -> Rows:
+    """Rows of a CSV text; every record is a row or a reported problem, none is dropped.
+
+    A quote left open swallows the lines after it into one field, up to the next quote (once,
+    from a real file, a whole row went into a description and the import said
+    ``failed: 0``). A field may span lines only when none of its continuation lines looks
+    like a row of its own (as many commas as the header); otherwise, and for a record the
+    reader cannot read (a quote never closed, text after a closing quote), the record's first
+    line is reported and reading starts afresh on the next line, so the rows after it count.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        raise _malformed("The CSV is empty; a header row is required.")
+    try:
+        header = next(csv.reader(lines[:1], strict=True), [])
+    except csv.Error as exc:
+        raise _malformed(f"The CSV header is unreadable: {exc}") from exc
+    if not header:
+        raise _malformed("The CSV is empty; a header row is required.")
+    long_cells = [cell for cell in header if len(cell) > MAX_HEADER_CELL]
+    if long_cells:
+        raise _malformed(
+            f"A header cell is longer than {MAX_HEADER_CELL} characters: {long_cells[0][:40]!r}…"
+        )
+    separators = len(header) - 1
+    rows: Rows = []
+    position = 1
+    while position < len(lines):
+        start = position
+        feed = _LineFeed(lines, start)
+        problem = None
+        try:
+            record = next(csv.reader(feed, strict=True), None)
+        except csv.Error as exc:
+            record, problem = [], f"unreadable CSV from line {start + 1}: {exc}"
+        if record is None:
+            break
+        position = feed.position
+        if problem is None and len(record) > len(header):
+            problem = f"{len(record)} cells where the header has {len(header)}"
+        elif (
+            problem is None
+            and position - start > 1
+            and any(
+                line.count(",") >= separators > 0
+                for cell in record
+                for line in cell.splitlines()[1:]
+            )
+        ):
+            problem = (
+                f"a quote opened on line {start + 1} runs on to line {position}, over lines "
+                "that look like rows of their own; check the quoting"
+            )
+        if problem is not None:
+            first = next(csv.reader([lines[start].replace('"', "")]), [""])
+            external_id = first[header.index("external_id")] if "external_id" in header else ""
+            rows.append(RowProblem(problem, external_id[:100] or None))
+            position = start + 1  # read afresh from the next line
+            continue
+        if not "".join(record).strip():
+            continue
+        # Fewer cells than the header: the missing ones are empty (as trailing commas would be).
+        rows.append({k: v for k, v in zip(header, record, strict=False) if v != ""})
     return rows
 
 
@@ -81,11 +169,16 @@ def _errors(exc: ValidationError) -> list[FieldError]:
 
 
 async def run_import(
-    session: AsyncSession, ctx: Context, principal: Principal, rows: list[dict[str, Any]]
+    session: AsyncSession, ctx: Context, principal: Principal, rows: Rows
 ) -> ImportResult:
     external_ids = {
-        str(r.get("external_id")) for r in rows if isinstance(r.get("external_id"), str | int)
+        str(r.get("external_id"))
+        for r in rows
+        if isinstance(r, dict) and isinstance(r.get("external_id"), str | int)
     }
+    # Looked up before the rows are validated: an id the database cannot hold (a NUL) is
+    # left to its row's validation error rather than failing the query.
+    external_ids = {value for value in external_ids if not unstorable(value)}
     known: set[str] = set()
     if external_ids:
         found = await session.exec(
@@ -98,7 +191,11 @@ async def run_import(
     built: list[tuple[ImportRow, Case]] = []
     unchanged = 0
     for index, raw in enumerate(rows):
-        external_id = str(raw["external_id"]) if "external_id" in raw else None
+        if isinstance(raw, RowProblem):
+            problem = FieldError(field="row", message=raw.message, type="malformed_csv")
+            errors.append(RowError(row=index, external_id=raw.external_id, errors=[problem]))
+            continue
+        external_id = str(raw["external_id"])[:100] if "external_id" in raw else None
         try:
             row = ImportRow.model_validate(raw)
         except ValidationError as exc:

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_deviations.cases import service as cases
 from styr_deviations.cases.schemas import CaseCreate
 from styr_deviations.config import LOCAL_TIME, CaseKind, Channel, ReporterType
-from styr_deviations.context import Ctx, get_context
+from styr_deviations.context import Ctx
 from styr_deviations.intake.ratelimit import PublicRateLimiter
 from styr_deviations.intake.schemas import PublicFeedback, Receipt
 from styr_shared.db import get_session
@@ -23,20 +23,17 @@ router = APIRouter(tags=["citizen intake"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-def client_ip(request: Request, trust_forwarded_for: bool) -> str:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:64]
+def client_ip(request: Request) -> str:
+    # The connection's peer, or the client a configured proxy names: uvicorn resolves
+    # X-Forwarded-For only from the addresses in STYR_DEVIATIONS_FORWARDED_ALLOW_IPS, so a
+    # caller cannot choose its own address (and so its own rate-limit count).
     return request.client.host if request.client else "unknown"
 
 
 async def rate_limit(request: Request) -> None:
     """Counts every attempt, valid or not, so malformed floods are limited too."""
-    ctx = get_context(request)
     limiter: PublicRateLimiter = request.app.state.public_limiter
-    retry_after = await limiter.hit(client_ip(request, ctx.settings.trust_forwarded_for))
+    retry_after = await limiter.hit(client_ip(request))
     if retry_after is not None:
         raise ProblemError(
             "Too many submissions from your address; try again later.",

@@ -24,6 +24,7 @@ from styr_goals.plans import service as plans_service
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["follow-up"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -143,7 +144,7 @@ async def list_activities(
     summary="Update an activity's status, progress or dates",
 )
 async def update_activity(
-    activity_id: int, body: ActivityUpdate, session: Session, actor: Planner
+    activity_id: DbId, body: ActivityUpdate, session: Session, actor: Planner
 ) -> ActivityRead:
     activity = await service.update_activity(session, activity_id, body, actor)
     return ActivityRead.model_validate(activity)
@@ -232,6 +233,6 @@ async def list_publications(
     summary="One publication with its frozen report",
 )
 async def get_publication(
-    publication_id: int, session: Session, _: authenticated
+    publication_id: DbId, session: Session, _: authenticated
 ) -> PublicationRead:
     return PublicationRead.model_validate(await service.get_publication(session, publication_id))

@@ -20,6 +20,8 @@ class ImportRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     requested_by: str = Field(max_length=200, index=True)
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # SHA-256 of what the key was first sent with (content and options), hex.
+    request_fingerprint: str | None = Field(default=None, max_length=64)
     source: str | None = Field(default=None, max_length=200)
     format: str = Field(max_length=20)
     compressed: bool = False

@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import ijson
 
+from styr_shared.jsonlimits import JsonLimitError, check_json_shape
+
 REQUIRED_COLUMNS = ("measure", "org_unit", "period", "value")
 OPTIONAL_COLUMNS = (
     "segment",
@@ -30,6 +32,9 @@ OPTIONAL_COLUMNS = (
     "comment",
 )
 KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+# No real line of a night's file comes near these; a longer one would be held whole in memory.
+MAX_HEADER_CHARS = 4096
+MAX_LINE_BYTES = 64 << 10
 # Kolada's gender codes: T total, K women (kvinnor), M men; its v2 README also writes F.
 KOLADA_GENDER = {"T": "T", "K": "K", "F": "K", "M": "M"}
 
@@ -89,25 +94,56 @@ def read_csv(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
         text.detach()  # the wrapper would close the spooled file, which is read again
 
 
-def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
+class _BoundedLines:
+    """The lines of a text, each at most ``limit`` characters: a longer line is skipped (it
+    reaches the CSV reader as an empty line) and its number kept, to be reported."""
+
+    def __init__(self, text: io.TextIOWrapper, limit: int) -> None:
+        self.text, self.limit = text, limit
+        self.number = 1  # the header was line 1
+        self.overlong: list[int] = []
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.text.readline(self.limit):
+            self.number += 1
+            if len(line) == self.limit and not line.endswith("\n"):
+                self.overlong.append(self.number)
+                while (rest := self.text.readline(self.limit)) and not rest.endswith("\n"):
+                    pass
+                line = "\n"
+            yield line
+
+
+def _csv_header(text: io.TextIOWrapper) -> tuple[str, list[str]]:
     try:
-        header_line = text.readline()
+        header_line = text.readline(MAX_HEADER_CHARS)
     except UnicodeDecodeError as exc:
         raise FileError("the file is not UTF-8") from exc
     if not header_line.strip():
         raise FileError("the file is empty; a header row is required")
+    if len(header_line) == MAX_HEADER_CHARS and not header_line.endswith("\n"):
+        raise FileError(f"the header row is longer than {MAX_HEADER_CHARS} characters")
     delimiter = max((";", ",", "\t"), key=header_line.count)
-    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    try:
+        names = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileError(f"the header row is not readable CSV: {exc}") from exc
+    header = [name.strip().lower() for name in names]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise FileError(f"the header lacks the required column(s): {', '.join(missing)}")
-    unknown = [name for name in header if name not in KNOWN_COLUMNS]
+    unknown = [name[:40] for name in header if name not in KNOWN_COLUMNS]
     if unknown:
-        raise FileError(f"unknown column(s) in the header: {', '.join(unknown)}")
+        raise FileError(f"unknown column(s) in the header: {', '.join(unknown[:10])}")
     if len(set(header)) != len(header):
         raise FileError("a column is named twice in the header")
+    return delimiter, header
 
-    reader = csv.reader(text, delimiter=delimiter)
+
+def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
+    delimiter, header = _csv_header(text)
+    lines = _BoundedLines(text, MAX_LINE_BYTES)
+    reader = csv.reader(lines, delimiter=delimiter)
     columns = len(header)
     line = 1
     while True:
@@ -124,6 +160,12 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
             yield RowError(start, None, f"unreadable CSV: {exc}")
             continue
         line = reader.line_num + 1
+        if lines.overlong:
+            for number in lines.overlong:
+                yield RowError(number, None, f"the line is longer than {MAX_LINE_BYTES} characters")
+            lines.overlong.clear()
+            if not record:
+                continue
         if not "".join(record).strip():
             continue
         if len(record) != columns:
@@ -140,16 +182,28 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[SourceRow | RowError]:
 
 def read_ndjson(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    for number, raw_line in enumerate(body, start=1):
+    number = 0
+    while raw_line := body.readline(MAX_LINE_BYTES):
+        number += 1
+        if len(raw_line) == MAX_LINE_BYTES and not raw_line.endswith(b"\n"):
+            while (rest := body.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield RowError(number, None, f"the line is longer than {MAX_LINE_BYTES} bytes")
+            continue
         try:
             line = decoder.decode(raw_line)
         except UnicodeDecodeError:
+            decoder.reset()
             yield RowError(number, None, "the line is not UTF-8")
             continue
         if not line.strip():
             continue
         try:
+            check_json_shape(raw_line)
             item = json.loads(line, parse_float=Decimal)
+        except JsonLimitError as exc:
+            yield RowError(number, None, f"not a value object: {exc}")
+            continue
         except json.JSONDecodeError as exc:
             yield RowError(number, None, f"not JSON: {exc.msg}", line.strip()[:200])
             continue

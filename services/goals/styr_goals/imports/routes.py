@@ -16,6 +16,7 @@ from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_database, get_session
 from styr_shared.errors import PROBLEM_MEDIA_TYPE, ForbiddenError, ProblemError
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["imports"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -108,7 +109,8 @@ def _format_of(
         "which writes nothing when any row is bad (answered 422). `dry_run=true` checks and "
         "counts without writing. A row whose key came earlier in the same file is rejected. "
         "The good rows of a file are written in one transaction: together or not at all. "
-        "A retry with the same `Idempotency-Key` gets the first answer back unchanged."
+        "A retry with the same `Idempotency-Key` gets the first answer back unchanged; the key "
+        "sent again with another file or other options is refused (422)."
     ),
     openapi_extra=OPENAPI_BODY,
     responses={
@@ -116,7 +118,11 @@ def _format_of(
             "description": "The stored measures, units or values changed during the import; "
             "nothing was written (the run is recorded)"
         },
-        413: {"description": "Larger than the import limit"},
+        413: {
+            "description": "Larger than the import limit, or a gzip body expanding beyond "
+            "any real file"
+        },
+        422: {"description": "Unreadable, or an Idempotency-Key reused for another request"},
         415: {"description": "Not CSV, JSON or NDJSON"},
     },
 )
@@ -143,11 +149,16 @@ async def import_values(
             slug="unsupported-media-type",
         )
     settings = request.app.state.settings
-    body, received = await service.spool_body(
-        request.stream(), gzipped=encoding == "gzip", limit=settings.import_max_bytes
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    limits = service.SpoolLimits(
+        max_bytes=settings.import_max_bytes,
+        max_ratio=settings.import_max_compression_ratio,
+        temp_dir=settings.import_temp_dir,
+        json=MEDIA_TYPES.get(media_type) is ImportFormat.JSON,
     )
-    with body:
-        fmt = _format_of(content_type, format, body.read(64))
+    body = await service.spool_body(request.stream(), gzipped=encoding == "gzip", limits=limits)
+    with body.file:
+        fmt = _format_of(content_type, format, body.file.read(64))
         options = service.ImportOptions(
             format=fmt,
             source=source,
@@ -155,9 +166,10 @@ async def import_values(
             atomic=atomic,
             idempotency_key=idempotency_key,
             compressed=encoding == "gzip",
+            fingerprint=service.request_fingerprint(body.sha256, fmt, source, dry_run, atomic),
         )
         status_code, answer = await service.run_import(
-            get_database(request), actor, options, body, received
+            get_database(request), actor, options, body.file, body.received
         )
     media_type = PROBLEM_MEDIA_TYPE if status_code >= 400 else "application/json"
     return JSONResponse(answer, status_code=status_code, media_type=media_type)
@@ -178,7 +190,7 @@ async def list_runs(
 
 
 @router.get("/import-runs/{run_id}", response_model=ImportRunRead, summary="One import run")
-async def get_run(run_id: int, session: Session, actor: authenticated) -> ImportRunRead:
+async def get_run(run_id: DbId, session: Session, actor: authenticated) -> ImportRunRead:
     run = await service.get_run(session, run_id)
     if not _may_see(actor, run.requested_by):
         raise ForbiddenError("This import run is another caller's.")
@@ -191,7 +203,7 @@ async def get_run(run_id: int, session: Session, actor: authenticated) -> Import
     summary="Every rejected row of an import run",
 )
 async def run_errors(
-    run_id: int,
+    run_id: DbId,
     session: Session,
     actor: authenticated,
     page: Annotated[PageParams, Depends(page_params)],

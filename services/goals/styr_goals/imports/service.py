@@ -20,6 +20,7 @@ file that says two things about one value is an error its sender must hear about
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 import time
@@ -28,6 +29,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
+from pathlib import Path
 from typing import IO, Any
 
 import anyio
@@ -56,7 +58,8 @@ from styr_goals.imports.writer import (
 )
 from styr_shared.auth import Principal
 from styr_shared.db import Database, begin_write
-from styr_shared.errors import ConflictError, NotFoundError, ProblemError
+from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError, ProblemError
+from styr_shared.jsonlimits import JsonLimitError, JsonScanner
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
 
@@ -67,6 +70,9 @@ SPOOL_IN_MEMORY = 16 << 20
 # A million rows take well under a minute: a run "running" for this long has lost its service.
 STALE_RUN = timedelta(hours=1)
 READ_CHUNK = 1 << 20
+# Decompressed bytes allowed before the compression ratio is checked (a tiny file of
+# repeated rows can expand far, and harmlessly).
+FREE_EXPANSION = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,18 @@ class ImportOptions:
     atomic: bool = False
     idempotency_key: str | None = None
     compressed: bool = False
+    # What an Idempotency-Key stands for: the content and the options (see
+    # request_fingerprint).
+    fingerprint: str | None = None
+
+
+def request_fingerprint(
+    content_sha256: str, fmt: ImportFormat, source: str | None, dry_run: bool, atomic: bool
+) -> str:
+    """The request an Idempotency-Key was first used for: the decompressed content and the
+    options that change the answer."""
+    parts = [content_sha256, str(fmt), source or "", str(dry_run), str(atomic)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 @dataclass
@@ -92,33 +110,75 @@ class UnreadableImportError(ProblemError):
     status, slug = 422, "import-file-unreadable"
 
 
+@dataclass
+class SpooledBody:
+    """The decompressed body on a temporary file, the bytes received, and a fingerprint of
+    the content (an Idempotency-Key must not be reused for another file)."""
+
+    file: IO[bytes]
+    received: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SpoolLimits:
+    max_bytes: int
+    max_ratio: int
+    temp_dir: Path | None = None
+    # JSON content is checked for depth and string length while it is decompressed (an
+    # identity body was checked by the request middleware as it arrived).
+    json: bool = False
+
+
 async def spool_body(
-    chunks: AsyncIterator[bytes], *, gzipped: bool, limit: int
-) -> tuple[IO[bytes], int]:
-    """The body on a spooled temporary file (gunzipped), and the bytes received."""
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    chunks: AsyncIterator[bytes], *, gzipped: bool, limits: SpoolLimits
+) -> SpooledBody:
+    """The body on a spooled temporary file (gunzipped), checked against ``limits``."""
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+        max_size=SPOOL_IN_MEMORY, dir=str(limits.temp_dir) if limits.temp_dir else None
+    )
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+    scanner = JsonScanner() if gzipped and limits.json else None
+    digest = hashlib.sha256()
     received = written = 0
+
+    def keep(piece: bytes) -> None:
+        nonlocal written
+        written += len(piece)
+        if written > limits.max_bytes:
+            raise ProblemError(
+                f"The import exceeds {limits.max_bytes} bytes (after decompression).",
+                status=413,
+                slug="payload-too-large",
+            )
+        # Checked as the pieces come, so that a bomb stops within a piece of its start.
+        if gzipped and written > FREE_EXPANSION and written > received * limits.max_ratio:
+            raise ProblemError(
+                f"The gzip body expands more than {limits.max_ratio} times; no real import "
+                "does that.",
+                status=413,
+                slug="compression-ratio-too-high",
+            )
+        if scanner is not None:
+            try:
+                scanner.feed(piece)
+            except JsonLimitError as exc:
+                raise UnreadableImportError(f"The file: {exc}.") from exc
+        digest.update(piece)
+        spool.write(piece)
+
     try:
         async for chunk in chunks:
             received += len(chunk)
-            pieces = [chunk]
-            if inflater is not None:
-                # Inflate in bounded steps so a small bomb cannot take the memory.
-                pieces = [inflater.decompress(chunk, READ_CHUNK)]
-                while inflater.unconsumed_tail:
-                    pieces.append(inflater.decompress(inflater.unconsumed_tail, READ_CHUNK))
-            for piece in pieces:
-                written += len(piece)
-                if written > limit:
-                    raise ProblemError(
-                        f"The import exceeds {limit} bytes (after decompression).",
-                        status=413,
-                        slug="payload-too-large",
-                    )
-                spool.write(piece)
+            if inflater is None:
+                keep(chunk)
+                continue
+            # Inflate in bounded steps so a small bomb cannot take the memory.
+            keep(inflater.decompress(chunk, READ_CHUNK))
+            while inflater.unconsumed_tail:
+                keep(inflater.decompress(inflater.unconsumed_tail, READ_CHUNK))
         if inflater is not None:
-            spool.write(inflater.flush())
+            keep(inflater.flush())
             if not inflater.eof:
                 raise UnreadableImportError("The gzip stream ends early: the upload is incomplete.")
     except zlib.error as exc:
@@ -128,7 +188,7 @@ async def spool_body(
         spool.close()
         raise
     spool.seek(0)
-    return spool, received
+    return SpooledBody(spool, received, digest.hexdigest())
 
 
 class _Phases:
@@ -268,12 +328,22 @@ async def _start_run(
             if earlier is not None and _stale(earlier):
                 await _abandon(database, earlier, "abandoned: the service stopped during it")
             elif earlier is not None:
+                if earlier.request_fingerprint not in (None, options.fingerprint):
+                    # As the IETF Idempotency-Key draft says: a key reused for another request
+                    # is a client error; replaying the first answer would drop the new file.
+                    raise InvalidFieldError(
+                        "header.idempotency-key",
+                        f"{options.idempotency_key!r} was used for another file or other "
+                        "options; send a new key",
+                        type_="idempotency_key_reused",
+                    )
                 if earlier.response_status is None or earlier.response_body is None:
                     raise ConflictError("An import with this Idempotency-Key is still running.")
                 return earlier.response_status, earlier.response_body
         run = ImportRun(
             requested_by=actor.subject,
             idempotency_key=options.idempotency_key,
+            request_fingerprint=options.fingerprint,
             source=options.source,
             format=options.format,
             compressed=options.compressed,

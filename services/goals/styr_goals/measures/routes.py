@@ -26,6 +26,7 @@ from styr_goals.measures.schemas import (
 from styr_shared.auth import Principal, authenticated, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.types import DbId
 
 router = APIRouter(tags=["measures and values"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -216,7 +217,7 @@ async def value_audit(
     session: Session,
     _: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
-    value_id: Annotated[int | None, Query(description="Only this value's history.")] = None,
+    value_id: Annotated[DbId | None, Query(description="Only this value's history.")] = None,
 ) -> Page[ValueAuditRead]:
     await service.get_measure(session, measure_id)
     entries, next_cursor = await service.audit_of(session, measure_id, page, value_id=value_id)
