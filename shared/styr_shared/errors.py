@@ -297,8 +297,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _handle_integrity)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for status in (400, 401, 403, 404, 409, 413, 422)
-}
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for routes (or routers) that answer these statuses with a problem."""
+    return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
+
+
+PROBLEM_RESPONSES = problem_responses(400, 401, 403, 404, 409, 413, 422)
 """Pass as ``responses=`` to routers so OpenAPI documents the problem format."""
+UPLOAD_RESPONSES = problem_responses(415)
+"""Routes that take a file: a body of a media type they do not read is 415."""

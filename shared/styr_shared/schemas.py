@@ -32,8 +32,11 @@ def json_type_problem(value: Any, expected: set[Any]) -> str | None:
     if isinstance(value, bool):
         if bool not in expected and expected & NUMBERS:
             return "expected a number, not true or false"
-    elif isinstance(value, int | float) and expected & MOMENTS and not expected & (NUMBERS | {str}):
-        return "expected a date as text (YYYY-MM-DD or an ISO 8601 time), not a number"
+    elif not expected & (NUMBERS | {str, Any}):
+        if bool in expected:
+            return "expected true or false, not a number"
+        if expected & MOMENTS:
+            return "expected a date as text (YYYY-MM-DD or an ISO 8601 time), not a number"
     return None
 
 
@@ -60,12 +63,12 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _iso_text(value: Any) -> Any:
-    # pydantic reads "0" or "1700000000" as a Unix time; a query date is written as a date
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        raise ValueError("expected a date as YYYY-MM-DD")
+def iso_text(value: Any) -> Any:
+    # pydantic reads "0", "0.5" or "1700000000" as a Unix time; a query date is written as one
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        raise ValueError("expected a date as YYYY-MM-DD (or an ISO 8601 time), not a number")
     return value
 
 
-QueryDate = Annotated[date, BeforeValidator(_iso_text)]
+QueryDate = Annotated[date, BeforeValidator(iso_text)]
 """A date in a query string: ``YYYY-MM-DD`` (not a number of seconds)."""

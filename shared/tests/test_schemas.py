@@ -29,6 +29,7 @@ class Body(StrictModel):
         ({"rank": 1, "amount": True}, "amount"),
         ({"rank": 1, "on": 0}, "on"),
         ({"rank": 1, "at": 1700000000}, "at"),
+        ({"rank": 1, "flag": 0}, "flag"),
     ],
 )
 def test_wrong_json_types_are_refused_naming_the_field(data: dict[str, object], field: str) -> None:
@@ -55,6 +56,6 @@ def test_right_json_types_pass() -> None:
 def test_query_dates_are_dates_not_seconds() -> None:
     adapter = TypeAdapter(QueryDate)
     assert adapter.validate_python("2025-03-01") == date(2025, 3, 1)
-    for value in ("0", "1700000000", "-5"):
+    for value in ("0", "1700000000", "-5", "0.5"):
         with pytest.raises(ValidationError):
             adapter.validate_python(value)

@@ -168,6 +168,11 @@ async def test_hostile_import_bodies_are_422(
         )
         assert response.status_code == 422, response.text
         assert "header" in response.json()["detail"]
+    # a bare number posted as CSV has no header of known columns: no silent empty import
+    for body in (b"-27250", b"external_id,colour\nT-1,red\n"):
+        response = await client.post(URL, content=body, headers=csv_headers)
+        assert response.status_code == 422, response.text
+        assert "Unknown columns" in response.json()["detail"]
     nested = (
         b'{"rows": [{"external_id": "T-1", "description": ' + b"[" * 5000 + b"]" * 5000 + b"}]}"
     )

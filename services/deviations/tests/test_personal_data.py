@@ -379,3 +379,8 @@ async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
         "/api/v1/personal-data-access", params={"case_id": case["id"]}, headers=admin
     )
     assert [entry["action"] for entry in log.json()["items"]] == ["read"]
+    seconds = await client.get(
+        "/api/v1/personal-data-access", params={"since": "0.5"}, headers=admin
+    )
+    assert seconds.status_code == 422
+    assert seconds.json()["errors"][0]["field"] == "query.since"

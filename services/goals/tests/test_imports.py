@@ -766,3 +766,14 @@ async def test_overlong_and_deep_lines_are_row_errors(
     assert "longer than" in result["errors"][0]["message"]
     if content_type != "text/csv":
         assert "deeper than" in result["errors"][1]["message"]
+
+
+async def test_a_format_the_body_is_not_is_422_naming_the_parameter(
+    client: AsyncClient, catalogue: None, importer: dict[str, str]
+) -> None:
+    # a CSV body is importable; format=kolada contradicts it (not an unsupported media type)
+    response = await client.post(
+        URL, params={"format": "kolada"}, content=GOOD_CSV.encode(), headers=importer | CSV
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "query.format"

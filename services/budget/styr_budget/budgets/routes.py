@@ -33,7 +33,7 @@ from styr_budget.uploads import (
     receive_upload,
 )
 from styr_shared.auth import Principal, authenticated
-from styr_shared.errors import InvalidFieldError
+from styr_shared.errors import UPLOAD_RESPONSES, InvalidFieldError
 
 router = APIRouter(tags=["budget"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -147,6 +147,7 @@ async def get_lines(
             "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
+    responses=UPLOAD_RESPONSES,
 )
 async def import_versions_csv(
     committee_id: Committee,
@@ -240,6 +241,7 @@ async def _import(
         "`adopt=true` nothing is written unless every row is placed."
     ),
     openapi_extra=raw_body("application/octet-stream", "An SIE file with #PBUDGET rows."),
+    responses=UPLOAD_RESPONSES,
 )
 async def import_versions_sie(
     committee_id: Committee,

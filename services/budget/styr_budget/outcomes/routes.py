@@ -18,6 +18,7 @@ from styr_budget.uploads import (
     receive_upload,
 )
 from styr_shared.auth import authenticated
+from styr_shared.errors import UPLOAD_RESPONSES
 from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["outcome"])
@@ -62,6 +63,7 @@ SourceQuery = Annotated[
         "sources and committees stay."
     ),
     openapi_extra=raw_body("application/octet-stream", "An SIE file (type 2, 3 or 4)."),
+    responses=UPLOAD_RESPONSES,
 )
 async def import_sie(
     request: Request,
@@ -107,6 +109,7 @@ async def import_sie(
         "and the importer's scope are replaced; a broken row refuses the file with its line."
     ),
     openapi_extra=raw_body("text/csv", "CSV rows of monthly outcome."),
+    responses=UPLOAD_RESPONSES,
 )
 async def import_csv(
     request: Request,

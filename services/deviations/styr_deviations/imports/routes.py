@@ -12,6 +12,7 @@ from styr_deviations.imports import service
 from styr_deviations.imports.schemas import ImportResult, ImportRow
 from styr_shared.auth import Principal, Role, require_roles
 from styr_shared.db import get_session
+from styr_shared.errors import UPLOAD_RESPONSES
 
 router = APIRouter(tags=["migration import"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -21,6 +22,7 @@ Importer = Annotated[Principal, Depends(require_roles(Role.IMPORTER))]
 @router.post(
     "/cases/import",
     response_model=ImportResult,
+    responses=UPLOAD_RESPONSES,
     summary="Import historical cases (CSV or JSON), idempotent on external_id",
     description="Body: `text/csv` with a header row naming the fields of `ImportRow`, or "
     '`application/json` with `{"rows": [ImportRow, ...]}`. Every row is validated; good rows '

@@ -115,6 +115,12 @@ def _csv_rows(text: str) -> Rows:
         raise _malformed(
             f"A header cell is longer than {MAX_HEADER_CELL} characters: {long_cells[0][:40]!r}…"
         )
+    unknown = [cell for cell in header if cell.strip() not in ImportRow.model_fields]
+    if unknown:
+        # a header of no known column is no header (e.g. a bare number posted as CSV)
+        raise _malformed(
+            f"Unknown columns in the CSV header: {', '.join(repr(c[:40]) for c in unknown[:10])}."
+        )
     separators = len(header) - 1
     rows: Rows = []
     position = 1

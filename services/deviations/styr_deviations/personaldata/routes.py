@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BeforeValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import service as cases
@@ -16,6 +17,7 @@ from styr_deviations.text import DbInt, Moment
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.schemas import iso_text
 
 router = APIRouter(tags=["personal data"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -67,7 +69,9 @@ async def access_log(
     case_id: DbInt | None = None,
     actor: str | None = None,
     since: Annotated[
-        Moment | None, Query(description="Only reads at or after this moment (with timezone).")
+        Moment | None,
+        BeforeValidator(iso_text),
+        Query(description="Only reads at or after this moment (ISO 8601, with timezone)."),
     ] = None,
 ) -> Page[AccessRead]:
     rows, next_cursor = await service.access_log(

@@ -14,7 +14,7 @@ from styr_goals.imports.schemas import ImportResult, ImportRunRead, RowErrorRead
 from styr_goals.measures.service import VALUE_WRITERS
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_database, get_session
-from styr_shared.errors import PROBLEM_MEDIA_TYPE, ForbiddenError, ProblemError
+from styr_shared.errors import PROBLEM_MEDIA_TYPE, ForbiddenError, InvalidFieldError, ProblemError
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.types import DbId
 
@@ -90,10 +90,9 @@ def _format_of(
         and requested is not detected
         and not (requested is ImportFormat.KOLADA and detected is ImportFormat.JSON)
     ):
-        raise ProblemError(
-            f"format={requested} does not match the body ({media_type}).",
-            status=415,
-            slug="unsupported-media-type",
+        # the body's type is importable; the request contradicts itself
+        raise InvalidFieldError(
+            "query.format", f"format={requested} does not match the body ({media_type})"
         )
     return requested or detected
 
