@@ -384,3 +384,55 @@ async def test_a_personnummer_in_free_text_is_kept_only_encrypted(
     )
     assert seconds.status_code == 422
     assert seconds.json()["errors"][0]["field"] == "query.since"
+
+
+async def test_numbers_in_reasons_and_raised_deviations_stay_encrypted(
+    client: AsyncClient, org: None, handler: dict[str, str]
+) -> None:
+    complaint = await create(
+        client,
+        handler,
+        kind="complaint",
+        law_area=None,
+        category="bemotande_synpunkt",
+        reporter_type="relative",
+        description=f"Min pappa {PNR} fick fel medicin.",
+        immediate_actions=None,
+        housing_type=None,
+    )
+    raised = await client.post(
+        f"/api/v1/cases/{complaint['id']}/deviation",
+        json={"law_area": "HSL", "category": "lakemedel", "reason": f"Gäller {SAMORDNING}"},
+        headers=handler,
+    )
+    assert raised.status_code == 201, raised.text
+    deviation = raised.json()
+    assert deviation["description"] == f"Min pappa {MARK} fick fel medicin."
+    withdrawn = await client.post(
+        f"/api/v1/cases/{deviation['id']}/transitions",
+        json={"to": "withdrawn", "reason": f"Dubblett, se ärende för {PNR}"},
+        headers=handler,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    history = await client.get(f"/api/v1/cases/{deviation['id']}/history", headers=handler)
+    reasons = [entry["reason"] for entry in history.json() if entry["reason"]]
+    assert reasons == [f"Gäller {MARK}", f"Dubblett, se ärende för {MARK}"]
+
+    async def numbers(case_id: int) -> list[Any]:
+        read = await client.get(
+            f"/api/v1/cases/{case_id}/personal-data",
+            params={"reason": "Utredning"},
+            headers=handler,
+        )
+        assert read.status_code == 200, read.text
+        return [(e["field"], e["personnummer"]) for e in read.json()["numbers_in_text"]]
+
+    # the deviation carries the number out of the complaint's text, and its own reason's
+    assert await numbers(deviation["id"]) == [
+        ("description", "191212121212"),
+        ("reason", "191212121212"),
+    ]
+    assert await numbers(complaint["id"]) == [
+        ("description", "191212121212"),
+        ("reason", "197001710016"),
+    ]

@@ -193,7 +193,7 @@ async def case_history(case_id: DbInt, session: Session, actor: authenticated) -
 async def transition(
     case_id: DbInt, body: TransitionIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.transition(session, actor, case_id, body)
+    await service.transition(session, ctx, actor, case_id, body)
     return await service.read_case(session, ctx, actor, case_id)
 
 
@@ -306,7 +306,7 @@ async def lex_sarah(
 async def reclassify(
     case_id: DbInt, body: ReclassifyIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.reclassify(session, actor, case_id, body)
+    await service.reclassify(session, ctx, actor, case_id, body)
     return await service.read_case(session, ctx, actor, case_id)
 
 

@@ -598,7 +598,7 @@ def _add_numbers_in_text(
 
 
 async def transition(
-    session: AsyncSession, principal: Principal, case_id: int, data: TransitionIn
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: TransitionIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     assert case.id is not None
@@ -634,7 +634,9 @@ async def transition(
         field="state",
         before=before,
         after=data.to,
-        reason=data.reason,
+        reason=_protect_texts(session, ctx, case, principal.subject, {"reason": data.reason})[
+            "reason"
+        ],
     )
     _touch(case)
     session.add(case)
@@ -882,7 +884,7 @@ async def lex_sarah(
 
 
 async def reclassify(
-    session: AsyncSession, principal: Principal, case_id: int, data: ReclassifyIn
+    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: ReclassifyIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
@@ -914,7 +916,9 @@ async def reclassify(
         field="regime",
         before=before,
         after={k: jsonable(v) for k, v in after.items()},
-        reason=data.reason,
+        reason=_protect_texts(session, ctx, case, principal.subject, {"reason": data.reason})[
+            "reason"
+        ],
     )
     _touch(case)
     session.add(case)
@@ -962,9 +966,18 @@ async def raise_deviation(
         commit=False,
     )
     deviation.related_case_id = source.id
-    if person:
-        deviation.personal_data = ctx.cipher.encrypt({"person": person, "reporter": None})
-        deviation.person_hash = source.person_hash
+    numbers: list[Any] = []
+    if data.description is None:  # the complaint's text, and the numbers taken out of it
+        numbers += [e for e in document.get("numbers_in_text", []) if e["field"] == "description"]
+    if deviation.personal_data:
+        numbers += ctx.cipher.decrypt(deviation.personal_data).get("numbers_in_text", [])
+    carried: dict[str, Any] = {"person": person, "reporter": None, "numbers_in_text": numbers}
+    if person or numbers:
+        deviation.personal_data = ctx.cipher.encrypt(carried)
+        deviation.person_hash = source.person_hash if person else None
+    reason = _protect_texts(session, ctx, source, principal.subject, {"reason": data.reason})[
+        "reason"
+    ]
     session.add(deviation)
     record(
         session,
@@ -973,7 +986,7 @@ async def raise_deviation(
         "deviation_raised",
         field="related_case",
         after=deviation.reference_number,
-        reason=data.reason,
+        reason=reason,
     )
     record(
         session,
@@ -982,7 +995,7 @@ async def raise_deviation(
         "raised_from",
         field="related_case",
         after=source.reference_number,
-        reason=data.reason,
+        reason=reason,
     )
     await session.commit()
     return deviation
