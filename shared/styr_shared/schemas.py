@@ -10,6 +10,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 NUMBERS = {int, float, Decimal}
+INT_LIMIT = 2**31 - 1
 MOMENTS = {date, datetime}
 
 
@@ -32,6 +33,9 @@ def json_type_problem(value: Any, expected: set[Any]) -> str | None:
     if isinstance(value, bool):
         if bool not in expected and expected & NUMBERS:
             return "expected a number, not true or false"
+    elif isinstance(value, int) and int in expected and not -INT_LIMIT <= value <= INT_LIMIT:
+        # every integer the services store is an INTEGER column (ids have DbId)
+        return f"an integer from {-INT_LIMIT} to {INT_LIMIT}"
     elif not expected & (NUMBERS | {str, Any}):
         if bool in expected:
             return "expected true or false, not a number"

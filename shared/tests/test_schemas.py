@@ -30,6 +30,8 @@ class Body(StrictModel):
         ({"rank": 1, "on": 0}, "on"),
         ({"rank": 1, "at": 1700000000}, "at"),
         ({"rank": 1, "flag": 0}, "flag"),
+        ({"rank": 2684539958797252702502912}, "rank"),
+        ({"rank": -(2**31)}, "rank"),
     ],
 )
 def test_wrong_json_types_are_refused_naming_the_field(data: dict[str, object], field: str) -> None:

@@ -137,7 +137,13 @@ async def import_values(
         ImportFormat | None, Query(description="Override the format (`kolada`).")
     ] = None,
     content_type: Annotated[str | None, Header()] = None,
-    content_encoding: Annotated[str | None, Header()] = None,
+    content_encoding: Annotated[
+        str | None,
+        Header(
+            description="`gzip` for a compressed file; none (or `identity`) for plain.",
+            json_schema_extra={"enum": ["gzip", "identity"]},
+        ),
+    ] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     encoding = (content_encoding or "identity").strip().lower()
