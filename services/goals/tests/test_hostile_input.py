@@ -94,3 +94,14 @@ async def test_a_query_string_that_is_not_utf8_is_400(
     )
     assert response.status_code == 400
     assert response.json()["type"].endswith("/invalid-utf8")
+
+
+async def test_a_text_longer_than_its_column_is_422(
+    client: AsyncClient, tokens: TokenFactory
+) -> None:
+    # aggregation is a 60-character column: PostgreSQL refused the 61st character with a 500
+    response = await client.patch(
+        "/api/v1/measures/any", json={"aggregation": "x" * 61}, headers=tokens.headers("admin")
+    )
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["body.aggregation"]

@@ -26,6 +26,7 @@ Segment = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Aggregation = Annotated[str, StringConstraints(min_length=1, max_length=60)]  # its column's size
 
 
 class UnitKind(StrEnum):
@@ -112,7 +113,7 @@ class MeasureCreate(StrictModel):
     point_in_time: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")] | None = Field(
         None, description="For `point_in_time` measures: the day measured, `MM-DD` (12-01)."
     )
-    aggregation: ShortText | None = Field(None, description="E.g. `monthly_average`.")
+    aggregation: Aggregation | None = Field(None, description="E.g. `monthly_average`.")
     segments: list[Segment] = Field(default_factory=list, description="E.g. SÄBO, Hemtjänst.")
     gender_split: bool = Field(False, description="Values may be given for K and M beside T.")
     valid_from_year: Year | None = Field(
@@ -146,7 +147,7 @@ class MeasureUpdate(StrictModel):
     data_source: LongText | None = None
     kolada_kpi_id: KoladaId | None = None
     kolada_kpi_name: LongText | None = None
-    aggregation: ShortText | None = None
+    aggregation: Aggregation | None = None
     goal_ids: list[str] | None = None
 
 
