@@ -15,6 +15,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from styr_shared.auth.tokens import TokenVerifier
 from styr_shared.db import Database
+from styr_shared.docs import install_docs
 from styr_shared.errors import (
     PROBLEM_RESPONSES,
     UnhandledErrorMiddleware,
@@ -73,7 +74,11 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        # Our own /docs and /redoc (styr_shared.docs): FastAPI's load their assets from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app, title=title)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings.auth)
     database: Database | None = None
