@@ -19,6 +19,7 @@ from styr_shared.docs import install_docs
 from styr_shared.errors import (
     PROBLEM_RESPONSES,
     UnhandledErrorMiddleware,
+    document_problems,
     install_problem_handlers,
 )
 from styr_shared.health import router as health_router
@@ -79,6 +80,13 @@ def create_service_app(
         redoc_url=None,
     )
     install_docs(app, title=title)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings.auth)
     database: Database | None = None
