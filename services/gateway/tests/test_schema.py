@@ -14,7 +14,7 @@ from styr_gateway.schema import sdl
 def test_schema_file_matches_the_code() -> None:
     assert Path(__file__).resolve().parent.parent / "schema.graphql" == SCHEMA_FILE
     assert SCHEMA_FILE.read_text(encoding="utf-8") == sdl(), (
-        "schema.graphql is out of date: run `uv run styr-gateway export-schema`"
+        "schema.graphql is out of date: run `.tools/bin/uv run --frozen styr-gateway export-schema`"
     )
 
 
