@@ -21,7 +21,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 install: $(UV) $(VENDORED) ## Install every workspace member and tool from uv.lock
-	$(UV) sync --all-packages --frozen --quiet
+	@$(UV) sync --all-packages --frozen --quiet
 
 # The browser assets the services serve themselves (Swagger UI, ReDoc, GraphiQL, fonts), pinned
 # by assets/package-lock.json; redone only when the lock or the copying script changes.
