@@ -1,4 +1,10 @@
 # One image for all four services; the command picks the service (`styr-goals serve`, ...).
+# The browser assets (/docs, /redoc, GraphiQL) come pinned from assets/package-lock.json.
+FROM node:20-slim AS assets
+WORKDIR /app/assets
+COPY assets/package.json assets/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim AS build
 ENV UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir "uv==0.13.8"
@@ -6,6 +12,9 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY shared shared
 COPY services services
+COPY scripts/vendor_assets.py scripts/
+COPY --from=assets /app/assets/node_modules assets/node_modules
+RUN python scripts/vendor_assets.py && rm -rf assets
 RUN uv sync --all-packages --frozen --no-dev
 
 FROM python:3.11-slim

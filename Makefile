@@ -9,6 +9,7 @@ RUN := $(UV) run --frozen --quiet
 SERVICES := goals budget deviations
 MEMBERS := shared services/goals services/budget services/deviations services/gateway
 TEST_DIRS := $(addsuffix /tests,$(MEMBERS)) tests
+VENDORED := shared/styr_shared/static/vendor/MANIFEST.json
 
 .PHONY: help install migrate demo run test lint typecheck pytest token bench fuzz docs clean
 
@@ -19,8 +20,14 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-install: $(UV) ## Install every workspace member and tool from uv.lock
-	$(UV) sync --all-packages --frozen --quiet
+install: $(UV) $(VENDORED) ## Install every workspace member and tool from uv.lock
+	@$(UV) sync --all-packages --frozen --quiet
+
+# The browser assets the services serve themselves (Swagger UI, ReDoc, GraphiQL, fonts), pinned
+# by assets/package-lock.json; redone only when the lock or the copying script changes.
+$(VENDORED): assets/package-lock.json scripts/vendor_assets.py
+	npm ci --prefix assets --ignore-scripts --no-audit --no-fund --loglevel=error
+	python3 scripts/vendor_assets.py
 
 migrate: install ## Apply every service's migrations
 	@for service in $(SERVICES); do $(RUN) styr-$$service migrate || exit 1; done

@@ -15,9 +15,11 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from styr_shared.auth.tokens import TokenVerifier
 from styr_shared.db import Database
+from styr_shared.docs import install_docs
 from styr_shared.errors import (
     PROBLEM_RESPONSES,
     UnhandledErrorMiddleware,
+    document_problems,
     install_problem_handlers,
 )
 from styr_shared.health import router as health_router
@@ -73,7 +75,18 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        # Our own /docs and /redoc (styr_shared.docs): FastAPI's load their assets from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app, title=title)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings.auth)
     database: Database | None = None

@@ -31,20 +31,27 @@ logger = logging.getLogger("styr.errors")
 
 class FieldError(BaseModel):
     field: str = Field(description="Dotted path of the offending input: `body.targets.0.year`.")
-    message: str
+    message: str = Field(description="What is wrong with it, for a person.")
     type: str = Field(description="Machine-readable error kind, e.g. `missing`, `int_parsing`.")
 
 
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
+    type: str = Field(
+        default="about:blank",
+        description="URI naming the kind of problem, `https://styr.se/problems/<slug>`.",
+    )
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code, repeated.")
+    detail: str | None = Field(default=None, description="What went wrong, for a person.")
+    instance: str | None = Field(default=None, description="The path of the request.")
+    request_id: str | None = Field(
+        default=None, description="The request's `X-Request-ID`, which names it in the logs."
+    )
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each offending input field (validation problems)."
+    )
 
 
 class ProblemError(Exception):
@@ -299,10 +306,42 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for routes (or routers) that answer these statuses with a problem."""
-    return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
+    return {status: {"model": Problem} for status in statuses}
 
 
-PROBLEM_RESPONSES = problem_responses(400, 401, 403, 404, 409, 413, 422)
-"""Pass as ``responses=`` to routers so OpenAPI documents the problem format."""
+PROBLEM_RESPONSES = problem_responses(400, 401, 403, 404, 409, 413, 422, 500)
+"""Every service app passes these as ``responses=``; :func:`document_problems` then files each
+error response under ``application/problem+json``, as it is sent."""
 UPLOAD_RESPONSES = problem_responses(415)
 """Routes that take a file: a body of a media type they do not read is 415."""
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+
+def _is_error_status(status: str) -> bool:
+    return status[:1] in ("4", "5")
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Declare every 4xx and 5xx response of an OpenAPI document as what the service sends:
+    ``application/problem+json`` with the Problem schema (and its ``errors[]``).
+
+    FastAPI files a response model under the route's media type, ``application/json``, so
+    clients generated from the document parsed our problems as nothing; routes that declare
+    an error with only a description (413, 415, 429, 503, ...) had no schema at all.
+    """
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in schemas:
+        definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(definition.pop("$defs", {}))
+        schemas["Problem"] = definition
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if _is_error_status(str(status)):
+                    response["content"] = {
+                        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}
+                    }
+    return openapi

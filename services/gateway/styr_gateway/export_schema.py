@@ -1,6 +1,6 @@
 """Write the schema's SDL to ``services/gateway/schema.graphql`` (or to ``--output``).
 
-``uv run styr-gateway export-schema`` or ``uv run python -m styr_gateway.export_schema``;
+``.tools/bin/uv run styr-gateway export-schema`` (from the repository root);
 ``--check`` exits 1 when the file is out of date instead of writing it.
 """
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
@@ -38,6 +38,7 @@ from styr_gateway.errors import (
     classify_request_errors,
     is_request_error,
 )
+from styr_shared.docs import graphiql_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -93,6 +94,10 @@ class GraphQLHTTPRouter(GraphQLRouter[GatewayContext, None]):
             subscription_protocols=(),
         )
         self.max_query_length = max_query_length
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # Strawberry's page loads GraphiQL and React from a CDN; ours, from the gateway itself.
+        return graphiql_page("Styr GraphQL – GraphiQL")
 
     async def get_sub_response(self, request: Request) -> Response:
         response = await super().get_sub_response(request)

@@ -6,14 +6,41 @@ everything. Missing or invalid tokens give 401; a valid token without the needed
 scope gives 403.
 """
 
-from styr_shared.auth.dependencies import (
-    authenticated,
-    get_principal,
-    get_verifier,
-    require_roles,
-)
-from styr_shared.auth.principal import Principal, Role
-from styr_shared.auth.tokens import TokenVerifier, mint_token
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from styr_shared.auth.dependencies import (
+        authenticated,
+        get_principal,
+        get_verifier,
+        require_roles,
+    )
+    from styr_shared.auth.minting import mint_token
+    from styr_shared.auth.principal import Principal, Role
+    from styr_shared.auth.tokens import TokenVerifier
+
+# Loaded on first use, so that importing one light submodule (``styr-token`` needs only
+# ``minting``) does not load FastAPI and SQLAlchemy through ``dependencies``.
+_SOURCES = {
+    "authenticated": "dependencies",
+    "get_principal": "dependencies",
+    "get_verifier": "dependencies",
+    "require_roles": "dependencies",
+    "Principal": "principal",
+    "Role": "principal",
+    "TokenVerifier": "tokens",
+    "mint_token": "minting",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)
+
 
 __all__ = [
     "Principal",

@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_shared.auth.tokens import mint_token
+from styr_shared.auth.minting import mint_token
 from styr_shared.db import Database
 from styr_shared.orgreplica.models import OrgFeedState, ReplicaOrgUnit
 from styr_shared.settings import AuthSettings, Environment, ServiceSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from styr_shared.auth.minting import mint_token
 from styr_shared.auth.principal import Role
-from styr_shared.auth.tokens import mint_token
 from styr_shared.settings import AuthSettings
 
 

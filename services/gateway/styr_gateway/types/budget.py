@@ -69,7 +69,7 @@ class BudgetFigures:
 @strawberry.type(description="One row of a budget summary: an activity or an account group.")
 class BudgetRow(BudgetFigures):
     key: str | None = strawberry.field(description="Activity code or account group key.")
-    name: str | None
+    name: str | None = strawberry.field(description="Name of the activity or account group.")
     kind: str | None = strawberry.field(description="Account group kind (revenue, cost, …).")
 
     @classmethod
@@ -79,19 +79,21 @@ class BudgetRow(BudgetFigures):
 
 @strawberry.type(description="Investment budget, carry-over, outcome and forecast of the year.")
 class InvestmentTotals:
-    objects: int
-    budget: Decimal
-    carried_in: Decimal
+    objects: int = strawberry.field(description="Number of investment objects.")
+    budget: Decimal = strawberry.field(description="Investment budget of the year.")
+    carried_in: Decimal = strawberry.field(description="Budget carried over from earlier years.")
     available: Decimal = strawberry.field(description="budget + carried in.")
-    outcome: Decimal | None
-    forecast: Decimal | None
+    outcome: Decimal | None = strawberry.field(description="Outcome so far.")
+    forecast: Decimal | None = strawberry.field(description="Year-end forecast.")
 
 
 @strawberry.enum(description="What a deficit is of.")
 class DeficitLevel(Enum):
-    COMMITTEE = "committee"
-    ACTIVITY = "activity"
-    ORG_UNIT = "org_unit"
+    COMMITTEE = strawberry.enum_value("committee", description="The committee as a whole.")
+    ACTIVITY = strawberry.enum_value(
+        "activity", description="One activity code across the committee."
+    )
+    ORG_UNIT = strawberry.enum_value("org_unit", description="One org unit below the committee.")
 
 
 @strawberry.type(description="A forecast deficit and the measures recorded to answer it.")
@@ -102,15 +104,23 @@ class Deficit:
         "below it (with its whole subtree)."
     )
     activity_code: str | None = strawberry.field(description="The activity (level ACTIVITY).")
-    activity_name: str | None
+    activity_name: str | None = strawberry.field(
+        description="Name of the activity (level ACTIVITY)."
+    )
     org_unit_id: strawberry.ID | None = strawberry.field(
         description="The org unit (level ORG_UNIT)."
     )
-    org_unit_name: str | None
+    org_unit_name: str | None = strawberry.field(
+        description="Name of the org unit (level ORG_UNIT)."
+    )
     forecast_deviation: Decimal = strawberry.field(description="forecast − budget (negative).")
     measures: int = strawberry.field(description="Recorded measures that are not cancelled.")
-    measures_amount: Decimal
-    has_measures: bool
+    measures_amount: Decimal = strawberry.field(
+        description="Kronor the recorded measures are expected to bring."
+    )
+    has_measures: bool = strawberry.field(
+        description="Whether any measure that is not cancelled answers the deficit."
+    )
 
     @classmethod
     def of(cls, record: DeficitRecord) -> Deficit:
@@ -135,8 +145,10 @@ class GroupBy(Enum):
 
 @strawberry.type(description="The budget follow-up of an org unit and everything below it.")
 class BudgetOverview:
-    org_unit_id: strawberry.ID
-    year: int
+    org_unit_id: strawberry.ID = strawberry.field(
+        description="The org unit whose subtree is summed."
+    )
+    year: int = strawberry.field(description="The fiscal year.")
     period: int = strawberry.field(description="Last month included (12: the whole year).")
 
     async def _summary(
@@ -182,7 +194,10 @@ class BudgetOverview:
     async def deficits(
         self,
         info: Info,
-        without_measures: bool = False,
+        without_measures: Annotated[
+            bool,
+            strawberry.argument(description="Only deficits that no recorded measure answers yet."),
+        ] = False,
         month: Annotated[
             int | None,
             strawberry.argument(description="Follow-up month; default: the latest recorded."),
@@ -199,26 +214,30 @@ class BudgetOverview:
 
 @strawberry.type(description="A recorded year-end forecast (årsprognos).")
 class Forecast:
-    year: int
-    month: int
-    org_unit_id: strawberry.ID
-    activity_code: str
-    account_group_key: str | None
+    year: int = strawberry.field(description="The fiscal year.")
+    month: int = strawberry.field(description="The follow-up month the forecast was made at.")
+    org_unit_id: strawberry.ID = strawberry.field(description="The org unit forecast.")
+    activity_code: str = strawberry.field(description="The activity (verksamhet) forecast.")
+    account_group_key: str | None = strawberry.field(
+        description="The account group, or null for the whole activity."
+    )
     amount: Decimal = strawberry.field(description="Kronor, result sign (net cost negative).")
-    comment: str | None
-    created_by: str
-    created_at: datetime
+    comment: str | None = strawberry.field(description="Comment on the forecast.")
+    created_by: str = strawberry.field(description="Subject of the token that recorded it.")
+    created_at: datetime = strawberry.field(description="When it was recorded.")
 
 
 @strawberry.input(description="A year-end forecast of an activity (or one account group of it).")
 class ForecastInput:
-    org_unit_id: strawberry.ID
-    activity_code: str
+    org_unit_id: strawberry.ID = strawberry.field(description="The org unit forecast.")
+    activity_code: str = strawberry.field(description="The activity (verksamhet) forecast.")
     amount: Decimal = strawberry.field(description="Kronor, result sign (net cost negative).")
     account_group: str | None = strawberry.field(
         default=strawberry.UNSET, description="Omit to forecast the whole activity."
     )
-    comment: str | None = strawberry.UNSET
+    comment: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Comment on the forecast."
+    )
 
 
 # The service takes a list of lines; the gateway sends one, so `body.lines.0.x` is `input.x`.
@@ -237,7 +256,11 @@ class BudgetMutations:
         "(PUT /forecasts/{year}/{month}); the budget service checks the month and the role."
     )
     async def record_forecast(
-        self, info: Info, year: int, month: int, input: ForecastInput
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="The fiscal year.")],
+        month: Annotated[int, strawberry.argument(description="The follow-up month, 1-12.")],
+        input: Annotated[ForecastInput, strawberry.argument(description="The forecast.")],
     ) -> list[Forecast] | None:
         data = await info.context.upstream.request(
             "PUT",

@@ -26,24 +26,26 @@ MAX_FIRST = 500
 
 @strawberry.type(description="Where a page of a connection stands (forward pagination only).")
 class PageInfo:
-    has_next_page: bool
+    has_next_page: bool = strawberry.field(
+        description="Whether another page follows (ask with `after: endCursor`)."
+    )
     has_previous_page: bool = strawberry.field(
         description="Always false: connections page forwards only."
     )
-    start_cursor: str | None
+    start_cursor: str | None = strawberry.field(description="Cursor of the page's first edge.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.type
+@strawberry.type(description="A node of a connection with the cursor that points at it.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass as `after` to get the nodes after this one.")
+    node: T = strawberry.field(description="The node.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, paged forwards with `first` and `after`.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's nodes with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page stands.")
 
     @strawberry.field(description="The nodes of `edges`, for clients that need no cursors.")
     def nodes(self) -> list[T]:

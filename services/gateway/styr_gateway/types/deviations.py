@@ -8,7 +8,7 @@ and ``text`` as the service shows it.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -66,12 +66,12 @@ class CountGroup(Count):
 
 @strawberry.type(description="Calendar days from registration to answer or closing, per kind.")
 class CaseDuration:
-    kind: str
-    cases: Count
-    mean_days: float | None
-    median_days: float | None
-    max_days: int | None
-    within_deadline: Count | None
+    kind: str = strawberry.field(description="The case kind measured, e.g. `complaint`.")
+    cases: Count = strawberry.field(description="How many cases the figures are of.")
+    mean_days: float | None = strawberry.field(description="Mean number of calendar days.")
+    median_days: float | None = strawberry.field(description="Median number of calendar days.")
+    max_days: int | None = strawberry.field(description="Longest, in calendar days.")
+    within_deadline: Count | None = strawberry.field(description="How many met their deadline.")
 
     @classmethod
     def of(cls, kind: str, record: DurationRecord) -> CaseDuration:
@@ -100,16 +100,26 @@ class WithheldBreakdown:
 @strawberry.type(description="Deviations and complaints of an org unit and everything below it.")
 class DeviationStatistics:
     suppressed: bool = strawberry.field(description="Small counts are hidden for your role.")
-    withheld: list[WithheldBreakdown]
-    total: Count
+    withheld: list[WithheldBreakdown] = strawberry.field(
+        description="Breakdowns left out for your role, and why."
+    )
+    total: Count = strawberry.field(description="Cases registered in the year.")
     overdue: Count = strawberry.field(description="Open cases past their deadline today.")
-    by_kind: list[CountGroup]
-    by_law_area: list[CountGroup]
-    by_category_month: list[CountGroup]
+    by_kind: list[CountGroup] = strawberry.field(description="Counts per case kind.")
+    by_law_area: list[CountGroup] = strawberry.field(
+        description="Deviations per law area (HSL, SoL, LSS)."
+    )
+    by_category_month: list[CountGroup] = strawberry.field(
+        description="Counts per category and month."
+    )
     by_org_unit: list[CountGroup] = strawberry.field(description="Per unit registered on.")
-    overdue_by_kind: list[CountGroup]
-    time_to_answer: list[CaseDuration]
-    time_to_close: list[CaseDuration]
+    overdue_by_kind: list[CountGroup] = strawberry.field(description="Overdue open cases per kind.")
+    time_to_answer: list[CaseDuration] = strawberry.field(
+        description="Days from registration to answer, per kind."
+    )
+    time_to_close: list[CaseDuration] = strawberry.field(
+        description="Days from registration to closing, per kind."
+    )
 
     @classmethod
     def of(cls, record: StatisticsRecord) -> DeviationStatistics:
@@ -140,13 +150,17 @@ class DeviationStatistics:
 
 @strawberry.type(description="An action taken on a case, with the follow-up of its effect.")
 class CaseAction:
-    id: strawberry.ID
-    description: str
-    owner: str
-    due_date: date | None
+    id: strawberry.ID = strawberry.field(description="Stable id of the action.")
+    description: str = strawberry.field(description="What is to be done.")
+    owner: str = strawberry.field(description="Who is responsible for it.")
+    due_date: date | None = strawberry.field(description="When it is to be done.")
     status: str = strawberry.field(description="`planned`, `in_progress`, `done`, `cancelled`.")
-    effect_follow_up: str | None
-    effect_followed_up_at: datetime | None
+    effect_follow_up: str | None = strawberry.field(
+        description="How the action's effect was followed up."
+    )
+    effect_followed_up_at: datetime | None = strawberry.field(
+        description="When its effect was followed up."
+    )
 
     @classmethod
     def of(cls, record: ActionRecord) -> CaseAction:
@@ -163,30 +177,30 @@ class CaseAction:
 
 @strawberry.type(description="The case's next deadline (received, answered, …).")
 class CaseDeadline:
-    milestone: str
-    due_date: date
-    met_at: datetime | None
-    overdue: bool
+    milestone: str = strawberry.field(description="What must happen: `received` or `answered`.")
+    due_date: date = strawberry.field(description="The day it must happen by.")
+    met_at: datetime | None = strawberry.field(description="When it happened; null while open.")
+    overdue: bool = strawberry.field(description="Past the due date without having happened.")
 
 
 @strawberry.type(description="Probability × consequence and the resulting level.")
 class CaseRisk:
-    probability: int
-    consequence: int
-    score: int
-    level: str
-    level_label: str
+    probability: int = strawberry.field(description="Probability on the configured scale.")
+    consequence: int = strawberry.field(description="Consequence on the configured scale.")
+    score: int = strawberry.field(description="Probability × consequence.")
+    level: str = strawberry.field(description="Risk level key from the configured matrix.")
+    level_label: str = strawberry.field(description="Display label of the risk level.")
 
 
 @strawberry.type(description="One entry of a case's append-only history.")
 class CaseHistoryEntry:
-    at: datetime
-    actor: str
+    at: datetime = strawberry.field(description="When it happened.")
+    actor: str = strawberry.field(description="Subject of the token that did it.")
     event: str = strawberry.field(description="A transition or a field change.")
-    field: str | None
-    before: JSON | None
-    after: JSON | None
-    reason: str | None
+    field: str | None = strawberry.field(description="The field changed; null for a transition.")
+    before: JSON | None = strawberry.field(description="The value (or state) before.")
+    after: JSON | None = strawberry.field(description="The value (or state) after.")
+    reason: str | None = strawberry.field(description="The reason given, if any.")
 
     @classmethod
     def of(cls, record: CaseHistoryRecord) -> CaseHistoryEntry:
@@ -206,28 +220,52 @@ class CaseHistoryEntry:
     "service shows only what the caller may see)."
 )
 class Case:
-    id: strawberry.ID
-    reference_number: str
+    id: strawberry.ID = strawberry.field(description="Stable id of the case.")
+    reference_number: str = strawberry.field(
+        description="Reference number (diarienummer), e.g. `VON.2024.17`."
+    )
     kind: str = strawberry.field(description="`deviation`, `complaint`, `feedback`, …")
-    law_area: str | None
-    regime: str
-    category: str | None
-    event_time: datetime | None
-    reported_at: datetime
-    org_unit_id: strawberry.ID
-    channel: str
-    description: str
-    immediate_actions: str | None
+    law_area: str | None = strawberry.field(
+        description="`HSL` (health care), `SoL` or `LSS`; deviations only."
+    )
+    regime: str = strawberry.field(
+        description="Reporting regime: `standard`, `lex_maria`, `lex_sarah` or `staff_matter`."
+    )
+    category: str | None = strawberry.field(description="Category code, valid in the event's year.")
+    event_time: datetime | None = strawberry.field(
+        description="When the event happened, when known."
+    )
+    reported_at: datetime = strawberry.field(description="When the case was registered.")
+    org_unit_id: strawberry.ID = strawberry.field(
+        description="The org unit the case is registered on."
+    )
+    channel: str = strawberry.field(
+        description="How it came in: `staff_report`, `web_form`, `phone`, `letter`, `email`, …"
+    )
+    description: str = strawberry.field(description="What happened, without personal data.")
+    immediate_actions: str | None = strawberry.field(description="What was done at once.")
     state: str = strawberry.field(description="Where the case stands in the workflow.")
-    assigned_to: str | None
-    mas_routed: bool
-    risk: CaseRisk | None
-    deadline: CaseDeadline | None
-    received_at: datetime | None
-    answered_at: datetime | None
-    days_to_answer: int | None
-    closed_at: datetime | None
-    actions: list[CaseAction]
+    assigned_to: str | None = strawberry.field(
+        description="Who handles the case (the unit manager once received)."
+    )
+    mas_routed: bool = strawberry.field(
+        description="The risk level sent this health-care case to the MAS."
+    )
+    risk: CaseRisk | None = strawberry.field(description="Risk assessment, once made.")
+    deadline: CaseDeadline | None = strawberry.field(
+        description="The next deadline, while one is open."
+    )
+    received_at: datetime | None = strawberry.field(
+        description="When the case was acknowledged as received."
+    )
+    answered_at: datetime | None = strawberry.field(
+        description="When the complainant was answered."
+    )
+    days_to_answer: int | None = strawberry.field(
+        description="Calendar days from registration to answer."
+    )
+    closed_at: datetime | None = strawberry.field(description="When the case was closed.")
+    actions: list[CaseAction] = strawberry.field(description="Actions taken on the case.")
 
     @classmethod
     def of(cls, record: CaseRecord) -> Case:
@@ -286,18 +324,37 @@ class CaseInput:
     kind: str = strawberry.field(
         description="`deviation`, `complaint`, `feedback` or `external_deviation`."
     )
-    org_unit_id: strawberry.ID
-    description: str
+    org_unit_id: strawberry.ID = strawberry.field(description="The org unit the case concerns.")
+    description: str = strawberry.field(description="What happened, without personal data.")
     law_area: str | None = strawberry.field(
         default=strawberry.UNSET, description="Deviations: `HSL`, `SoL` or `LSS`."
     )
-    category: str | None = strawberry.UNSET
-    event_time: datetime | None = strawberry.UNSET
-    immediate_actions: str | None = strawberry.UNSET
-    channel: str | None = strawberry.UNSET
-    reporter_type: str | None = strawberry.UNSET
-    housing_type: str | None = strawberry.UNSET
-    feedback_type: str | None = strawberry.UNSET
+    category: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A category code valid in the event's year."
+    )
+    event_time: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When the event happened."
+    )
+    immediate_actions: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What was done at once."
+    )
+    channel: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="How it came in: `staff_report` (default), `web_form`, `phone`, `letter`, "
+        "`email`, `in_person` or `patientnamnden`.",
+    )
+    reporter_type: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Who reports: `staff` (default), `citizen`, `relative`, `organisation` "
+        "or `anonymous`.",
+    )
+    housing_type: str | None = strawberry.field(
+        default=strawberry.UNSET, description="`sarskilt_boende` or `ordinart_boende`."
+    )
+    feedback_type: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Feedback only: `criticism`, `suggestion`, `praise` or `question`.",
+    )
 
 
 @strawberry.input(description="A step of the case workflow (the service's `GET /workflow`).")
@@ -313,9 +370,11 @@ class CaseTransitionInput:
 
 @strawberry.input(description="An action to take on a case.")
 class CaseActionInput:
-    description: str
-    owner: str
-    due_date: date | None = strawberry.UNSET
+    description: str = strawberry.field(description="What is to be done.")
+    owner: str = strawberry.field(description="Who is responsible for it.")
+    due_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="When it is to be done."
+    )
 
 
 CASE_FIELDS = field_names(CaseInput)
@@ -332,7 +391,9 @@ def _case_path(case_id: strawberry.ID, suffix: str) -> str:
 @strawberry.type
 class DeviationMutations:
     @strawberry.mutation(description="Register a case; it gets the year's next reference number.")
-    async def register_case(self, info: Info, input: CaseInput) -> Case | None:
+    async def register_case(
+        self, info: Info, input: Annotated[CaseInput, strawberry.argument(description="The case.")]
+    ) -> Case | None:
         data = await info.context.upstream.request(
             "POST",
             Service.DEVIATIONS,
@@ -347,7 +408,10 @@ class DeviationMutations:
         "the caller's role."
     )
     async def transition_case(
-        self, info: Info, case_id: strawberry.ID, input: CaseTransitionInput
+        self,
+        info: Info,
+        case_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
+        input: Annotated[CaseTransitionInput, strawberry.argument(description="The step.")],
     ) -> Case | None:
         data = await info.context.upstream.request(
             "POST",
@@ -360,7 +424,10 @@ class DeviationMutations:
 
     @strawberry.mutation(description="Add an action to a case.")
     async def add_case_action(
-        self, info: Info, case_id: strawberry.ID, input: CaseActionInput
+        self,
+        info: Info,
+        case_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
+        input: Annotated[CaseActionInput, strawberry.argument(description="The action.")],
     ) -> CaseAction | None:
         data = await info.context.upstream.request(
             "POST",

@@ -74,24 +74,28 @@ ValuesOf = Annotated[
 
 @strawberry.enum(description="Computed from the value, the target and the measure's decimals.")
 class MeasureStatus(Enum):
-    MET = "met"
-    NOT_MET = "not_met"
-    NO_VALUE = "no_value"
-    NO_TARGET = "no_target"
+    MET = strawberry.enum_value("met", description="The value meets the target.")
+    NOT_MET = strawberry.enum_value("not_met", description="The value misses the target.")
+    NO_VALUE = strawberry.enum_value("no_value", description="No value for the period.")
+    NO_TARGET = strawberry.enum_value("no_target", description="No target for the year.")
 
 
 @strawberry.enum(description="Against the previous period of the same series.")
 class Trend(Enum):
-    IMPROVING = "improving"
-    WORSENING = "worsening"
-    UNCHANGED = "unchanged"
+    IMPROVING = strawberry.enum_value(
+        "improving", description="Better than the previous value, given the measure's direction."
+    )
+    WORSENING = strawberry.enum_value("worsening", description="Worse than the previous value.")
+    UNCHANGED = strawberry.enum_value(
+        "unchanged", description="The same at the measure's decimals."
+    )
 
 
 @strawberry.enum(description="Kolada's gender codes.")
 class Gender(Enum):
-    T = "T"
-    K = "K"
-    M = "M"
+    T = strawberry.enum_value("T", description="Total (all genders).")
+    K = strawberry.enum_value("K", description="Women (kvinnor).")
+    M = strawberry.enum_value("M", description="Men (män).")
 
 
 def _status(value: str) -> MeasureStatus:
@@ -105,8 +109,12 @@ def _trend(value: str | None) -> Trend | None:
 @strawberry.type(description="What a value must satisfy: an operator and a number or benchmark.")
 class Target:
     op: str = strawberry.field(description="`=`, `>=`, `>`, `<=` or `<`.")
-    value: float | None
-    qualifier: str | None
+    value: float | None = strawberry.field(
+        description="The number to compare with; null for a benchmark target."
+    )
+    qualifier: str | None = strawberry.field(
+        description='A target in words, e.g. "Minst en aktivitet på varje enhet."'
+    )
     benchmark: str | None = strawberry.field(description="Compare with a group, as written.")
 
     @classmethod
@@ -123,17 +131,25 @@ class Target:
 
 @strawberry.type(description="The target of one year and segment.")
 class YearTarget:
-    year: int
-    segment: str | None
-    target: Target
+    year: int = strawberry.field(description="The year the target applies to.")
+    segment: str | None = strawberry.field(
+        description="The series; null for a measure with one series."
+    )
+    target: Target = strawberry.field(description="The target.")
 
 
 @strawberry.type(description="The starting point of a series.")
 class Baseline:
-    value: float | None
-    period: str | None
+    value: float | None = strawberry.field(
+        description="The starting value; null when there is none yet."
+    )
+    period: str | None = strawberry.field(
+        description="The period of the starting value, e.g. `2022`."
+    )
     is_new: bool = strawberry.field(description='"Nytt värde": no baseline exists yet.')
-    text: str | None
+    text: str | None = strawberry.field(
+        description="The baseline as the follow-up report shows it."
+    )
 
     @classmethod
     def of(cls, record: BaselineRecord) -> Baseline:
@@ -142,24 +158,34 @@ class Baseline:
 
 @strawberry.type(description="One value of a measure, with computed status and trend.")
 class MeasureValue:
-    id: strawberry.ID
-    org_unit_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable id of the value.")
+    org_unit_id: strawberry.ID = strawberry.field(description="Whose value it is.")
     period: str = strawberry.field(description="`2024`, `2024-T2`, `2024-08`, …")
-    year: int
-    period_end: date
-    segment: str | None
-    gender: Gender
-    value: float
-    numerator: float | None
-    denominator: float | None
+    year: int = strawberry.field(description="The year of the period.")
+    period_end: date = strawberry.field(description="Last day of the period.")
+    segment: str | None = strawberry.field(
+        description="The series; null for a measure with one series."
+    )
+    gender: Gender = strawberry.field(description="T (total), K or M.")
+    value: float = strawberry.field(description="The value, in the measure's unit.")
+    numerator: float | None = strawberry.field(description="Numerator of a ratio, when reported.")
+    denominator: float | None = strawberry.field(
+        description="Denominator of a ratio, when reported."
+    )
     state: str = strawberry.field(description="`preliminary` or `final`.")
-    comment: str | None
-    source: str | None
-    recorded_by: str
-    recorded_at: datetime
-    target: Target | None
-    status: MeasureStatus
-    trend: Trend | None
+    comment: str | None = strawberry.field(description="Comment on the value.")
+    source: str | None = strawberry.field(
+        description="Where the value came from (a system or an import)."
+    )
+    recorded_by: str = strawberry.field(description="Subject of the token that recorded it.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    target: Target | None = strawberry.field(
+        description="The target of the value's year and series."
+    )
+    status: MeasureStatus = strawberry.field(description="The value against its target.")
+    trend: Trend | None = strawberry.field(
+        description="Against the previous value of the series; null for the first."
+    )
     series_break: bool = strawberry.field(
         description="The previous value was measured under another definition."
     )
@@ -194,16 +220,24 @@ class MeasureValue:
     "value of the year up to the period's end, its target, status and trend."
 )
 class SeriesStatus:
-    segment: str | None
-    code: str | None
-    baseline: Baseline
-    target: Target | None
-    value: float | None
+    segment: str | None = strawberry.field(
+        description="The series; null for a measure with one series."
+    )
+    code: str | None = strawberry.field(description="Code of the series, when it has one.")
+    baseline: Baseline = strawberry.field(description="The series' starting point.")
+    target: Target | None = strawberry.field(description="The target of the year and series.")
+    value: float | None = strawberry.field(
+        description="The latest value in the period; null when none."
+    )
     period: str | None = strawberry.field(description="Period of the value shown.")
-    state: str | None
-    status: MeasureStatus
-    trend: Trend | None
-    series_break: bool
+    state: str | None = strawberry.field(
+        description="`preliminary` or `final`, of the value shown."
+    )
+    status: MeasureStatus = strawberry.field(description="The value against the target.")
+    trend: Trend | None = strawberry.field(description="Against the series' previous value.")
+    series_break: bool = strawberry.field(
+        description="The previous value was measured under another definition."
+    )
 
     @classmethod
     def of(cls, record: SeriesFollowUpRecord) -> SeriesStatus:
@@ -223,22 +257,28 @@ class SeriesStatus:
 
 @strawberry.type(description="A goal assessment: forecast or final, for a year and period.")
 class Assessment:
-    id: strawberry.ID
-    goal_id: strawberry.ID
-    year: int
-    period: str
+    id: strawberry.ID = strawberry.field(description="Stable id of the assessment.")
+    goal_id: strawberry.ID = strawberry.field(description="The goal assessed.")
+    year: int = strawberry.field(description="The plan year assessed.")
+    period: str = strawberry.field(description="Key of the follow-up period, e.g. `helar`.")
     kind: str = strawberry.field(description="`forecast` or `final`.")
     answer: str = strawberry.field(description="`Ja`, `Delvis` or `Nej`.")
-    answer_text: str | None
+    answer_text: str | None = strawberry.field(
+        description="The answer in words, as the follow-up report shows it."
+    )
     colour: str | None = strawberry.field(description="`green`, `yellow` or `red`.")
-    comment: str | None
-    causes: str | None
-    consequences: str | None
-    actions_taken: str | None
-    actions_planned: str | None
-    author: str
-    author_name: str | None
-    created_at: datetime
+    comment: str | None = strawberry.field(description="The assessor's comment (analysis).")
+    causes: str | None = strawberry.field(description="Causes of the result.")
+    consequences: str | None = strawberry.field(description="Consequences of the result.")
+    actions_taken: str | None = strawberry.field(description="Actions already taken.")
+    actions_planned: str | None = strawberry.field(description="Actions planned.")
+    author: str = strawberry.field(description="Subject of the token that made the assessment.")
+    author_name: str | None = strawberry.field(
+        description="Display name of the author, when the token had one."
+    )
+    created_at: datetime = strawberry.field(
+        description="When the assessment was made; a later one supersedes it."
+    )
 
     @classmethod
     def of(cls, record: AssessmentRecord) -> Assessment:
@@ -264,18 +304,24 @@ class Assessment:
 
 @strawberry.type(description="An activity of a goal's action plan.")
 class Activity:
-    id: strawberry.ID
-    goal_id: strawberry.ID
-    org_unit_id: strawberry.ID
-    year: int
-    title: str
-    responsible: str | None
-    start_date: date | None
-    end_date: date | None
-    due_quarter: str | None
+    id: strawberry.ID = strawberry.field(description="Stable id of the activity.")
+    goal_id: strawberry.ID = strawberry.field(
+        description="The goal whose action plan holds the activity."
+    )
+    org_unit_id: strawberry.ID = strawberry.field(
+        description="The org unit that carries out the activity."
+    )
+    year: int = strawberry.field(description="The plan year the activity belongs to.")
+    title: str = strawberry.field(description="What is to be done.")
+    responsible: str | None = strawberry.field(
+        description="Who is responsible, as written (a role or a name)."
+    )
+    start_date: date | None = strawberry.field(description="When the activity starts.")
+    end_date: date | None = strawberry.field(description="When the activity is to be finished.")
+    due_quarter: str | None = strawberry.field(description="The quarter it is due, e.g. `2025-Q4`.")
     status: str = strawberry.field(description="Key of a configured activity status.")
     progress: int = strawberry.field(description="Percent done.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the activity was last changed.")
 
     @classmethod
     def of(cls, record: ActivityRecord) -> Activity:
@@ -297,17 +343,19 @@ class Activity:
 
 @strawberry.type(description="Activities per status.")
 class StatusCount:
-    status: str
-    label: str
-    count: int
-    percent: int
+    status: str = strawberry.field(description="Key of the activity status.")
+    label: str = strawberry.field(description="Display label of the status.")
+    count: int = strawberry.field(description="Activities with the status.")
+    percent: int = strawberry.field(description="Share of all activities, in percent.")
     text: str = strawberry.field(description='"n st (x %)".')
 
 
 @strawberry.type(description="How far a set of activities has come.")
 class Completion:
-    total: int
-    by_status: list[StatusCount]
+    total: int = strawberry.field(description="Number of activities.")
+    by_status: list[StatusCount] = strawberry.field(
+        description="Activities per status, in the configured order."
+    )
 
     @classmethod
     def of(cls, record: CompletionRecord) -> Completion:
@@ -324,10 +372,14 @@ class Completion:
 
 @strawberry.type(description="Goal fulfilment: roll-up goals answered Ja, and the result level.")
 class Fulfilment:
-    goals: int
-    fulfilled: int
-    percent: int | None
-    result_level: str | None
+    goals: int = strawberry.field(description="Number of roll-up goals.")
+    fulfilled: int = strawberry.field(description="Goals answered Ja.")
+    percent: int | None = strawberry.field(
+        description="fulfilled / goals, in percent; null without goals."
+    )
+    result_level: str | None = strawberry.field(
+        description='The configured result level for the percent, e.g. "Mycket god måluppfyllelse".'
+    )
 
     @classmethod
     def of(cls, record: FulfilmentRecord) -> Fulfilment:
@@ -341,24 +393,26 @@ class Fulfilment:
 
 @strawberry.type(description="The roll-up of one goal area.")
 class AreaRollup:
-    goal_id: strawberry.ID
-    code: str
-    title: str
-    fulfilment: Fulfilment
-    activities: Completion
+    goal_id: strawberry.ID = strawberry.field(description="The goal that heads the area.")
+    code: str = strawberry.field(description="The area goal's code.")
+    title: str = strawberry.field(description="The area goal's title.")
+    fulfilment: Fulfilment = strawberry.field(description="Fulfilment of the area's roll-up goals.")
+    activities: Completion = strawberry.field(description="Completion of the area's activities.")
 
 
 @strawberry.type(description="A plan's follow-up in one period: roll-up and period data.")
 class FollowUpReport:
-    year: int
-    period: str
+    year: int = strawberry.field(description="The plan year.")
+    period: str = strawberry.field(description="Key of the follow-up period, e.g. `helar`.")
     period_label: str = strawberry.field(description='E.g. "Helår 2024".')
     period_kind: str = strawberry.field(description="`interim` or `annual`.")
-    period_end: date
+    period_end: date = strawberry.field(description="Last day of the period.")
     values_org_unit_id: strawberry.ID = strawberry.field(description="Whose values are shown.")
-    total: Fulfilment
-    activities: Completion
-    areas: list[AreaRollup]
+    total: Fulfilment = strawberry.field(description="Fulfilment of all roll-up goals of the plan.")
+    activities: Completion = strawberry.field(
+        description="Completion of all activities of the plan."
+    )
+    areas: list[AreaRollup] = strawberry.field(description="The roll-up per goal area.")
 
     @classmethod
     def of(cls, follow_up: FollowUp) -> FollowUpReport:
@@ -394,9 +448,11 @@ class GoalPeriodStatus:
     assessment: Assessment | None = strawberry.field(
         description="The current judgement: the latest final assessment, else the forecast."
     )
-    forecast: Assessment | None
+    forecast: Assessment | None = strawberry.field(
+        description="The latest forecast assessment of the period."
+    )
     fulfilled: bool | None = strawberry.field(description="Roll-up goals: answered Ja.")
-    activities: Completion
+    activities: Completion = strawberry.field(description="Completion of the goal's activities.")
 
 
 def _not_in_report(what: str, item_id: str) -> UpstreamError:
@@ -409,20 +465,29 @@ def _not_in_report(what: str, item_id: str) -> UpstreamError:
 
 @strawberry.type(description="A measure (indicator) following one or more goals.")
 class Measure:
-    id: strawberry.ID
-    code: str
+    id: strawberry.ID = strawberry.field(description="Stable id of the measure.")
+    code: str = strawberry.field(description="The measure's code in its plan.")
     org_unit_id: strawberry.ID = strawberry.field(description="Owner of the measure.")
-    name: str
-    display_name: str | None
-    description: str | None
+    name: str = strawberry.field(description="The measure's name.")
+    display_name: str | None = strawberry.field(description="A shorter name for screens, when set.")
+    description: str | None = strawberry.field(description="What the measure measures and how.")
     unit_kind: str = strawberry.field(description="`count`, `percent`, `amount`, `days`, …")
     decimals: int = strawberry.field(description="Reporting precision; status is judged at it.")
     direction: str = strawberry.field(description="`increase`, `decrease` or `milestone`.")
-    data_source: str | None
-    kolada_kpi_id: str | None
-    periodicity: str
-    segments: list[str]
-    gender_split: bool
+    data_source: str | None = strawberry.field(
+        description="Where the values come from, as written."
+    )
+    kolada_kpi_id: str | None = strawberry.field(
+        description="Kolada KPI id, when values come from Kolada, e.g. `N00945`."
+    )
+    periodicity: str = strawberry.field(
+        description="How often values come: `year`, `half_year`, `tertial`, `quarter`, "
+        "`month` or `point_in_time`."
+    )
+    segments: list[str] = strawberry.field(
+        description="The measure's series (e.g. age groups); empty for one series."
+    )
+    gender_split: bool = strawberry.field(description="Values are reported per gender (T, K, M).")
     record: strawberry.Private[MeasureRecord]
     plan_id: strawberry.Private[str]
     plan_unit_id: strawberry.Private[str]
@@ -464,7 +529,7 @@ class Measure:
         all_years: Annotated[
             bool, strawberry.argument(description="Every year of the measure.")
         ] = False,
-        segment: str | None = None,
+        segment: Annotated[str | None, strawberry.argument(description="Only this series.")] = None,
     ) -> list[YearTarget]:
         wanted = year or self.year
         return [
@@ -505,8 +570,10 @@ class Measure:
             int | None, strawberry.argument(description="Default: the goal's year.")
         ] = None,
         period: Annotated[str | None, strawberry.argument(description="E.g. `2024-T2`.")] = None,
-        segment: str | None = None,
-        gender: Gender | None = None,
+        segment: Annotated[str | None, strawberry.argument(description="Only this series.")] = None,
+        gender: Annotated[
+            Gender | None, strawberry.argument(description="Only this gender.")
+        ] = None,
     ) -> list[MeasureValue] | None:
         unit = str(org_unit_id) if org_unit_id is not None else self.plan_unit_id
         wanted_year = year or self.year
@@ -521,7 +588,7 @@ class Measure:
             for record in sorted(records, key=lambda r: (r.period_end, r.segment or "", r.gender))
             if (period is None or record.period == period)
             and (segment is None or record.segment == segment)
-            and (gender is None or record.gender == gender.value)
+            and (gender is None or record.gender == gender.name)  # names are the codes
         ]
 
 
@@ -531,20 +598,24 @@ def _unit(org_unit_id: strawberry.ID | None) -> str | None:
 
 @strawberry.type(description="A goal as it stands in one year of its plan.")
 class Goal:
-    id: strawberry.ID
-    code: str
+    id: strawberry.ID = strawberry.field(description="Stable id of the goal.")
+    code: str = strawberry.field(description="The goal's code in its plan.")
     level: str = strawberry.field(description="Key of the goal level (`namndmal`, …).")
     level_label: str = strawberry.field(description="E.g. `Nämndmål`.")
-    parent_id: strawberry.ID | None
-    title: str
-    headline: str | None
-    description: str | None
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The goal directly above; null at the top."
+    )
+    title: str = strawberry.field(description="The goal as adopted.")
+    headline: str | None = strawberry.field(description="A short headline, when the plan has one.")
+    description: str | None = strawberry.field(description="Longer text on the goal.")
     follow_up_tag: str | None = strawberry.field(description="KF goals: `D/B` or `B`.")
     addressed_to: list[strawberry.ID] = strawberry.field(
         description="Committees the goal is addressed to; empty = all."
     )
-    valid_from_year: int
-    valid_to_year: int | None
+    valid_from_year: int = strawberry.field(description="First plan year the goal applies to.")
+    valid_to_year: int | None = strawberry.field(
+        description="Last plan year the goal applies to; null while it applies."
+    )
     year: int = strawberry.field(description="The year the goal is shown as of.")
     node: strawberry.Private[GoalNodeRecord]
     plan: strawberry.Private[PlanRecord]
@@ -609,7 +680,14 @@ class Goal:
         description="Every assessment of the goal's year (or `period`), oldest first. "
         "The assessments of every goal at one level are one call per plan and year."
     )
-    async def assessments(self, info: Info, period: str | None = None) -> list[Assessment] | None:
+    async def assessments(
+        self,
+        info: Info,
+        period: Annotated[
+            str | None,
+            strawberry.argument(description="Only the assessments of this follow-up period."),
+        ] = None,
+    ) -> list[Assessment] | None:
         key = (self.plan.id, str(self.id), self.year)
         records = await info.context.loaders.goals.assessments.load(key)
         return [Assessment.of(r) for r in records if period is None or r.period == period]
@@ -634,13 +712,13 @@ def _flatten(nodes: list[GoalNodeRecord]) -> list[GoalNodeRecord]:
 
 @strawberry.type(description="A plan (e.g. Mål och budget 2025–2027) of an org unit.")
 class Plan:
-    id: strawberry.ID
-    org_unit_id: strawberry.ID
-    name: str
-    start_year: int
-    end_year: int
-    adopted_on: date | None
-    description: str | None
+    id: strawberry.ID = strawberry.field(description="Stable id of the plan.")
+    org_unit_id: strawberry.ID = strawberry.field(description="The org unit that owns the plan.")
+    name: str = strawberry.field(description="The plan's name, e.g. `Mål och budget 2025–2027`.")
+    start_year: int = strawberry.field(description="First year the plan covers.")
+    end_year: int = strawberry.field(description="Last year the plan covers.")
+    adopted_on: date | None = strawberry.field(description="When the plan was adopted.")
+    description: str | None = strawberry.field(description="Longer text on the plan.")
     record: strawberry.Private[PlanRecord]
 
     @classmethod
@@ -689,7 +767,11 @@ class Plan:
 @strawberry.type
 class GoalQueries:
     @strawberry.field(description="One plan by id.")
-    async def plan(self, info: Info, id: strawberry.ID) -> Plan | None:
+    async def plan(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The plan's id.")],
+    ) -> Plan | None:
         return Plan.of(await info.context.loaders.goals.plan.load(str(id)))
 
 
@@ -699,46 +781,74 @@ class GoalQueries:
 @strawberry.input(description="One measure value; replaces the value of the same unit, period, "
                   "segment and gender.")  # fmt: skip
 class MeasureValueInput:
-    org_unit_id: strawberry.ID
+    org_unit_id: strawberry.ID = strawberry.field(description="Whose value it is.")
     period: str = strawberry.field(
         description="`2024`, `2024-H1`, `2024-T2`, `2024-Q3`, `2024-08` or `2024-12-01`, "
         "matching the measure's periodicity."
     )
-    value: float
-    segment: str | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET
-    numerator: float | None = strawberry.UNSET
-    denominator: float | None = strawberry.UNSET
+    value: float = strawberry.field(description="The value, in the measure's unit.")
+    segment: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The series; required when the measure has several."
+    )
+    gender: Gender | None = strawberry.field(
+        default=strawberry.UNSET, description="T (default), K or M."
+    )
+    numerator: float | None = strawberry.field(
+        default=strawberry.UNSET, description="Numerator of a ratio."
+    )
+    denominator: float | None = strawberry.field(
+        default=strawberry.UNSET, description="Denominator of a ratio."
+    )
     state: str | None = strawberry.field(
         default=strawberry.UNSET, description="`preliminary` or `final` (default)."
     )
-    comment: str | None = strawberry.UNSET
-    source: str | None = strawberry.UNSET
+    comment: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Comment on the value."
+    )
+    source: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Where the value came from."
+    )
 
 
 @strawberry.input(description="A forecast or final assessment of a goal for a follow-up period.")
 class AssessmentInput:
-    year: int
+    year: int = strawberry.field(description="The plan year assessed.")
     period: str = strawberry.field(description="Key of a follow-up period, e.g. `helar`.")
     kind: str = strawberry.field(description="`forecast` or `final`.")
     answer: str = strawberry.field(description="`Ja`, `Delvis` or `Nej`.")
-    answer_text: str | None = strawberry.UNSET
+    answer_text: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The answer in words."
+    )
     colour: str | None = strawberry.field(
         default=strawberry.UNSET, description="`green`, `yellow` or `red`."
     )
-    comment: str | None = strawberry.UNSET
-    causes: str | None = strawberry.UNSET
-    consequences: str | None = strawberry.UNSET
-    actions_taken: str | None = strawberry.UNSET
-    actions_planned: str | None = strawberry.UNSET
+    comment: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Comment (analysis)."
+    )
+    causes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Causes of the result."
+    )
+    consequences: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Consequences of the result."
+    )
+    actions_taken: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Actions already taken."
+    )
+    actions_planned: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Actions planned."
+    )
 
 
 @strawberry.input(description="Changes to an activity; fields left out stay as they are.")
 class ActivityUpdateInput:
-    title: str | None = strawberry.UNSET
-    responsible: str | None = strawberry.UNSET
-    start_date: date | None = strawberry.UNSET
-    end_date: date | None = strawberry.UNSET
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    responsible: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New responsible person or role."
+    )
+    start_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="New start date."
+    )
+    end_date: date | None = strawberry.field(default=strawberry.UNSET, description="New end date.")
     due_quarter: str | None = strawberry.field(default=strawberry.UNSET, description="`2025-Q4`.")
     status: str | None = strawberry.field(
         default=strawberry.UNSET, description="Key of a configured activity status."
@@ -758,7 +868,10 @@ class GoalMutations:
         "with its computed status and trend."
     )
     async def report_measure_value(
-        self, info: Info, measure_id: strawberry.ID, input: MeasureValueInput
+        self,
+        info: Info,
+        measure_id: Annotated[strawberry.ID, strawberry.argument(description="The measure.")],
+        input: Annotated[MeasureValueInput, strawberry.argument(description="The value.")],
     ) -> MeasureValue | None:
         data = await info.context.upstream.request(
             "PUT",
@@ -774,7 +887,10 @@ class GoalMutations:
         "of the same year, period and kind."
     )
     async def assess_goal(
-        self, info: Info, goal_id: strawberry.ID, input: AssessmentInput
+        self,
+        info: Info,
+        goal_id: Annotated[strawberry.ID, strawberry.argument(description="The goal.")],
+        input: Annotated[AssessmentInput, strawberry.argument(description="The assessment.")],
     ) -> Assessment | None:
         data = await info.context.upstream.request(
             "POST",
@@ -787,7 +903,10 @@ class GoalMutations:
 
     @strawberry.mutation(description="Update an activity's status, progress, dates or title.")
     async def update_activity(
-        self, info: Info, activity_id: strawberry.ID, input: ActivityUpdateInput
+        self,
+        info: Info,
+        activity_id: Annotated[strawberry.ID, strawberry.argument(description="The activity.")],
+        input: Annotated[ActivityUpdateInput, strawberry.argument(description="The changes.")],
     ) -> Activity | None:
         if not str(activity_id).isdigit():
             raise bad_user_input("not an activity id", "activityId")

@@ -80,11 +80,13 @@ def today() -> date:
 
 @strawberry.enum(description="What a recorded change did to a unit.")
 class OrgChangeKind(Enum):
-    CREATED = "created"
-    RENAMED = "renamed"
-    MOVED = "moved"
-    UPDATED = "updated"
-    CLOSED = "closed"
+    CREATED = strawberry.enum_value("created", description="The unit was created.")
+    RENAMED = strawberry.enum_value("renamed", description="The unit got a new name or code.")
+    MOVED = strawberry.enum_value("moved", description="The unit got a new parent.")
+    UPDATED = strawberry.enum_value("updated", description="Other fields changed.")
+    CLOSED = strawberry.enum_value(
+        "closed", description="The unit was closed (possibly with a successor)."
+    )
 
 
 @strawberry.type(description="A level of the organisation: Kommun, Nämnd, Förvaltning, …")
@@ -101,9 +103,9 @@ class OrgLevel:
 @strawberry.type(description="One recorded change of a unit (rename, move, closure, …).")
 class OrgUnitChange:
     seq: int = strawberry.field(description="Position in the organisation's change feed.")
-    kind: OrgChangeKind
+    kind: OrgChangeKind = strawberry.field(description="What the change did.")
     effective_from: date | None = strawberry.field(description="When the change took effect.")
-    recorded_at: datetime
+    recorded_at: datetime = strawberry.field(description="When the change was recorded.")
     recorded_by: str = strawberry.field(description="Subject of the token that made it.")
     record: strawberry.Private[OrgUnitChangeRecord]
 
@@ -141,13 +143,17 @@ class OrgUnitChange:
 class OrgUnit:
     id: strawberry.ID = strawberry.field(description="Stable id, the same in every service.")
     code: str = strawberry.field(description="Human code, e.g. `VON`.")
-    name: str
+    name: str = strawberry.field(description="The unit's current name.")
     level_key: str = strawberry.field(description="Key of the unit's level (see `level`).")
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: date | None = strawberry.field(
+        description="First day the unit exists; null: always."
+    )
+    valid_to: date | None = strawberry.field(
+        description="Last day the unit exists; null while it exists."
+    )
     kolada_id: str | None = strawberry.field(description="Kolada municipality or OU id.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(description="When the unit was recorded.")
+    updated_at: datetime = strawberry.field(description="When the unit was last changed.")
     parent_id: strawberry.Private[str | None]
     successor_id: strawberry.Private[str | None]
     record: strawberry.Private[OrgUnitRecord]
@@ -170,7 +176,12 @@ class OrgUnit:
         )
 
     @strawberry.field(description="Whether the unit exists on `asOf` (default: today).")
-    def active(self, as_of: date | None = None) -> bool:
+    def active(
+        self,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="The day asked about; default today.")
+        ] = None,
+    ) -> bool:
         return self.record.valid_on(as_of or today())
 
     @strawberry.field(description="The unit's level with its display label.")
@@ -260,7 +271,13 @@ class OrgUnit:
         description="The unit's plans, oldest first; with `year`, those covering that year. "
         "Plans of many units cost one call."
     )
-    async def plans(self, info: Info, year: int | None = None) -> list[Plan] | None:
+    async def plans(
+        self,
+        info: Info,
+        year: Annotated[
+            int | None, strawberry.argument(description="Only plans covering this year.")
+        ] = None,
+    ) -> list[Plan] | None:
         plans = await info.context.loaders.goals.plans.load((str(self.id), year))
         return [Plan.of(plan) for plan in plans]
 
@@ -270,7 +287,7 @@ class OrgUnit:
     )
     def budget(
         self,
-        year: int,
+        year: Annotated[int, strawberry.argument(description="The fiscal year.")],
         period: Annotated[int, strawberry.argument(description="Last month, 1-12.")] = 12,
     ) -> BudgetOverview | None:
         if not 1 <= period <= 12:
@@ -282,7 +299,11 @@ class OrgUnit:
         "years when null), limited by the service to what the caller may see."
     )
     async def deviation_statistics(
-        self, info: Info, year: int | None = None
+        self,
+        info: Info,
+        year: Annotated[
+            int | None, strawberry.argument(description="The year of registration.")
+        ] = None,
     ) -> DeviationStatistics | None:
         record = await info.context.loaders.deviations.statistics.load((str(self.id), year))
         return DeviationStatistics.of(record)
@@ -296,8 +317,12 @@ class OrgUnit:
         self,
         info: Info,
         kind: Annotated[str | None, strawberry.argument(description="E.g. `complaint`.")] = None,
-        state: str | None = None,
-        year: int | None = None,
+        state: Annotated[
+            str | None, strawberry.argument(description="Only cases in this workflow state.")
+        ] = None,
+        year: Annotated[
+            int | None, strawberry.argument(description="Only cases registered this year.")
+        ] = None,
         overdue: Annotated[
             bool | None, strawberry.argument(description="Only (not) overdue cases.")
         ] = None,
@@ -337,7 +362,14 @@ class OrgUnit:
 @strawberry.type
 class OrgUnitQueries:
     @strawberry.field(description="One org unit by id; a NOT_FOUND error when there is none.")
-    async def org_unit(self, info: Info, id: strawberry.ID) -> OrgUnit | None:
+    async def org_unit(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The org unit's id, e.g. `oxelosund-von`."),
+        ],
+    ) -> OrgUnit | None:
         return OrgUnit.from_record(await info.context.loaders.org.unit.load(str(id)))
 
     @strawberry.field(description="Org units, filtered, ordered by id.")
@@ -345,8 +377,13 @@ class OrgUnitQueries:
         self,
         info: Info,
         level: Annotated[str | None, strawberry.argument(description="A level key.")] = None,
-        parent_id: strawberry.ID | None = None,
-        code: str | None = None,
+        parent_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the units directly below this one."),
+        ] = None,
+        code: Annotated[
+            str | None, strawberry.argument(description="Only units with this code.")
+        ] = None,
         as_of: Annotated[
             date | None, strawberry.argument(description="Only units that exist on this day.")
         ] = None,
