@@ -75,11 +75,13 @@ def schemathesis(base_url: str, token: str, report: Path) -> int:
     return done.returncode
 
 
-def fuzz_backend(backend: str, workdir: Path) -> list[str]:
-    """Fuzz the three services on ``backend``; the names of the runs that failed."""
+def fuzz_backend(backend: str, workdir: Path) -> tuple[int, list[str]]:
+    """Fuzz the three services on ``backend``: how many runs passed, and the names of the runs
+    (or the stack) that failed."""
     urls: dict[str, str] = {}
     logs: dict[str, Path] = {}
     failed: list[str] = []
+    passed = 0
     try:
         for service in SERVICES:
             urls[service] = asyncio.run(
@@ -99,9 +101,12 @@ def fuzz_backend(backend: str, workdir: Path) -> list[str]:
                     report = workdir / f"{service}-{name_of_role}.txt"
                     started = time.perf_counter()
                     code = schemathesis(base[service], token, report)
-                    summary = report.read_text(errors="replace").strip().splitlines()
-                    print(f"{name}: exit {code} in {time.perf_counter() - started:.0f} s; "
-                          f"{summary[-1] if summary else 'no output'}")  # fmt: skip
+                    passed += code == 0
+                    lines = report.read_text(errors="replace").strip().splitlines()
+                    summary = lines[-1].strip("= ") if lines else "no output"
+                    print(
+                        f"{name}: exit {code} in {time.perf_counter() - started:.0f} s ({summary})"
+                    )
                     if code != 0:
                         failed.append(name)
                         print(report.read_text(errors="replace"))
@@ -115,19 +120,22 @@ def fuzz_backend(backend: str, workdir: Path) -> list[str]:
             if log.exists() and (text := log.read_text(errors="replace").strip()):
                 print(f"--- {backend} {name} log (last lines)")
                 print("\n".join(text.splitlines()[-40:]))
-    return failed
+    return passed, failed
 
 
 def main() -> int:
     failed: list[str] = []
+    passed = 0
     for backend in TEST_BACKENDS:
         with tempfile.TemporaryDirectory(prefix=f"styr-fuzz-{backend}-") as directory:
-            failed += fuzz_backend(backend, Path(directory))
-    if failed:
-        print(f"fuzz: FAIL ({', '.join(failed)})")
-        return 1
-    print(f"fuzz: PASS ({', '.join(TEST_BACKENDS)}; seed {SEED}, {MAX_EXAMPLES} examples)")
-    return 0
+            backend_passed, backend_failed = fuzz_backend(backend, Path(directory))
+        passed += backend_passed
+        failed += backend_failed
+    verdict = f"FAIL ({', '.join(failed)})" if failed else "PASS"
+    print(f"fuzz {verdict}: {', '.join(TEST_BACKENDS)}; seed {SEED}, {MAX_EXAMPLES} examples")
+    # one schemathesis run per service, role and backend, counted like tests
+    print(f"fuzz: {passed} passed, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
