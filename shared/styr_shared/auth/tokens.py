@@ -1,4 +1,4 @@
-"""Minting (development) and verifying (always) JWTs with PyJWT."""
+"""Verifying JWTs with PyJWT (minting, for development, is in :mod:`styr_shared.auth.minting`)."""
 
 from __future__ import annotations
 
