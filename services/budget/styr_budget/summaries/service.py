@@ -295,9 +295,7 @@ async def forecast_deviations(
     (key ``None``); with a ``kinds`` filter activity forecasts are left out, as they cannot
     be split by kind, and their lines count at their budget.
     """
-    chosen = col(BudgetVersion.status) == "adopted"
-    if basis is BudgetBasis.ORIGINAL:
-        chosen = chosen & (col(BudgetVersion.number) == 1)
+    chosen = _chosen_versions(basis)
     kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
     line_budget = (
         Select(
@@ -388,9 +386,7 @@ def _budget_ytd(
     :mod:`styr_budget.budgets.periodisation`), summed per row in the database."""
     key = _key(BudgetEntry, group_by)
     months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
-    chosen = col(BudgetVersion.status) == "adopted"
-    if basis is BudgetBasis.ORIGINAL:
-        chosen = chosen & (col(BudgetVersion.number) == 1)
+    chosen = _chosen_versions(basis)
     return (
         Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
@@ -399,6 +395,14 @@ def _budget_ytd(
         .where(*kind_filter)
         .group_by(*_grouped(key, group_by))
     )
+
+
+def _chosen_versions(basis: BudgetBasis) -> Any:
+    """The versions of the year's budget: every adopted one (revised), or the original."""
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & (col(BudgetVersion.number) == 1)
+    return chosen
 
 
 def _add(first: Decimal | None, second: Decimal | None) -> Decimal | None:
