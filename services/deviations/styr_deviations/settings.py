@@ -39,7 +39,7 @@ class DeviationsSettings(DatabaseServiceSettings):
         "replicates; empty turns replication off.",
     )
     org_sync_seconds: float = Field(
-        30.0, gt=0, description="How often the org change feed is polled."
+        2.0, gt=0, description="How often the org change feed is polled (a miss also pulls it)."
     )
     org_feed_token: SecretStr | None = Field(
         None, description="Token for reading the org feed (required in production)."

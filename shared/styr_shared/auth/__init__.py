@@ -1,9 +1,10 @@
 """Bearer-token auth: every service verifies the caller's JWT itself.
 
 Claims: ``sub``, ``name``, ``roles`` (see :class:`Role`) and ``org_units``, the org unit ids the
-caller may act on, each meaning that unit and everything under it. An ``admin`` may act on
-everything. Missing or invalid tokens give 401; a valid token without the needed role or org
-scope gives 403.
+caller may act on, each meaning that unit and everything under it. An ``admin`` with org units
+is the admin of those subtrees (a municipality's admin names its root); an ``admin`` without
+any is the deployment's operator and may act on everything. Missing or invalid tokens give
+401; a valid token without the needed role or org scope gives 403.
 """
 
 from __future__ import annotations

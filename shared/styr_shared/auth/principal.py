@@ -28,7 +28,17 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
+        """Holds the admin role (within ``org_units``, or everywhere when :attr:`unrestricted`)."""
         return Role.ADMIN in self.roles
+
+    @property
+    def unrestricted(self) -> bool:
+        """An admin without an org scope: the deployment's operator, who covers every unit.
+
+        An admin whose token names org units is a municipality's (or a unit's) admin: every
+        role check passes, but only inside those subtrees.
+        """
+        return self.is_admin and not self.org_units
 
     def has_any_role(self, *roles: Role) -> bool:
         return self.is_admin or any(role in self.roles for role in roles)
@@ -37,8 +47,9 @@ class Principal:
         """Whether a unit is in scope, given the unit's id followed by its ancestors' ids.
 
         A grant on a unit covers everything under it, so the caller's scope covers a unit when
-        it names the unit itself or any ancestor. Admins cover every unit.
+        it names the unit itself or any ancestor. Only an :attr:`unrestricted` admin covers
+        every unit.
         """
-        if self.is_admin:
+        if self.unrestricted:
             return True
         return any(unit in self.org_units for unit in unit_and_ancestors)

@@ -7,6 +7,22 @@ checks and subtree queries. The replica is never edited by hand: it only applies
 """
 
 from styr_shared.orgreplica.models import OrgFeedState, ReplicaOrgUnit
-from styr_shared.orgreplica.sync import apply_feed_page, replication_task, sync_once
+from styr_shared.orgreplica.sync import (
+    ReplicaRefresher,
+    apply_feed_page,
+    get_unit,
+    refresh_for,
+    replication_task,
+    sync_once,
+)
 
-__all__ = ["OrgFeedState", "ReplicaOrgUnit", "apply_feed_page", "replication_task", "sync_once"]
+__all__ = [
+    "OrgFeedState",
+    "ReplicaOrgUnit",
+    "ReplicaRefresher",
+    "apply_feed_page",
+    "get_unit",
+    "refresh_for",
+    "replication_task",
+    "sync_once",
+]

@@ -17,6 +17,9 @@ class ReplicaOrgUnit(SQLModel, table=True):
     name: str = Field(max_length=200)
     level: str = Field(max_length=40)
     parent_id: str | None = Field(default=None, max_length=64, index=True)
+    municipality_id: str = Field(
+        max_length=64, index=True, description="The root of the unit's tree: its tenant."
+    )
     valid_from: date | None = None
     valid_to: date | None = None
     successor_id: str | None = Field(default=None, max_length=64)

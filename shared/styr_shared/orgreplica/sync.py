@@ -1,10 +1,12 @@
-"""Polling the org change feed and applying it to the replica."""
+"""Polling the org change feed and applying it to the replica, and fetching it on a miss."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
+import weakref
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -28,6 +30,18 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+async def _municipality_of(session: AsyncSession, unit: dict[str, Any]) -> str:
+    """The feed names each unit's municipality; a feed from before tenants is derived from the
+    parent, which the feed always delivers first."""
+    if unit.get("municipality_id"):
+        return str(unit["municipality_id"])
+    parent_id = unit.get("parent_id")
+    if not parent_id:
+        return str(unit["id"])
+    parent = await session.get(ReplicaOrgUnit, parent_id)
+    return parent.municipality_id if parent is not None else str(parent_id)
+
+
 async def apply_feed_page(session: AsyncSession, page: dict[str, Any]) -> int:
     """Apply one feed answer and store its cursor in the same transaction."""
     for item in page["items"]:
@@ -37,6 +51,7 @@ async def apply_feed_page(session: AsyncSession, page: dict[str, Any]) -> int:
             "name": unit["name"],
             "level": unit["level"],
             "parent_id": unit.get("parent_id"),
+            "municipality_id": await _municipality_of(session, unit),
             "valid_from": _as_date(unit.get("valid_from")),
             "valid_to": _as_date(unit.get("valid_to")),
             "successor_id": unit.get("successor_id"),
@@ -49,6 +64,7 @@ async def apply_feed_page(session: AsyncSession, page: dict[str, Any]) -> int:
         else:
             replica.sqlmodel_update(fields)
         session.add(replica)
+        await session.flush()
     state = await session.get(OrgFeedState, FEED) or OrgFeedState(feed=FEED, cursor="0")
     state.cursor = str(page["cursor"])
     state.synced_at = utcnow()
@@ -95,6 +111,62 @@ async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -
             return applied
 
 
+class ReplicaRefresher:
+    """Pulls the feed now, for a request that met an org unit the replica does not know.
+
+    A unit created in the goals service a moment ago must be usable at once, not after the next
+    poll. Concurrent misses share one pull: a caller whose miss happened before a pull that
+    has since finished does not pull again.
+    """
+
+    def __init__(self, database: Database, client: httpx.AsyncClient, token: str) -> None:
+        self.database, self.client, self.token = database, client, token
+        self._lock = asyncio.Lock()
+        self._last_started = float("-inf")
+
+    async def refresh(self) -> None:
+        missed_at = time.monotonic()
+        async with self._lock:
+            if self._last_started >= missed_at:
+                return
+            self._last_started = time.monotonic()
+            try:
+                applied = await sync_once(self.database, self.client, self.token)
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                logger.warning("org replica: on-demand sync failed: %s", exc)
+                return
+            if applied:
+                logger.info("org replica: applied %d changes on a miss", applied)
+
+
+# Keyed by the engine, which every session knows (``session.bind``): service code that meets an
+# unknown unit has a session, not the app.
+_refreshers: weakref.WeakKeyDictionary[Any, ReplicaRefresher] = weakref.WeakKeyDictionary()
+
+
+def register_refresher(database: Database, refresher: ReplicaRefresher) -> None:
+    _refreshers[database.engine] = refresher
+
+
+async def get_unit(session: AsyncSession, unit_id: str) -> ReplicaOrgUnit | None:
+    """The replicated unit; on a miss the feed is pulled first (when replication is on)."""
+    unit = await session.get(ReplicaOrgUnit, unit_id)
+    if unit is not None:
+        return unit
+    if not await refresh_for(session):
+        return None
+    return await session.get(ReplicaOrgUnit, unit_id, populate_existing=True)
+
+
+async def refresh_for(session: AsyncSession) -> bool:
+    """Pull the feed for this session's database; False when replication is off."""
+    refresher = _refreshers.get(session.bind)
+    if refresher is None:
+        return False
+    await refresher.refresh()
+    return True
+
+
 FIRST_RETRY_SECONDS = 0.5
 
 
@@ -102,28 +174,31 @@ async def replication_task(app: FastAPI) -> AsyncIterator[None]:
     """Background task for :func:`styr_shared.app.create_service_app`'s ``background``."""
     settings = app.state.settings
     goals_url: str | None = getattr(settings, "goals_url", None)
-    interval: float = getattr(settings, "org_sync_seconds", 30.0)
+    interval: float = getattr(settings, "org_sync_seconds", 2.0)
     if not goals_url:
         logger.info("org replication off: no goals URL configured")
         yield
         return
 
+    token = service_token(settings)
+    client = httpx.AsyncClient(base_url=goals_url, timeout=10)
+    refresher = ReplicaRefresher(app.state.database, client, token)
+    register_refresher(app.state.database, refresher)
+
     async def loop() -> None:
-        token = service_token(settings)
         retry = FIRST_RETRY_SECONDS
-        async with httpx.AsyncClient(base_url=goals_url, timeout=10) as client:
-            while True:
-                try:
-                    applied = await sync_once(app.state.database, client, token)
-                    if applied:
-                        logger.info("org replica: applied %d changes", applied)
-                    delay, retry = interval, FIRST_RETRY_SECONDS
-                except (httpx.HTTPError, KeyError, ValueError) as exc:
-                    # Retry soon, then less often: when all services start together the
-                    # goals service is usually up within a second or two.
-                    delay, retry = min(retry, interval), min(retry * 2, interval)
-                    logger.warning("org replica: sync failed, retrying in %.1f s: %s", delay, exc)
-                await asyncio.sleep(delay)
+        while True:
+            try:
+                applied = await sync_once(app.state.database, client, token)
+                if applied:
+                    logger.info("org replica: applied %d changes", applied)
+                delay, retry = interval, FIRST_RETRY_SECONDS
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                # Retry soon, then less often: when all services start together the
+                # goals service is usually up within a second or two.
+                delay, retry = min(retry, interval), min(retry * 2, interval)
+                logger.warning("org replica: sync failed, retrying in %.1f s: %s", delay, exc)
+            await asyncio.sleep(delay)
 
     task = asyncio.create_task(loop(), name="org-replication")
     try:
@@ -132,3 +207,5 @@ async def replication_task(app: FastAPI) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        _refreshers.pop(app.state.database.engine, None)
+        await client.aclose()

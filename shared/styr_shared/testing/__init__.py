@@ -22,8 +22,10 @@ from styr_shared.testing.servers import UvicornThread
 from styr_shared.testing.tokens import TokenFactory
 
 __all__ = [
+    "BOTH_MUNICIPALITIES",
     "OXELOSUND",
     "TEST_BACKENDS",
+    "TROSA",
     "TokenFactory",
     "UvicornThread",
     "api_client",
@@ -40,7 +42,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Imported lazily: the org replica's tables must not land in the goals service's metadata,
     # which has its own ``org_unit``.
-    if name in {"OXELOSUND", "seed_org_replica"}:
+    if name in {"BOTH_MUNICIPALITIES", "OXELOSUND", "TROSA", "seed_org_replica"}:
         from styr_shared.testing import orgs
 
         return getattr(orgs, name)

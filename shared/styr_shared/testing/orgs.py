@@ -28,6 +28,17 @@ OXELOSUND: list[tuple[str, str, str, str, str | None]] = [
     ("oxelosund-ifo", "IFO", "Individ- och familjeomsorg", "unit", "oxelosund-so"),
 ]
 
+# The second tenant (the goals service's demo has the same): codes repeat Oxelösund's on purpose.
+TROSA: list[tuple[str, str, str, str, str | None]] = [
+    ("trosa", "TRS", "Trosa kommun", "municipality", None),
+    ("trosa-ks", "KS", "Kommunstyrelsen", "committee", "trosa"),
+    ("trosa-von", "VON", "Vård- och omsorgsnämnden", "committee", "trosa"),
+    ("trosa-vof", "VOF", "Vård- och omsorgsförvaltningen", "administration", "trosa-von"),
+    ("trosa-hemtjanst", "HT", "Hemtjänst", "unit", "trosa-vof"),
+    ("trosa-sabo", "SÄBO", "Särskilt boende", "unit", "trosa-vof"),
+]
+BOTH_MUNICIPALITIES = OXELOSUND + TROSA
+
 
 def feed_items(units: list[tuple[str, str, str, str, str | None]]) -> list[dict[str, Any]]:
     """Change-feed items (kind ``created``) for ``units``, as the goals service delivers them."""

@@ -142,7 +142,7 @@ def _map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: Mon
 
 async def _scope_units(session: AsyncSession, actor: Principal | None) -> set[str] | None:
     """The org units the importer's scope covers (``None``: every unit)."""
-    if actor is None or actor.is_admin:
+    if actor is None or actor.unrestricted:
         return None
     covered: set[str] = set()
     for unit_id in actor.org_units:

@@ -28,15 +28,13 @@ def has_case_role(principal: Principal) -> bool:
 
 
 async def in_scope(session: AsyncSession, principal: Principal, unit_id: str) -> bool:
-    if principal.is_admin:
-        return True
     # A unit the replica does not know yet still matches a grant on the unit itself.
     return principal.covers(await orgtree.lineage(session, ReplicaOrgUnit, unit_id) or [unit_id])
 
 
 async def scope_units(session: AsyncSession, principal: Principal) -> set[str] | None:
-    """Every unit id the caller's grants cover; None means all (admin)."""
-    if principal.is_admin:
+    """Every unit id the caller's grants cover; None means all (the deployment's operator)."""
+    if principal.unrestricted:
         return None
     units: set[str] = set()
     for unit in principal.org_units:
