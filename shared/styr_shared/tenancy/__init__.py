@@ -14,19 +14,23 @@ and mount :func:`styr_shared.tenancy.routes.history_router`.
 from styr_shared.tenancy.models import SettingChange
 from styr_shared.tenancy.service import (
     Municipality,
+    get_municipality,
     municipalities_in_scope,
     record_change,
     require_settings_reader,
     require_settings_writer,
+    resolve_municipality,
     snapshot,
 )
 
 __all__ = [
     "Municipality",
     "SettingChange",
+    "get_municipality",
     "municipalities_in_scope",
     "record_change",
     "require_settings_reader",
     "require_settings_writer",
+    "resolve_municipality",
     "snapshot",
 ]

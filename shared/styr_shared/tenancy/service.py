@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_shared.auth.principal import Principal, Role
-from styr_shared.errors import ForbiddenError, NotFoundError
+from styr_shared.errors import ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.tenancy.models import SettingChange
 
@@ -47,6 +47,38 @@ async def municipalities_in_scope(
         select(org_model.municipality_id).where(col(org_model.id).in_(principal.org_units))
     )
     return {str(row) for row in rows}
+
+
+async def resolve_municipality(
+    session: AsyncSession,
+    org_model: Any,
+    principal: Principal,
+    requested: str | None,
+    field: str = "query.municipality",
+) -> str:
+    """The municipality a request acts in: the one it names, else the only one it can mean.
+
+    Without a name, a caller whose scope lies in one municipality acts in it, and in a
+    deployment with one municipality everyone does; otherwise the caller must say which
+    (a 422 naming ``field``), rather than have a guess write into the wrong municipality.
+    """
+    touched = await municipalities_in_scope(session, org_model, principal)
+    if requested is not None:
+        unit = await session.get(org_model, requested)
+        if unit is None or unit.parent_id is not None:
+            raise InvalidFieldError(field, f"unknown municipality {requested!r}")
+        if touched is not None and requested not in touched:
+            raise ForbiddenError(f"Your org scope has no unit in municipality {requested!r}.")
+        return requested
+    if touched is None:
+        roots = await session.exec(select(org_model.id).where(col(org_model.parent_id).is_(None)))
+        touched = {str(root) for root in roots}
+    if len(touched) == 1:
+        return next(iter(touched))
+    if not touched:
+        raise InvalidFieldError(field, "no municipality is known yet")
+    names = ", ".join(sorted(touched))
+    raise InvalidFieldError(field, f"name the municipality (one of: {names})")
 
 
 async def require_settings_reader(
