@@ -64,8 +64,10 @@ bench: install ## Run the benchmarks (needs PostgreSQL on 127.0.0.1:5432)
 fuzz: install ## Schemathesis against every service (STYR_TEST_BACKENDS=sqlite,postgresql by default)
 	$(RUN) python -m fuzz
 
-docs: install ## Regenerate the README's configuration table from the settings classes
+docs: install ## Regenerate the README's configuration table and the committed API contracts
 	$(RUN) python scripts/config_reference.py --write
+	$(RUN) python scripts/api_contracts.py --write
+	$(RUN) python scripts/api_contracts.py --breaking
 
 clean: ## Remove the local databases and tool caches
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
