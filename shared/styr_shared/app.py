@@ -25,6 +25,7 @@ from styr_shared.errors import (
 from styr_shared.health import router as health_router
 from styr_shared.limits import RequestLimitsMiddleware
 from styr_shared.logging import AccessLogMiddleware, configure_logging
+from styr_shared.metrics import expose_domain_metrics
 from styr_shared.settings import DatabaseServiceSettings, ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[Any]]
@@ -103,6 +104,7 @@ def create_service_app(
         app.include_router(router, prefix=API_PREFIX)
 
     registry = CollectorRegistry()
+    expose_domain_metrics(registry)
     Instrumentator(
         registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]
     ).instrument(app, metric_namespace="styr", metric_subsystem=settings.service_name).expose(

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 
 from styr_gateway.errors import from_problem, unavailable
 from styr_gateway.settings import GatewaySettings
+from styr_shared.metrics import UPSTREAM_DURATION, UPSTREAM_REQUESTS, outcome_of_status
 
 logger = logging.getLogger("styr.gateway.upstream")
 
@@ -132,6 +133,8 @@ class UpstreamSession:
             raise unavailable(service, f"cannot be reached ({type(exc).__name__})") from exc
         finally:
             elapsed = time.perf_counter() - started
+            UPSTREAM_REQUESTS.labels(service.value, outcome_of_status(status)).inc()
+            UPSTREAM_DURATION.labels(service.value).observe(elapsed)
             self.calls.append(
                 UpstreamCall(
                     service,

@@ -247,3 +247,21 @@ async def test_a_bad_year_fails_only_its_own_field(
         ("GET", "/api/v1/measure-values",
          "plan_id=bad-year-plan&org_unit_id=bad-year&year=2025&limit=500"),
     ]  # fmt: skip
+
+
+def _upstream_count(metrics: str, service: str, outcome: str) -> float:
+    prefix = f'styr_gateway_upstream_requests_total{{outcome="{outcome}",service="{service}"}} '
+    lines = [line for line in metrics.splitlines() if line.startswith(prefix)]
+    return float(lines[0].removeprefix(prefix)) if lines else 0.0
+
+
+async def test_the_metrics_count_upstream_calls_per_service(
+    gql: GraphQL, goals: Any, gateway: str
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway.removesuffix("/graphql")) as client:
+        before = _upstream_count((await client.get("/metrics")).text, "goals", "2xx")
+        goals.recorder.requests.clear()
+        response = await gql('{ orgUnit(id: "oxelosund-sof") { code history { kind } } }')
+        assert "errors" not in response.json()
+        after = _upstream_count((await client.get("/metrics")).text, "goals", "2xx")
+    assert after - before == len(goals.recorder.api_calls()) == 2

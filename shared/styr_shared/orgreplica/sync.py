@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_shared.auth.minting import mint_token
 from styr_shared.db import Database
+from styr_shared.metrics import ORG_REPLICA_SYNCS, REPLICA_LAG
 from styr_shared.orgreplica.models import OrgFeedState, ReplicaOrgUnit
 from styr_shared.settings import AuthSettings, Environment, ServiceSettings
 from styr_shared.types import utcnow
@@ -108,6 +109,7 @@ async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -
             page = response.json()
             applied += await apply_feed_page(session, page)
         if not page["has_more"]:
+            REPLICA_LAG.caught_up()
             return applied
 
 
@@ -133,8 +135,10 @@ class ReplicaRefresher:
             try:
                 applied = await sync_once(self.database, self.client, self.token)
             except (httpx.HTTPError, KeyError, ValueError) as exc:
+                ORG_REPLICA_SYNCS.labels("failed").inc()
                 logger.warning("org replica: on-demand sync failed: %s", exc)
                 return
+            ORG_REPLICA_SYNCS.labels("ok").inc()
             if applied:
                 logger.info("org replica: applied %d changes on a miss", applied)
 
@@ -190,10 +194,12 @@ async def replication_task(app: FastAPI) -> AsyncIterator[None]:
         while True:
             try:
                 applied = await sync_once(app.state.database, client, token)
+                ORG_REPLICA_SYNCS.labels("ok").inc()
                 if applied:
                     logger.info("org replica: applied %d changes", applied)
                 delay, retry = interval, FIRST_RETRY_SECONDS
             except (httpx.HTTPError, KeyError, ValueError) as exc:
+                ORG_REPLICA_SYNCS.labels("failed").inc()
                 # Retry soon, then less often: when all services start together the
                 # goals service is usually up within a second or two.
                 delay, retry = min(retry, interval), min(retry * 2, interval)
