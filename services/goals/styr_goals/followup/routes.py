@@ -21,6 +21,7 @@ from styr_goals.followup.schemas import (
     PublicationSummary,
 )
 from styr_goals.plans import service as plans_service
+from styr_goals.reports import service as documents
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
@@ -39,6 +40,8 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+    PDF = "pdf"
+    DOCX = "docx"
 
 
 @router.post(
@@ -156,12 +159,17 @@ async def update_activity(
     summary="The follow-up of a plan for a year and period (Delårsrapport / Årsredovisning)",
     description="The goal tree with measures (baseline, target, latest value in the period, "
     "computed status, trend), assessments, activity completion and the roll-up. "
-    "`format=csv` or `format=xlsx` downloads the same report as a file.",
+    "`format=csv` or `format=xlsx` downloads the same report as a file; `format=pdf` (tagged "
+    "PDF/UA-1) or `format=docx` as the committee's document, with charts.",
     responses={
         200: {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 XLSX: {"schema": {"type": "string", "format": "binary"}},
+                **{
+                    f.media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for f in documents.DocumentFormat
+                },
             }
         }
     },
@@ -195,6 +203,13 @@ async def follow_up(
             export.to_xlsx(report),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+        )
+    if format in (ReportFormat.PDF, ReportFormat.DOCX):
+        document = documents.DocumentFormat(format.value)
+        return Response(
+            await documents.render(session, report, document),
+            media_type=document.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}.{format.value}"'},
         )
     return report
 

@@ -1,0 +1,1 @@
+"""The follow-up as a committee document: accessible PDF and DOCX."""
