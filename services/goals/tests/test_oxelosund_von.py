@@ -217,7 +217,7 @@ async def test_report_input_errors_are_problems(
     anonymous = await client.get(REPORT, params={"year": 2024, "period": "helar"})
     assert anonymous.status_code == 401
     bad_format = await client.get(
-        REPORT, params={"year": 2024, "period": "helar", "format": "pdf"}, headers=reader
+        REPORT, params={"year": 2024, "period": "helar", "format": "odt"}, headers=reader
     )
     assert bad_format.status_code == 422
 

@@ -290,7 +290,9 @@ def _measures(
         properties = shape._inline.docPr
         properties.set("descr", measure.chart.alt)
         properties.set("title", f"Diagram: {measure.name}")
-        doc.add_paragraph(f"Utfall och målvärde per år: {measure.name}", style="Caption")
+        doc.add_paragraph(
+            f"{measure.name.rstrip('.')}, utfall och målvärde per år", style="Caption"
+        )
 
 
 def _goal(doc: DocxDocument, goal: GoalSection, year: int, images: dict[int, bytes]) -> None:
