@@ -6,7 +6,12 @@ import importlib
 import sys
 
 # Modules under bench/, each with main() -> int.
-BENCHMARKS: list[str] = ["measure_import", "gateway_dashboard", "measure_sie_import"]
+BENCHMARKS: list[str] = [
+    "measure_import",
+    "gateway_dashboard",
+    "measure_sie_import",
+    "report_render",
+]
 
 
 def main() -> int:
