@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import typst
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -70,6 +69,11 @@ def rasterise(charts: Sequence[Chart]) -> list[bytes]:
 
 # --- Word structure --------------------------------------------------------------------
 
+# A cell holds a text, a marker (symbol and word, coloured), or several paragraphs of them.
+Content = str | Marker | None | tuple[str | Marker | None, ...]
+STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption",
+          "Table Grid")  # fmt: skip
+
 
 def _set_language(doc: DocxDocument) -> None:
     """Swedish as the language of every style (spelling and screen readers use it)."""
@@ -92,20 +96,19 @@ def _set_language(doc: DocxDocument) -> None:
     lang.set(qn("w:bidi"), "ar-SA")
 
 
-def _header_row(table: Table) -> None:
-    """Marks the first row as the table's header, repeated at the top of every page."""
-    row = table.rows[0]._tr
-    properties = row.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-    no_split = OxmlElement("w:cantSplit")
-    properties.append(no_split)
-    for cell in table.rows[0].cells:
-        _shade(cell, "EEEEEE")
-        for paragraph in cell.paragraphs:
-            for run in paragraph.runs:
-                run.bold = True
+def _marker(paragraph: Paragraph, marker: Marker | None) -> None:
+    if marker is None:
+        paragraph.add_run("–")
+        return
+    run = paragraph.add_run(marker.text)
+    run.font.color.rgb = TONES[marker.tone]
+
+
+def _fill(paragraph: Paragraph, content: str | Marker | None, bold: bool = False) -> None:
+    if isinstance(content, Marker):
+        _marker(paragraph, content)
+    elif content:
+        paragraph.add_run(content).bold = bold or None
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -116,69 +119,89 @@ def _shade(cell: _Cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _new_row(table: Table) -> list[_Cell]:
-    return list(table.add_row().cells)  # type: ignore[no-untyped-call]
+class _Writer:
+    """python-docx with the style ids looked up once: a lookup by style name scans every
+    style of the document, which made a report with many tables take seconds."""
 
+    def __init__(self, doc: DocxDocument) -> None:
+        self.doc = doc
+        self.ids = {name: doc.styles[name].style_id for name in STYLES}
 
-def _page_break(doc: DocxDocument) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    def paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self.ids[style]
+        return paragraph
 
+    def heading(self, text: str, level: int) -> Paragraph:
+        return self.paragraph(text, "Title" if level == 0 else f"Heading {level}")
 
-def _table(doc: DocxDocument, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table: Table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for values in rows:
-        cells = _new_row(table)
-        for cell, text in zip(cells, values, strict=True):
-            cell.text = text
-    _header_row(table)
-    return table
+    def labelled(self, label: str, text: str) -> Paragraph:
+        paragraph = self.paragraph()
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(text)
+        return paragraph
 
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[Content]],
+        *,
+        bold_last: bool = False,
+        spans: Sequence[int] = (),
+    ) -> Table:
+        """A table whose first row is its header, repeated at the top of every page;
+        the rows listed in ``spans`` are one cell across the table (a group's name)."""
+        table: Table = self.doc.add_table(rows=len(rows) + 1, cols=len(header))
+        table._tbl.tblPr.style = self.ids["Table Grid"]
+        for index, (tr, values) in enumerate(zip(table._tbl.tr_lst, [header, *rows], strict=True)):
+            bold = index == 0 or (bold_last and index == len(rows)) or index in spans
+            for tc, content in zip(tr.tc_lst, values, strict=True):
+                cell = _Cell(tc, table)
+                parts = content if isinstance(content, tuple) else (content,)
+                _fill(cell.paragraphs[0], parts[0], bold)
+                for part in parts[1:]:
+                    _fill(cell.add_paragraph(), part, bold)
+                if index == 0:
+                    _shade(cell, "EEEEEE")
+            if index in spans:
+                _Cell(tr.tc_lst[0], table).merge(_Cell(tr.tc_lst[-1], table))
+        properties = table._tbl.tr_lst[0].get_or_add_trPr()
+        for tag in ("w:tblHeader", "w:cantSplit"):
+            element = OxmlElement(tag)
+            element.set(qn("w:val"), "true")
+            properties.append(element)
+        return table
 
-def _marker(paragraph: Paragraph, marker: Marker | None) -> None:
-    if marker is None:
-        paragraph.add_run("–")
-        return
-    run = paragraph.add_run(marker.text)
-    run.font.color.rgb = TONES[marker.tone]
+    def page_break(self) -> None:
+        self.paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-
-def _labelled(doc: DocxDocument, label: str, text: str) -> Paragraph:
-    paragraph = doc.add_paragraph()
-    paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(text)
-    return paragraph
-
-
-def _page_numbers(doc: DocxDocument) -> None:
-    paragraph = doc.sections[0].footer.paragraphs[0]
-    paragraph.alignment = 1  # centre
-    paragraph.add_run("Sida ")
-    for instruction, placeholder in (("PAGE", "1"), ("NUMPAGES", "1")):
-        field = OxmlElement("w:fldSimple")
-        field.set(qn("w:instr"), instruction)
-        run = OxmlElement("w:r")
-        text = OxmlElement("w:t")
-        text.text = placeholder
-        run.append(text)
-        field.append(run)
-        paragraph._p.append(field)
-        if instruction == "PAGE":
-            paragraph._p.append(paragraph.add_run(" av ")._r)
+    def page_numbers(self) -> None:
+        paragraph = self.doc.sections[0].footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run("Sida ")
+        for instruction in ("PAGE", "NUMPAGES"):
+            field = OxmlElement("w:fldSimple")
+            field.set(qn("w:instr"), instruction)
+            run = OxmlElement("w:r")
+            text = OxmlElement("w:t")
+            text.text = "1"
+            run.append(text)
+            field.append(run)
+            paragraph._p.append(field)
+            if instruction == "PAGE":
+                paragraph._p.append(paragraph.add_run(" av ")._r)
 
 
 # --- the document ----------------------------------------------------------------------
 
 
-def _cover(doc: DocxDocument, document: ReportDocument) -> None:
-    top = doc.add_paragraph()
+def _cover(out: _Writer, document: ReportDocument) -> None:
+    top = out.paragraph()
     top.add_run(document.municipality).bold = True
     top.add_run(f" · {document.committee}")
-    doc.add_heading(f"{document.kind} {document.year}", level=0)
-    doc.add_paragraph(f"Måluppfyllelse och uppföljning av {document.goal_word}", style="Subtitle")
+    out.heading(f"{document.kind} {document.year}", 0)
+    out.paragraph(f"Måluppfyllelse och uppföljning av {document.goal_word}", "Subtitle")
     facts = [
         ("Kommun", document.municipality),
         ("Nämnd", document.committee),
@@ -189,100 +212,95 @@ def _cover(doc: DocxDocument, document: ReportDocument) -> None:
         facts.append(("Värden för", document.values_of))
     facts.append(("Upprättad", document.created))
     for label, text in facts:
-        _labelled(doc, label, text)
-    headline = doc.add_paragraph()
+        out.labelled(label, text)
+    headline = out.paragraph()
     headline.paragraph_format.space_before = Pt(18)
     run = headline.add_run(document.headline)
     run.bold = True
     run.font.size = Pt(16)
-    level = doc.add_paragraph()
-    level.add_run(document.result_level).font.size = Pt(13)
+    out.paragraph().add_run(document.result_level).font.size = Pt(13)
 
 
-def _summary(doc: DocxDocument, document: ReportDocument) -> None:
-    doc.add_heading("Sammanfattning", level=1)
-    paragraph = doc.add_paragraph(f"{document.headline}: ")
-    paragraph.add_run(document.result_level).bold = True
+def _summary(out: _Writer, document: ReportDocument) -> None:
+    out.heading("Sammanfattning", 1)
+    out.paragraph(f"{document.headline}: ").add_run(document.result_level).bold = True
 
-    def cells(row: SummaryRow) -> list[str]:
+    def cells(row: SummaryRow) -> list[Content]:
         return [row.area, row.goals, row.fulfilled, row.share, row.level]
 
-    table = _table(
-        doc,
+    out.table(
         ["Kommunmål", f"Antal {document.goal_word}", "Uppfyllda", "Andel", "Resultatnivå"],
         [cells(row) for row in document.summary] + [cells(document.total)],
+        bold_last=True,
     )
-    for cell in table.rows[-1].cells:
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    doc.add_heading("Resultatnivåer", level=2)
-    doc.add_paragraph(document.scale_text)
-    _table(doc, [f"Andel uppfyllda {document.goal_word}", "Resultatnivå"], document.scale)
+    out.heading("Resultatnivåer", 2)
+    out.paragraph(document.scale_text)
+    out.table([f"Andel uppfyllda {document.goal_word}", "Resultatnivå"], document.scale)
     if document.reported_before:
-        doc.add_heading("Rapporterat för året", level=2)
+        out.heading("Rapporterat för året", 2)
         for text in document.reported_before:
-            doc.add_paragraph(text, style="List Bullet")
-    doc.add_heading("Aktiviteter", level=2)
-    _table(
-        doc,
+            out.paragraph(text, "List Bullet")
+    out.heading("Aktiviteter", 2)
+    out.table(
         ["Status", "Antal", "Andel"],
         [*document.activities, ("Totalt", document.activity_total, "")],
+        bold_last=True,
     )
-    doc.add_heading("Teckenförklaring", level=2)
-    doc.add_paragraph("Status och trend visas alltid med symbol och ord; färgen är bara ett stöd.")
-    legend = _table(doc, ["Symbol", "Betydelse"], [("", text) for _, text in document.legend])
-    for row, (marker, _) in zip(legend.rows[1:], document.legend, strict=True):
-        _marker(row.cells[0].paragraphs[0], marker)
+    out.heading("Teckenförklaring", 2)
+    out.paragraph("Status och trend visas alltid med symbol och ord; färgen är bara ett stöd.")
+    out.table(["Symbol", "Betydelse"], document.legend)
     if document.not_reported:
-        doc.add_heading("Följs inte upp i perioden", level=2)
+        out.heading("Följs inte upp i perioden", 2)
         for text in document.not_reported:
-            doc.add_paragraph(text, style="List Bullet")
+            out.paragraph(text, "List Bullet")
 
 
-def _assessment(doc: DocxDocument, assessment: Assessment) -> None:
-    doc.add_heading(assessment.heading, level=3)
-    paragraph = doc.add_paragraph()
+def _assessment(out: _Writer, assessment: Assessment) -> None:
+    out.heading(assessment.heading, 3)
+    paragraph = out.paragraph()
     paragraph.add_run("Nås målet? ").bold = True
     _marker(paragraph, assessment.answer)
     if assessment.colour is not None:
         paragraph.add_run("   Färg: ").bold = True
         _marker(paragraph, assessment.colour)
     for label, text in assessment.texts:
-        _labelled(doc, label, text)
+        out.labelled(label, text)
 
 
 def _measures(
-    doc: DocxDocument, measures: list[MeasureBlock], year: int, images: dict[int, bytes]
+    out: _Writer, measures: list[MeasureBlock], year: int, images: dict[int, bytes]
 ) -> None:
-    doc.add_heading("Mått och resultat", level=3)
-    header = ["Mått", "Ingångsvärde", f"Målvärde {year}", f"Utfall {year}", "Status", "Trend"]
-    table = _table(doc, header, [])
+    out.heading("Mått och resultat", 3)
+    rows: list[list[Content]] = []
+    spans: list[int] = []
     for measure in measures:
         segmented = len(measure.rows) > 1
         if segmented:
-            cells = _new_row(table)
-            merged = cells[0].merge(cells[-1])
-            merged.text = f"{measure.name} ({measure.unit})"
-            merged.paragraphs[0].runs[0].bold = True
+            rows.append([f"{measure.name} ({measure.unit})", "", "", "", "", ""])
+            spans.append(len(rows))  # row numbers count the header as 0
         for row in measure.rows:
-            cells = _new_row(table)
-            cells[0].text = f"  {row.label}" if segmented else f"{measure.name} ({measure.unit})"
-            cells[1].text = row.baseline
-            cells[2].text = row.target
             outcome = row.outcome
             if row.outcome_period and row.outcome_period != str(year):
                 outcome += f" ({row.outcome_period})"
-            cells[3].text = outcome
-            if row.by_gender:
-                cells[3].add_paragraph(row.by_gender)
-            _marker(cells[4].paragraphs[0], row.status)
-            _marker(cells[5].paragraphs[0], row.trend)
-            if row.note:
-                cells[5].add_paragraph(row.note)
+            rows.append(
+                [
+                    f"  {row.label}" if segmented else f"{measure.name} ({measure.unit})",
+                    row.baseline,
+                    row.target,
+                    (outcome, row.by_gender) if row.by_gender else outcome,
+                    row.status,
+                    (row.trend, row.note) if row.note else row.trend,
+                ]
+            )
+    out.table(
+        ["Mått", "Ingångsvärde", f"Målvärde {year}", f"Utfall {year}", "Status", "Trend"],
+        rows,
+        spans=spans,
+    )
     for measure in measures:
         if measure.chart is None:
             continue
-        picture = doc.add_paragraph()
+        picture = out.paragraph()
         picture.paragraph_format.keep_with_next = True
         shape = picture.add_run().add_picture(
             io.BytesIO(images[id(measure.chart)]), width=Pt(measure.chart.width)
@@ -290,32 +308,28 @@ def _measures(
         properties = shape._inline.docPr
         properties.set("descr", measure.chart.alt)
         properties.set("title", f"Diagram: {measure.name}")
-        doc.add_paragraph(
-            f"{measure.name.rstrip('.')}, utfall och målvärde per år", style="Caption"
-        )
+        out.paragraph(f"{measure.name.rstrip('.')}, utfall och målvärde per år", "Caption")
 
 
-def _goal(doc: DocxDocument, goal: GoalSection, year: int, images: dict[int, bytes]) -> None:
-    doc.add_heading(f"{goal.code} {goal.title}", level=2)
+def _goal(out: _Writer, goal: GoalSection, year: int, images: dict[int, bytes]) -> None:
+    out.heading(f"{goal.code} {goal.title}", 2)
     for line in goal.context:
-        paragraph = doc.add_paragraph()
-        run = paragraph.add_run(line)
+        run = out.paragraph().add_run(line)
         run.font.size = Pt(9.5)
         run.font.color.rgb = GREY
     if goal.fulfilled is not None:
-        paragraph = doc.add_paragraph()
+        paragraph = out.paragraph()
         paragraph.add_run(f"{goal.level_label}: ").bold = True
         _marker(paragraph, goal.fulfilled)
     for assessment in (goal.assessment, goal.forecast):
         if assessment is not None:
-            _assessment(doc, assessment)
+            _assessment(out, assessment)
     if goal.measures:
-        _measures(doc, goal.measures, year, images)
-    doc.add_heading("Aktiviteter", level=3)
-    doc.add_paragraph(goal.activity_summary)
+        _measures(out, goal.measures, year, images)
+    out.heading("Aktiviteter", 3)
+    out.paragraph(goal.activity_summary)
     if goal.activities:
-        _table(
-            doc,
+        out.table(
             ["Aktivitet", "Ansvarig", "Klart senast", "Status", "Klart"],
             [(a.title, a.responsible, a.due, a.status, a.progress) for a in goal.activities],
         )
@@ -331,6 +345,7 @@ def render(document: ReportDocument) -> bytes:
     ]
     images = {id(chart): png for chart, png in zip(charts, rasterise(charts), strict=True)}
     doc = Document()
+    out = _Writer(doc)
     _set_language(doc)
     properties = doc.core_properties
     properties.title = document.title
@@ -341,16 +356,16 @@ def render(document: ReportDocument) -> bytes:
     section = doc.sections[0]
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(2.3))
-    _page_numbers(doc)
-    _cover(doc, document)
-    _page_break(doc)
-    _summary(doc, document)
+    out.page_numbers()
+    _cover(out, document)
+    out.page_break()
+    _summary(out, document)
     for area in document.areas:
-        _page_break(doc)
-        doc.add_heading(f"{area.level_label} {area.code}: {area.title}", level=1)
-        doc.add_paragraph(area.fulfilment)
+        out.page_break()
+        out.heading(f"{area.level_label} {area.code}: {area.title}", 1)
+        out.paragraph(area.fulfilment)
         for goal in area.goals:
-            _goal(doc, goal, document.year, images)
+            _goal(out, goal, document.year, images)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
