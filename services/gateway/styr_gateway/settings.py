@@ -19,6 +19,11 @@ class GatewaySettings(ServiceSettings):
     default_port: ClassVar[int] = 8000
 
     goals_url: str = Field("http://127.0.0.1:8001", description="Base URL of the goals service.")
+    goals_public_url: str | None = Field(
+        None,
+        description="Base URL of the goals service as front ends reach it, for the document "
+        "links the graph hands out (`FollowUpReport.documentUrl`). Default: `goals_url`.",
+    )
     budget_url: str = Field("http://127.0.0.1:8002", description="Base URL of the budget service.")
     deviations_url: str = Field(
         "http://127.0.0.1:8003", description="Base URL of the deviations service."

@@ -75,6 +75,8 @@ class Upstream:
             Service.DEVIATIONS: settings.deviations_url.rstrip("/"),
         }
         self.timeout = settings.upstream_timeout_seconds
+        # Where callers (not the gateway) fetch the goals service's documents.
+        self.goals_public_url = (settings.goals_public_url or settings.goals_url).rstrip("/")
 
     def session(self, authorization: str | None) -> UpstreamSession:
         return UpstreamSession(self, authorization)

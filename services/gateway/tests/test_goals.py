@@ -3,10 +3,12 @@ and value filters (period, segment, gender), plans of many units in one call, an
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pypdf
 
 GraphQL = Callable[..., Awaitable[httpx.Response]]
 
@@ -121,3 +123,34 @@ async def test_unknown_plan_and_period(gql: GraphQL, seed_plan: Any) -> None:
         {"field": "period", "message": "unknown follow-up period 'kvartal'; one of: delar, helar",
          "type": "invalid"}
     ]  # fmt: skip
+
+
+async def test_follow_up_links_to_its_documents(
+    gql: GraphQL, seed_plan: Any, goals: Any, reader: dict[str, str]
+) -> None:
+    await seed_plan("goals-docs", 2)
+    query = """{ plan(id: "goals-docs-plan") {
+        followUp(year: 2025, period: "helar") {
+            total { goals fulfilled }
+            pdf: documentUrl(format: PDF) docx: documentUrl(format: DOCX) }
+        ofTheUnit: followUp(year: 2025, period: "helar", orgUnitId: "goals-docs") {
+            documentUrl(format: PDF) } } }"""
+    body = (await gql(query)).json()
+    assert "errors" not in body, body
+    plan = body["data"]["plan"]
+    report = f"{goals.url}/api/v1/plans/goals-docs-plan/follow-up?year=2025&period=helar"
+    assert plan["followUp"]["pdf"] == f"{report}&format=pdf"
+    assert plan["followUp"]["docx"] == f"{report}&format=docx"
+    assert plan["ofTheUnit"]["documentUrl"] == f"{report}&format=pdf"  # the plan's own unit
+    # The link serves the document to the same caller, with the figures the graph gave.
+    async with httpx.AsyncClient(headers=reader, timeout=30) as client:
+        pdf = await client.get(plan["followUp"]["pdf"])
+        docx = await client.get(plan["followUp"]["docx"])
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    text = " ".join(page.extract_text() for page in pages).replace("\u00a0", " ")
+    assert plan["followUp"]["total"] == {"goals": 2, "fulfilled": 1}
+    assert "1 av 2 nämndmål uppfyllda (50 %)" in text
+    assert docx.status_code == 200
+    assert docx.content.startswith(b"PK")  # a DOCX is a zip package

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import strawberry
 
@@ -26,6 +26,7 @@ from styr_gateway.records import (
     AssessmentRecord,
     BaselineRecord,
     CompletionRecord,
+    FollowUpRecord,
     FulfilmentRecord,
     GoalNodeRecord,
     MeasureRecord,
@@ -400,6 +401,12 @@ class AreaRollup:
     activities: Completion = strawberry.field(description="Completion of the area's activities.")
 
 
+@strawberry.enum(description="A committee document's file format.")
+class DocumentFormat(Enum):
+    PDF = strawberry.enum_value("pdf", description="Tagged PDF (PDF/UA-1), to publish.")
+    DOCX = strawberry.enum_value("docx", description="Word (DOCX), to edit.")
+
+
 @strawberry.type(description="A plan's follow-up in one period: roll-up and period data.")
 class FollowUpReport:
     year: int = strawberry.field(description="The plan year.")
@@ -413,12 +420,35 @@ class FollowUpReport:
         description="Completion of all activities of the plan."
     )
     areas: list[AreaRollup] = strawberry.field(description="The roll-up per goal area.")
+    record: strawberry.Private[FollowUpRecord]
+
+    @strawberry.field(
+        description="Where the goals service serves this follow-up as the committee's document "
+        "(cover, summary, every goal with its assessment, measures with charts, activities). "
+        "Fetch it with the same bearer token; it is made when fetched."
+    )
+    def document_url(
+        self,
+        info: Info,
+        format: Annotated[
+            DocumentFormat, strawberry.argument(description="PDF to publish, DOCX to edit.")
+        ],
+    ) -> str:
+        record = self.record
+        params = {"year": record.year, "period": record.period, "format": format.value}
+        if record.values_org_unit_id != record.org_unit_id:
+            params["org_unit_id"] = record.values_org_unit_id
+        if not record.include_below:
+            params["include_below"] = "false"
+        base = info.context.upstream.upstream.goals_public_url
+        return f"{base}/api/v1/plans/{quote(record.plan_id, safe='')}/follow-up?{urlencode(params)}"
 
     @classmethod
     def of(cls, follow_up: FollowUp) -> FollowUpReport:
         record = follow_up.record
         rollup = record.rollup
         return cls(
+            record=record,
             year=record.year,
             period=record.period,
             period_label=record.period_label,
