@@ -319,7 +319,7 @@ def _goal(out: _Writer, goal: GoalSection, year: int, images: dict[int, bytes]) 
         run.font.color.rgb = GREY
     if goal.fulfilled is not None:
         paragraph = out.paragraph()
-        paragraph.add_run(f"{goal.level_label}: ").bold = True
+        paragraph.add_run("Måluppfyllelse: ").bold = True
         _marker(paragraph, goal.fulfilled)
     for assessment in (goal.assessment, goal.forecast):
         if assessment is not None:
