@@ -6,8 +6,9 @@ of the follow-up, sequentially: a warm-up, then STYR_BENCH_REPORT_RUNS (default 
 each. Printed per format: the whole request (the follow-up computed from the database, the
 document built, the render in its worker thread) as median and max, and, separately, the
 render alone (the document laid out by Typst or python-docx, from an already built document),
-with the file's size and page count. Target: the whole request ≤ 2 s (max over the runs);
-missing it fails the run (exit 1), as does a request that does not answer 200.
+with the file's size and page count, and the machine's load average (the render is CPU work:
+other jobs on the machine slow it in proportion). Target: the whole request ≤ 2 s (max over
+the runs); missing it fails the run (exit 1), as does a request that does not answer 200.
 
 The database is the test server's (see styr_shared.testing.database);
 STYR_BENCH_REPORT_BACKEND=sqlite measures on SQLite instead. Run alone:
@@ -86,7 +87,8 @@ async def _bench(url: str) -> int:
                     f"VON 2024 {name} ({size:.0f} KiB{pages}), {RUNS} runs on {BACKEND}: "
                     f"request median {statistics.median(whole):.2f} s, max {max(whole):.2f} s "
                     f"(target ≤ {TARGET_SECONDS:.0f} s: {verdict}); render alone median "
-                    f"{statistics.median(alone):.2f} s, max {max(alone):.2f} s"
+                    f"{statistics.median(alone):.2f} s, max {max(alone):.2f} s; load average "
+                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
                 )
     return 1 if failures else 0
 
