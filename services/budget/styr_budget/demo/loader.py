@@ -34,6 +34,7 @@ from sqlmodel import select
 from styr_budget.amounts import MoneyUnit, parse_amount
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
 from styr_budget.budgets.periodisation import LINEAR_WEIGHTS, spread
+from styr_budget.demo import trosa
 from styr_budget.dimensions.models import (
     AccountGroup,
     AccountMapping,
@@ -50,6 +51,7 @@ from styr_shared.db import Database
 from styr_shared.types import utcnow
 
 DATA = Path(__file__).parent / "data" / "oxelosund-von-budget.json"
+MUNICIPALITY = "oxelosund"
 COMMITTEE = "oxelosund-von"
 LOADER = "demo-loader"
 SECTION_UNITS = {"SO": "oxelosund-so", "ÄO": "oxelosund-ao"}
@@ -157,6 +159,7 @@ class _Budget:
     def rows(self) -> list[Any]:
         now = utcnow()
         frame = BudgetFrame(
+            municipality_id=MUNICIPALITY,
             committee_id=COMMITTEE,
             year=self.year,
             net_amount=self.frame_net,
@@ -230,25 +233,40 @@ async def load_demo(database: Database) -> bool:
     async with database.session() as session:
         if (await session.exec(select(func.count()).select_from(ActivityCode))).one():
             return False
+        m = MUNICIPALITY
         for year in range(2023, 2028):
-            session.add(FiscalYear(year=year, follow_up_months=[3, 4, 8, 10]))
+            session.add(FiscalYear(municipality_id=m, year=year, follow_up_months=[3, 4, 8, 10]))
         names = {line["code"]: line["name"] for line in data["internal_budget_2025"]["lines"]}
-        session.add_all(ActivityCode(code=code, name=name) for code, name in names.items())
         session.add_all(
-            AccountGroup(key=key, name=name, kind=kind, sort_order=order)
+            ActivityCode(municipality_id=m, code=code, name=name) for code, name in names.items()
+        )
+        session.add_all(
+            AccountGroup(municipality_id=m, key=key, name=name, kind=kind, sort_order=order)
             for key, name, kind, order in ACCOUNT_GROUPS
         )
         await session.flush()
         session.add_all(
-            AccountMapping(account_from=start, account_to=end, account_group_key=group)
+            AccountMapping(
+                municipality_id=m, account_from=start, account_to=end, account_group_key=group
+            )
             for start, end, group in ACCOUNT_RANGES
         )
         session.add_all(
-            ObjectMapping(dimension=RESPONSIBILITY_DIMENSION, object_code=code, org_unit_id=unit)
+            ObjectMapping(
+                municipality_id=m,
+                dimension=RESPONSIBILITY_DIMENSION,
+                object_code=code,
+                org_unit_id=unit,
+            )
             for code, unit in RESPONSIBILITY_OBJECTS.items()
         )
         session.add_all(
-            ObjectMapping(dimension=ACTIVITY_DIMENSION, object_code=code, activity_code=code)
+            ObjectMapping(
+                municipality_id=m,
+                dimension=ACTIVITY_DIMENSION,
+                object_code=code,
+                activity_code=code,
+            )
             for code in names
         )
 
@@ -263,6 +281,7 @@ async def load_demo(database: Database) -> bool:
                 session.add_all(
                     BudgetEntry(
                         version_id=version.id,
+                        municipality_id=m,
                         year=budget.year,
                         org_unit_id=ACTIVITY_UNITS[code],
                         activity_code=code,
@@ -284,9 +303,10 @@ async def load_demo(database: Database) -> bool:
 
         await _outcome(session, data["outcome_2024_by_account_group"])
         await session.flush()
-        await rebuild_rollup(session, {2023, 2024})
+        await rebuild_rollup(session, m, {2023, 2024})
         _investments(session, data["investment_budget_2025_2027"])
         await _results(session, data["outcome_2024_by_section"])
+        await trosa.load(session)
         await session.commit()
     return True
 
@@ -298,6 +318,7 @@ def _linear_months(amount: Decimal) -> dict[str, Any]:
 
 def _forecast(year: int, code: str, group: str | None, amount: Decimal) -> Forecast:
     return Forecast(
+        municipality_id=MUNICIPALITY,
         year=year,
         month=10,
         org_unit_id=ACTIVITY_UNITS[code],
@@ -315,6 +336,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
     kinds = {key: kind for key, _, kind, _ in ACCOUNT_GROUPS}
     for year, field in ((2023, "outcome_2023"), (2024, "outcome_2024")):
         record = OutcomeImport(
+            municipality_id=MUNICIPALITY,
             source="demo",
             format="demo",
             filename="Årsredovisning 2024 (nämndens driftredovisning)",
@@ -333,6 +355,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 Outcome(
                     import_id=record.id,
+                    municipality_id=MUNICIPALITY,
                     source="demo",
                     year=year,
                     month=12,
@@ -396,6 +419,7 @@ async def _results(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 ResultExplanation(
                     report_id=report.id,
+                    municipality_id=MUNICIPALITY,
                     position=position,
                     label=row["verksamhet"],
                     activity_code=code,
