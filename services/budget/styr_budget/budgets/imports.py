@@ -166,8 +166,10 @@ async def _check_rows(
     groups = await dimensions.groups_by_key(session, municipality_id)
     activities = await dimensions.activity_codes(session, municipality_id)
     mappings = list(await dimensions.list_account_mappings(session, municipality_id))
-    in_committee = set(await subtree(session, committee_id))
+    # units first: a miss pulls the org feed, and a unit new to the replica is under the
+    # committee once that is done
     known = await known_units(session, {row.org_unit_id for row in rows})
+    in_committee = set(await subtree(session, committee_id))
     closed = await units_closed_in(session, known, year)
     good: list[tuple[MonthlyBudgetRow, str]] = []
     tainted: set[LineKey] = set()

@@ -176,8 +176,10 @@ async def _check_lines(
     groups = await dimensions.groups_by_key(session, municipality_id)
     activities = await dimensions.activity_codes(session, municipality_id)
     keys = await dimensions.key_names(session, municipality_id)
-    in_committee = set(await subtree(session, committee_id))
+    # units first: a miss pulls the org feed, and a unit new to the replica is under the
+    # committee once that is done
     known = await known_units(session, {line.org_unit_id for line in lines})
+    in_committee = set(await subtree(session, committee_id))
     closed = await units_closed_in(session, known, year)
     seen: set[tuple[str, str, str]] = set()
     errors: list[FieldError] = []
