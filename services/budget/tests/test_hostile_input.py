@@ -65,6 +65,8 @@ async def test_absurd_amounts_are_422_naming_the_field(
         ("GET", "/api/v1/budgets/oxelosund%00/2024", None, "path"),
         ("GET", "/api/v1/summaries?org_unit=oxelosund%00&year=2024", None, "query.org_unit"),
         ("GET", f"{SETTINGS}/activity-codes/5%006", None, "path"),
+        ("GET", "/api/v1/municipalities/oxelosund%00/fiscal-years", None, "path"),
+        ("POST", "/api/v1/outcomes/csv?municipality=oxelosund%00", None, "query.municipality"),
         ("GET", "/api/v1/investments?org_unit=%00", None, "query.org_unit"),
         (
             "PUT",
