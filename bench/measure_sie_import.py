@@ -94,24 +94,27 @@ def _kronor(ore: int) -> str:
 async def seed(url: str) -> None:
     await migrate(url)
     database = Database(url)
+    # "bench" is the root of its tree: the municipality the settings and the import belong to
+    tenant = {"municipality_id": "bench"}
     units: list[dict[str, Any]] = [
-        {"id": "bench", "code": "BENCH", "name": "Bänkeby", "level": "committee"}
+        {"id": "bench", "code": "BENCH", "name": "Bänkeby", "level": "committee"} | tenant
     ]
     units += [
         {"id": f"u-{u:02d}", "code": f"U{u}", "name": f"Enhet {u}", "level": "unit"}
         | {"parent_id": "bench"}
+        | tenant
         for u in range(UNITS)
     ]
     groups = [
-        {"key": key, "name": key, "kind": kind, "sort_order": order}
+        {"key": key, "name": key, "kind": kind, "sort_order": order} | tenant
         for order, (key, kind) in enumerate((("intakter", "revenue"), ("kostnader", "cost")))
     ]
     mappings = [
-        {"account_from": 3000, "account_to": 3999, "account_group_key": "intakter"},
-        {"account_from": 4000, "account_to": 8999, "account_group_key": "kostnader"},
+        {"account_from": 3000, "account_to": 3999, "account_group_key": "intakter"} | tenant,
+        {"account_from": 4000, "account_to": 8999, "account_group_key": "kostnader"} | tenant,
     ]
     objects = [
-        {"dimension": 1, "object_code": str(7000 + c), "org_unit_id": f"u-{c % UNITS:02d}"}
+        {"dimension": 1, "object_code": str(7000 + c), "org_unit_id": f"u-{c % UNITS:02d}"} | tenant
         for c in range(COST_CENTRES)
     ]
     async with database.engine.begin() as connection:

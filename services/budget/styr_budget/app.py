@@ -16,7 +16,8 @@ from styr_budget.settings import BudgetSettings
 from styr_budget.summaries.routes import router as summaries_router
 from styr_budget.uploads import MAX_UPLOAD_BYTES
 from styr_shared.app import create_service_app
-from styr_shared.orgreplica import replication_task
+from styr_shared.orgreplica import ReplicaOrgUnit, replication_task
+from styr_shared.tenancy.routes import history_router
 
 # Outcome imports read a file in a worker thread, which holds the GIL while it parses; with
 # CPython's default 5 ms switch interval the event loop waits for it at every hand-over, and
@@ -49,6 +50,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             investments_router,
             summaries_router,
             results_router,
+            history_router(ReplicaOrgUnit),
         ],
         background=[replication_task],
         body_limit_overrides={

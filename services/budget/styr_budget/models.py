@@ -14,6 +14,7 @@ from styr_budget.investments.models import InvestmentCarryOver, InvestmentObject
 from styr_budget.outcomes.models import Outcome, OutcomeImport, OutcomeYear
 from styr_budget.results.models import ResultExplanation, ResultReport
 from styr_shared.orgreplica.models import OrgFeedState, ReplicaOrgUnit
+from styr_shared.tenancy.models import SettingChange
 
 __all__ = [
     "AccountGroup",
@@ -37,4 +38,5 @@ __all__ = [
     "ReplicaOrgUnit",
     "ResultExplanation",
     "ResultReport",
+    "SettingChange",
 ]

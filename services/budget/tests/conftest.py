@@ -38,5 +38,12 @@ def controller(tokens: TokenFactory) -> dict[str, str]:
 
 
 @pytest.fixture
+def settings_writer(tokens: TokenFactory) -> dict[str, str]:
+    """A controller on Oxelösund's root: writes its budget settings (a unit scope does not)."""
+    return tokens.headers("controller", org_units=["oxelosund"], subject="settings-writer")
+
+
+@pytest.fixture
 def reader(tokens: TokenFactory) -> dict[str, str]:
-    return tokens.headers("reader", subject="reader")
+    """A reader in Oxelösund (a municipality's settings are read by those working in it)."""
+    return tokens.headers("reader", org_units=["oxelosund"], subject="reader")

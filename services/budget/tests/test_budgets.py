@@ -14,6 +14,7 @@ from styr_shared.testing import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("org")
 BASE = "/api/v1/budgets/oxelosund-von/2026"
+SETTINGS = "/api/v1/municipalities/oxelosund"
 
 
 def d(value: Any) -> Decimal:
@@ -21,17 +22,17 @@ def d(value: Any) -> Decimal:
 
 
 @pytest.fixture
-async def dims(client: AsyncClient, controller: dict[str, str]) -> None:
+async def dims(client: AsyncClient, settings_writer: dict[str, str]) -> None:
     calls = [
-        ("/api/v1/fiscal-years/2026", {"follow_up_months": [10, 3, 4, 8]}),
-        ("/api/v1/activity-codes/55", {"name": "Vård och omsorg, SoL och HSL"}),
-        ("/api/v1/activity-codes/56", {"name": "Insatser enl LSS"}),
-        ("/api/v1/account-groups/personal", {"name": "Personalkostnader", "kind": "cost"}),
-        ("/api/v1/account-groups/avgifter", {"name": "Avgiftsintäkter", "kind": "revenue"}),
-        ("/api/v1/account-groups/anslag", {"name": "Anslag", "kind": "allocation"}),
+        ("/fiscal-years/2026", {"follow_up_months": [10, 3, 4, 8]}),
+        ("/activity-codes/55", {"name": "Vård och omsorg, SoL och HSL"}),
+        ("/activity-codes/56", {"name": "Insatser enl LSS"}),
+        ("/account-groups/personal", {"name": "Personalkostnader", "kind": "cost"}),
+        ("/account-groups/avgifter", {"name": "Avgiftsintäkter", "kind": "revenue"}),
+        ("/account-groups/anslag", {"name": "Anslag", "kind": "allocation"}),
     ]
     for path, body in calls:
-        response = await client.put(path, json=body, headers=controller)
+        response = await client.put(SETTINGS + path, json=body, headers=settings_writer)
         assert response.status_code == 200, response.text
 
 
@@ -53,36 +54,50 @@ ORIGINAL = [
 
 
 async def test_dimensions_are_data(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    client: AsyncClient,
+    settings_writer: dict[str, str],
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
-    years = (await client.get("/api/v1/fiscal-years", headers=reader)).json()
+    years = (await client.get(f"{SETTINGS}/fiscal-years", headers=reader)).json()
     assert years == [{"year": 2026, "follow_up_months": [3, 4, 8, 10], "closed": False}]
-    groups = (await client.get("/api/v1/account-groups", headers=reader)).json()
+    groups = (await client.get(f"{SETTINGS}/account-groups", headers=reader)).json()
     assert {g["key"]: g["kind"] for g in groups}["anslag"] == "allocation"
     mapping = await client.post(
-        "/api/v1/account-mappings",
+        f"{SETTINGS}/account-mappings",
         json={"account_from": 5000, "account_to": 5999, "account_group": "personal"},
-        headers=controller,
+        headers=settings_writer,
     )
     assert mapping.status_code == 201
     overlap = await client.post(
-        "/api/v1/account-mappings",
+        f"{SETTINGS}/account-mappings",
         json={"account_from": 5500, "account_to": 6000, "account_group": "personal"},
-        headers=controller,
+        headers=settings_writer,
     )
     assert overlap.status_code == 409
     unknown_unit = await client.put(
-        "/api/v1/object-mappings/1/7999", json={"org_unit_id": "nowhere"}, headers=controller
+        f"{SETTINGS}/object-mappings/1/7999",
+        json={"org_unit_id": "nowhere"},
+        headers=settings_writer,
     )
     assert unknown_unit.status_code == 422
     assert unknown_unit.json()["errors"][0]["field"] == "body.org_unit_id"
     bad_kind = await client.put(
-        "/api/v1/account-groups/x", json={"name": "X", "kind": "other"}, headers=controller
+        f"{SETTINGS}/account-groups/x", json={"name": "X", "kind": "other"}, headers=settings_writer
     )
     assert bad_kind.status_code == 422
     assert (
-        await client.put("/api/v1/activity-codes/99", json={"name": "X"}, headers=reader)
+        await client.put(f"{SETTINGS}/activity-codes/99", json={"name": "X"}, headers=reader)
     ).status_code == 403
+    # the committee's controller shares the settings with every unit: it may not change them
+    assert (
+        await client.put(f"{SETTINGS}/activity-codes/99", json={"name": "X"}, headers=controller)
+    ).status_code == 403
+    unknown_municipality = await client.get(
+        "/api/v1/municipalities/nowhere/fiscal-years", headers=reader
+    )
+    assert unknown_municipality.status_code == 404
 
 
 async def test_frame_and_original_budget(
@@ -277,9 +292,9 @@ async def test_line_validation_and_scope(
 
 async def test_summary_input_errors(client: AsyncClient, reader: dict[str, str]) -> None:
     url = "/api/v1/summaries"
+    # no figures for a unit the service does not know: 404, not zeros
     unknown = await client.get(url, params={"org_unit": "nowhere", "year": 2026}, headers=reader)
-    assert unknown.status_code == 422
-    assert unknown.json()["errors"][0]["field"] == "query.org_unit"
+    assert unknown.status_code == 404
     bad_period = await client.get(
         url, params={"org_unit": "oxelosund-von", "year": 2026, "period": 13}, headers=reader
     )

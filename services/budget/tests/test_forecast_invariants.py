@@ -111,6 +111,7 @@ async def store(app: FastAPI, scenario: dict[str, Any]) -> None:
         session.add_all(
             BudgetEntry(
                 version_id=version.id,
+                municipality_id="oxelosund",
                 year=YEAR,
                 org_unit_id=unit,
                 activity_code=activity,
@@ -121,6 +122,7 @@ async def store(app: FastAPI, scenario: dict[str, Any]) -> None:
         )
         session.add_all(
             OutcomeYear(
+                municipality_id="oxelosund",
                 year=YEAR,
                 org_unit_id=unit,
                 activity_code=activity,
@@ -138,6 +140,7 @@ async def store(app: FastAPI, scenario: dict[str, Any]) -> None:
         ]
         session.add_all(
             Forecast(
+                municipality_id="oxelosund",
                 year=YEAR,
                 month=MONTH,
                 org_unit_id=unit,

@@ -9,15 +9,17 @@ from httpx import AsyncClient
 
 from styr_shared.testing import TokenFactory
 
+SETTINGS = "/api/v1/municipalities/oxelosund"
+
 TOO_BIG = str(2**64 + 1)
 
 
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        ("DELETE", f"/api/v1/account-mappings/{TOO_BIG}"),
+        ("DELETE", f"{SETTINGS}/account-mappings/{TOO_BIG}"),
         ("PATCH", f"/api/v1/balance-measures/{TOO_BIG}"),
-        ("DELETE", f"/api/v1/account-mappings/{2**31}"),
+        ("DELETE", f"{SETTINGS}/account-mappings/{2**31}"),
     ],
 )
 async def test_ids_beyond_the_column_are_422(
@@ -62,7 +64,9 @@ async def test_absurd_amounts_are_422_naming_the_field(
     [
         ("GET", "/api/v1/budgets/oxelosund%00/2024", None, "path"),
         ("GET", "/api/v1/summaries?org_unit=oxelosund%00&year=2024", None, "query.org_unit"),
-        ("GET", "/api/v1/activity-codes/5%006", None, "path"),
+        ("GET", f"{SETTINGS}/activity-codes/5%006", None, "path"),
+        ("GET", "/api/v1/municipalities/oxelosund%00/fiscal-years", None, "path"),
+        ("POST", "/api/v1/outcomes/csv?municipality=oxelosund%00", None, "query.municipality"),
         ("GET", "/api/v1/investments?org_unit=%00", None, "query.org_unit"),
         (
             "PUT",

@@ -18,6 +18,7 @@ from styr_shared.testing import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("org")
 BASE = "/api/v1/budgets/oxelosund-von/2026"
+SETTINGS = "/api/v1/municipalities/oxelosund"
 # a holiday-pay profile: July low, June and August a little higher
 HOLIDAY = [9, 9, 9, 9, 9, 10, 3, 10, 8, 8, 8, 0]
 
@@ -31,19 +32,24 @@ def months(values: list[Any]) -> list[Decimal]:
 
 
 @pytest.fixture
-async def dims(client: AsyncClient, controller: dict[str, str]) -> None:
+async def dims(
+    settings_writer: dict[str, str], client: AsyncClient, controller: dict[str, str]
+) -> None:
     calls = [
-        ("/api/v1/fiscal-years/2026", {}),
-        ("/api/v1/activity-codes/55", {"name": "Vård och omsorg, SoL och HSL"}),
-        ("/api/v1/activity-codes/56", {"name": "Insatser enl LSS"}),
-        ("/api/v1/periodisation-keys/semester", {"name": "Semesterlöneprofil", "weights": HOLIDAY}),
-        ("/api/v1/account-groups/personal", {"name": "Personalkostnader", "kind": "cost"}),
-        ("/api/v1/account-groups/lokaler", {"name": "Lokalkostnader", "kind": "cost"}),
-        ("/api/v1/account-groups/avgifter", {"name": "Avgiftsintäkter", "kind": "revenue"}),
-        ("/api/v1/account-groups/anslag", {"name": "Anslag", "kind": "allocation"}),
+        (f"{SETTINGS}/fiscal-years/2026", {}),
+        (f"{SETTINGS}/activity-codes/55", {"name": "Vård och omsorg, SoL och HSL"}),
+        (f"{SETTINGS}/activity-codes/56", {"name": "Insatser enl LSS"}),
+        (
+            f"{SETTINGS}/periodisation-keys/semester",
+            {"name": "Semesterlöneprofil", "weights": HOLIDAY},
+        ),
+        (f"{SETTINGS}/account-groups/personal", {"name": "Personalkostnader", "kind": "cost"}),
+        (f"{SETTINGS}/account-groups/lokaler", {"name": "Lokalkostnader", "kind": "cost"}),
+        (f"{SETTINGS}/account-groups/avgifter", {"name": "Avgiftsintäkter", "kind": "revenue"}),
+        (f"{SETTINGS}/account-groups/anslag", {"name": "Anslag", "kind": "allocation"}),
     ]
     for path, body in calls:
-        response = await client.put(path, json=body, headers=controller)
+        response = await client.put(path, json=body, headers=settings_writer)
         assert response.status_code == 200, response.text
 
 
@@ -100,10 +106,15 @@ async def summary(client: AsyncClient, headers: dict[str, str], **params: Any) -
 
 
 async def test_periodisation_keys_are_data(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
     keys = {
-        k["key"]: k for k in (await client.get("/api/v1/periodisation-keys", headers=reader)).json()
+        k["key"]: k
+        for k in (await client.get(f"{SETTINGS}/periodisation-keys", headers=reader)).json()
     }
     assert keys["linear"]["builtin"]
     assert keys["previous_year_outcome"]["weights"] is None
@@ -111,48 +122,52 @@ async def test_periodisation_keys_are_data(
     assert keys["semester"]["builtin"] is False
 
     forbidden = await client.put(
-        "/api/v1/periodisation-keys/x", json={"name": "X", "weights": [1] * 12}, headers=reader
+        f"{SETTINGS}/periodisation-keys/x", json={"name": "X", "weights": [1] * 12}, headers=reader
     )
     assert forbidden.status_code == 403
     builtin = await client.put(
-        "/api/v1/periodisation-keys/linear",
+        f"{SETTINGS}/periodisation-keys/linear",
         json={"name": "X", "weights": [1] * 12},
-        headers=controller,
+        headers=settings_writer,
     )
     assert builtin.status_code == 422
     assert builtin.json()["errors"][0]["field"] == "path.key"
     for weights in ([1] * 11, [0] * 12, [-1] + [1] * 11, [0.00001] + [1] * 11):
         bad = await client.put(
-            "/api/v1/periodisation-keys/x",
+            f"{SETTINGS}/periodisation-keys/x",
             json={"name": "X", "weights": weights},
-            headers=controller,
+            headers=settings_writer,
         )
         assert bad.status_code == 422, weights
         assert bad.json()["errors"][0]["field"].startswith("body.weights"), bad.json()
 
     unknown = await client.put(
-        "/api/v1/account-groups/personal",
+        f"{SETTINGS}/account-groups/personal",
         json={"name": "Personalkostnader", "kind": "cost", "periodisation": "nope"},
-        headers=controller,
+        headers=settings_writer,
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "body.periodisation"
     default = await client.put(
-        "/api/v1/account-groups/personal",
+        f"{SETTINGS}/account-groups/personal",
         json={"name": "Personalkostnader", "kind": "cost", "periodisation": "semester"},
-        headers=controller,
+        headers=settings_writer,
     )
     assert default.status_code == 200
     assert default.json()["periodisation"] == "semester"
 
 
 async def test_lines_with_months_keys_and_as_printed(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
     await client.put(
-        "/api/v1/account-groups/personal",
+        f"{SETTINGS}/account-groups/personal",
         json={"name": "Personalkostnader", "kind": "cost", "periodisation": "semester"},
-        headers=controller,
+        headers=settings_writer,
     )
     twelve = ["-10 tkr"] * 11 + ["-12 tkr"]
     lines = [
@@ -244,7 +259,11 @@ async def test_line_month_errors(
 
 
 async def test_key_and_default_changes_spread_again(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
     lines = [
         line("oxelosund-sabo", "55", "personal", -1200),
@@ -256,18 +275,18 @@ async def test_key_and_default_changes_spread_again(
     assert months(stored[("oxelosund-sabo", "55", "personal")]["months"]) == [d(-100)] * 12
 
     await client.put(
-        "/api/v1/account-groups/personal",
+        f"{SETTINGS}/account-groups/personal",
         json={"name": "Personalkostnader", "kind": "cost", "periodisation": "semester"},
-        headers=controller,
+        headers=settings_writer,
     )
     stored = await stored_lines(client, reader)
     sabo = months(stored[("oxelosund-sabo", "55", "personal")]["months"])
     assert sabo[6] == Decimal(-39)
     assert sabo[11] == 0
     changed = await client.put(
-        "/api/v1/periodisation-keys/semester",
+        f"{SETTINGS}/periodisation-keys/semester",
         json={"name": "Semester", "weights": [1] * 6 + [0] + [1] * 5},
-        headers=controller,
+        headers=settings_writer,
     )
     assert changed.status_code == 200
     stored = await stored_lines(client, reader)
@@ -477,13 +496,17 @@ async def test_monthly_csv_import(
 
 
 async def test_monthly_csv_as_printed_accounts_and_adopt(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
     for start, end, group in ((5000, 5999, "personal"), (6000, 6199, "lokaler")):
         mapped = await client.post(
-            "/api/v1/account-mappings",
+            f"{SETTINGS}/account-mappings",
             json={"account_from": start, "account_to": end, "account_group": group},
-            headers=controller,
+            headers=settings_writer,
         )
         assert mapped.status_code == 201
     await client.put(f"{BASE}/frame", json={"amount": "1 300 tkr"}, headers=controller)
@@ -593,19 +616,23 @@ async def test_demo_budget_is_spread_linearly(client: AsyncClient, reader: dict[
 
 
 async def test_closed_year_keeps_its_months(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], dims: None
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    dims: None,
 ) -> None:
     lines = [line("oxelosund-sabo", "55", "personal", -1200, periodisation="semester")]
     assert (await original(client, controller, lines)).status_code == 201
     before = await stored_lines(client, reader)
     closed = await client.put(
-        "/api/v1/fiscal-years/2026", json={"closed": True}, headers=controller
+        f"{SETTINGS}/fiscal-years/2026", json={"closed": True}, headers=settings_writer
     )
     assert closed.status_code == 200
     changed = await client.put(
-        "/api/v1/periodisation-keys/semester",
+        f"{SETTINGS}/periodisation-keys/semester",
         json={"name": "Semester", "weights": [1] * 12},
-        headers=controller,
+        headers=settings_writer,
     )
     assert changed.status_code == 200
     assert await stored_lines(client, reader) == before
@@ -763,6 +790,7 @@ async def test_outcome_rows_added_as_objects_also_respread(
     async with app.state.database.session() as session:
         session.add(
             OutcomeYear(
+                municipality_id="oxelosund",
                 year=2025,
                 org_unit_id="oxelosund-sabo",
                 activity_code="55",

@@ -16,6 +16,8 @@ from styr_budget.outcomes.models import Outcome, OutcomeImport
 from styr_budget.outcomes.service import LEGACY_SIE_SOURCE
 from styr_shared.testing import TokenFactory
 
+SETTINGS = "/api/v1/municipalities/oxelosund"
+
 pytestmark = pytest.mark.usefixtures("demo")
 
 HEADER = [
@@ -53,7 +55,9 @@ async def upload(client: AsyncClient, headers: dict[str, str], data: bytes, **pa
 
 async def stored(client: AsyncClient, headers: dict[str, str]) -> dict[tuple[Any, ...], Decimal]:
     response = await client.get(
-        "/api/v1/outcomes", params={"year": 2025, "limit": 500}, headers=headers
+        "/api/v1/outcomes",
+        params={"year": 2025, "limit": 500, "org_unit": "oxelosund"},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     result: dict[tuple[Any, ...], Decimal] = {}
@@ -359,13 +363,16 @@ async def test_sums_beyond_the_stored_precision_are_refused(
 
 
 async def test_object_codes_with_slashes_and_blanks(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str]
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
 ) -> None:
     for code, encoded in (("1/2", "1%2F2"), ("Hus A", "Hus%20A"), ("a/b c/", "a/b%20c/")):
         response = await client.put(
-            f"/api/v1/object-mappings/1/{encoded}",
+            f"{SETTINGS}/object-mappings/1/{encoded}",
             json={"org_unit_id": "oxelosund-hsl"},
-            headers=controller,
+            headers=settings_writer,
         )
         assert response.status_code == 200, response.text
         assert response.json()["object_code"] == code
@@ -379,12 +386,12 @@ async def test_object_codes_with_slashes_and_blanks(
     assert await stored(client, reader) == {
         (1, "oxelosund-hsl", "personalkostnader", "Raindance"): Decimal("-15.00")
     }
-    deleted = await client.delete("/api/v1/object-mappings/1/1%2F2", headers=controller)
+    deleted = await client.delete(f"{SETTINGS}/object-mappings/1/1%2F2", headers=settings_writer)
     assert deleted.status_code == 204
     assert (
-        await client.delete("/api/v1/object-mappings/1/1%2F2", headers=controller)
+        await client.delete(f"{SETTINGS}/object-mappings/1/1%2F2", headers=settings_writer)
     ).status_code == 404
-    mapped = await client.get("/api/v1/object-mappings", headers=reader)
+    mapped = await client.get(f"{SETTINGS}/object-mappings", headers=reader)
     codes = {(m["dimension"], m["object_code"]) for m in mapped.json()}
     assert (1, "1/2") not in codes
     assert (1, "Hus A") in codes
@@ -392,13 +399,17 @@ async def test_object_codes_with_slashes_and_blanks(
 
 @pytest.mark.parametrize("encoding", ["cp437", "utf-8"])
 async def test_object_codes_read_the_same_in_pc8_and_utf8(
-    client: AsyncClient, controller: dict[str, str], reader: dict[str, str], encoding: str
+    settings_writer: dict[str, str],
+    client: AsyncClient,
+    controller: dict[str, str],
+    reader: dict[str, str],
+    encoding: str,
 ) -> None:
     # some programs write UTF-8 despite #FORMAT PC8: the object still finds its mapping
     response = await client.put(
-        "/api/v1/object-mappings/1/%C3%84ldre%C3%B6",  # "Äldreö"
+        f"{SETTINGS}/object-mappings/1/%C3%84ldre%C3%B6",  # "Äldreö"
         json={"org_unit_id": "oxelosund-ao"},
-        headers=controller,
+        headers=settings_writer,
     )
     assert response.status_code == 200, response.text
     lines = HEADER + voucher("20250101", '#TRANS 5010 {1 "Äldreö"} 10.00', "#TRANS 2920 {} -10")
@@ -415,6 +426,7 @@ async def test_rows_imported_before_sources_are_replaced_by_the_next_sie_import(
     # what migration 0003 makes of an earlier SIE import (its program was not kept)
     async with app.state.database.session() as session:
         record = OutcomeImport(
+            municipality_id="oxelosund",
             source=LEGACY_SIE_SOURCE,
             format="sie",
             sha256="-",
@@ -430,6 +442,7 @@ async def test_rows_imported_before_sources_are_replaced_by_the_next_sie_import(
         session.add(
             Outcome(
                 import_id=record.id,
+                municipality_id="oxelosund",
                 source=LEGACY_SIE_SOURCE,
                 year=2025,
                 month=1,

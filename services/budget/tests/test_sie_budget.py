@@ -19,6 +19,8 @@ from styr_budget.outcomes.models import MONTH_COLUMNS
 
 from .test_sie_samples import DATA, RESULT_CLASSES, UNIT, Sums, map_each_account
 
+SETTINGS = "/api/v1/municipalities/oxelosund"
+
 pytestmark = pytest.mark.usefixtures("org")
 
 # file -> a year of its current budget (#PBUDGET 0)
@@ -71,7 +73,11 @@ async def version_months(app: FastAPI, year: int) -> Sums:
 
 @pytest.mark.parametrize("name", sorted(BUDGET_FILES))
 async def test_pbudget_rows_become_a_monthly_budget(
-    app: FastAPI, client: AsyncClient, controller: dict[str, str], name: str
+    settings_writer: dict[str, str],
+    app: FastAPI,
+    client: AsyncClient,
+    controller: dict[str, str],
+    name: str,
 ) -> None:
     year = BUDGET_FILES[name]
     data = (DATA / name).read_bytes()
@@ -79,11 +85,11 @@ async def test_pbudget_rows_become_a_monthly_budget(
     assert expected, "the sample has budget rows"
     await map_each_account(app, budget_accounts(data))
     for path, body in (
-        (f"/api/v1/fiscal-years/{year}", {}),
-        ("/api/v1/activity-codes/55", {"name": "Vård och omsorg"}),
+        (f"{SETTINGS}/fiscal-years/{year}", {}),
+        (f"{SETTINGS}/activity-codes/55", {"name": "Vård och omsorg"}),
         (f"/api/v1/budgets/{UNIT}/{year}/frame", {"amount": "1 000 kr"}),
     ):
-        assert (await client.put(path, json=body, headers=controller)).status_code == 200
+        assert (await client.put(path, json=body, headers=settings_writer)).status_code == 200
 
     response = await client.post(
         f"/api/v1/budgets/{UNIT}/{year}/versions/sie",
@@ -103,11 +109,13 @@ async def test_pbudget_rows_become_a_monthly_budget(
 
 
 async def test_rows_without_an_activity_are_reported_not_guessed(
-    app: FastAPI, client: AsyncClient, controller: dict[str, str]
+    settings_writer: dict[str, str], app: FastAPI, client: AsyncClient, controller: dict[str, str]
 ) -> None:
     data = (DATA / "avendo-typ2.se").read_bytes()
     await map_each_account(app, budget_accounts(data))
-    assert (await client.put("/api/v1/fiscal-years/2011", json={}, headers=controller)).is_success
+    assert (
+        await client.put(f"{SETTINGS}/fiscal-years/2011", json={}, headers=settings_writer)
+    ).is_success
     frame = await client.put(
         f"/api/v1/budgets/{UNIT}/2011/frame", json={"amount": "1 000 kr"}, headers=controller
     )

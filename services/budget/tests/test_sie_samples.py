@@ -101,12 +101,22 @@ async def map_each_account(app: FastAPI, accounts: set[int]) -> None:
     """One account group per ledger account, so stored sums can be read per account."""
     async with app.state.database.session() as session:
         for account in sorted(accounts):
-            session.add(AccountGroup(key=f"a{account}", name=f"Konto {account}", kind="net"))
+            session.add(
+                AccountGroup(
+                    municipality_id="oxelosund",
+                    key=f"a{account}",
+                    name=f"Konto {account}",
+                    kind="net",
+                )
+            )
         await session.flush()
         for account in sorted(accounts):
             session.add(
                 AccountMapping(
-                    account_from=account, account_to=account, account_group_key=f"a{account}"
+                    municipality_id="oxelosund",
+                    account_from=account,
+                    account_to=account,
+                    account_group_key=f"a{account}",
                 )
             )
         await session.commit()
@@ -209,7 +219,12 @@ async def test_type3_objects_split_the_account_by_org_unit(
     async with app.state.database.session() as session:
         for code in objects:
             session.add(
-                ObjectMapping(dimension=1, object_code=code.decode(), org_unit_id="oxelosund-so")
+                ObjectMapping(
+                    municipality_id="oxelosund",
+                    dimension=1,
+                    object_code=code.decode(),
+                    org_unit_id="oxelosund-so",
+                )
             )
         await session.commit()
 

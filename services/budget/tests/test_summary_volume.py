@@ -57,6 +57,7 @@ async def test_committee_summary_of_200_units(
             created_by="t",
         )
         record = OutcomeImport(
+            municipality_id="oxelosund",
             source="csv",
             sha256="-",
             periods=[],
@@ -70,6 +71,7 @@ async def test_committee_summary_of_200_units(
         outcome_rows = [
             {
                 "import_id": record.id,
+                "municipality_id": "oxelosund",
                 "source": "csv",
                 "year": year,
                 "month": month,
@@ -87,6 +89,7 @@ async def test_committee_summary_of_200_units(
         budget_rows = [
             {
                 "version_id": version.id,
+                "municipality_id": "oxelosund",
                 "year": 2026,
                 "org_unit_id": unit,
                 "activity_code": activity,
@@ -100,7 +103,7 @@ async def test_committee_summary_of_200_units(
         connection = await session.connection()
         await connection.execute(insert(Outcome), outcome_rows)
         await connection.execute(insert(BudgetEntry), budget_rows)
-        await rebuild_rollup(session, {2025, 2026})
+        await rebuild_rollup(session, "oxelosund", {2025, 2026})
         await session.commit()
 
     params: dict[str, Any] = {

@@ -35,7 +35,7 @@ from styr_budget.budgets import service
 from styr_budget.budgets.models import BudgetVersion
 from styr_budget.budgets.periodisation import MONTHS
 from styr_budget.budgets.schemas import RejectedRow, VersionCreate, VersionKind
-from styr_budget.common import known_units, subtree, units_closed_in
+from styr_budget.common import known_units, require_unit, subtree, units_closed_in
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping
 from styr_budget.outcomes import sie
@@ -160,11 +160,16 @@ async def _check_rows(
     rows: Sequence[MonthlyBudgetRow],
     refused: list[RejectedRow],
 ) -> tuple[list[tuple[MonthlyBudgetRow, str]], set[LineKey]]:
-    groups = await dimensions.groups_by_key(session)
-    activities = await dimensions.activity_codes(session)
-    mappings = list(await dimensions.list_account_mappings(session))
-    in_committee = set(await subtree(session, committee_id))
+    # the committee's municipality's codes and mappings (its units are all of it)
+    committee = await require_unit(session, committee_id, "path.committee_id")
+    municipality_id = committee.municipality_id
+    groups = await dimensions.groups_by_key(session, municipality_id)
+    activities = await dimensions.activity_codes(session, municipality_id)
+    mappings = list(await dimensions.list_account_mappings(session, municipality_id))
+    # units first: a miss pulls the org feed, and a unit new to the replica is under the
+    # committee once that is done
     known = await known_units(session, {row.org_unit_id for row in rows})
+    in_committee = set(await subtree(session, committee_id))
     closed = await units_closed_in(session, known, year)
     good: list[tuple[MonthlyBudgetRow, str]] = []
     tainted: set[LineKey] = set()

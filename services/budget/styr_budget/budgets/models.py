@@ -15,16 +15,21 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from styr_budget.dimensions.models import code_fk
 from styr_shared.types import UTCDateTime, utcnow
 
 
 class BudgetFrame(SQLModel, table=True):
     __tablename__ = "budget_frame"
-    __table_args__ = (UniqueConstraint("committee_id", "year"),)
+    __table_args__ = (
+        UniqueConstraint("committee_id", "year"),
+        code_fk("budget_frame", "year", "fiscal_year", "year"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    municipality_id: str = Field(max_length=64, description="The committee's municipality.")
     committee_id: str = Field(max_length=64)
-    year: int = Field(foreign_key="fiscal_year.year")
+    year: int
     net_amount: Decimal = Field(sa_type=Numeric(18, 2))
     original_net_amount: Decimal = Field(sa_type=Numeric(18, 2))
     note: str | None = Field(default=None, max_length=500)
@@ -69,14 +74,19 @@ class BudgetEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_budget_entry_year_unit", "year", "org_unit_id"),
         UniqueConstraint("version_id", "org_unit_id", "activity_code", "account_group_key"),
+        code_fk("budget_entry", "activity_code", "activity_code", "code"),
+        code_fk("budget_entry", "account_group_key", "account_group", "key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="budget_version.id", index=True)
+    municipality_id: str = Field(
+        max_length=64, description="The committee's municipality, whose codes the line uses."
+    )
     year: int
     org_unit_id: str = Field(max_length=64)
-    activity_code: str = Field(foreign_key="activity_code.code", max_length=20)
-    account_group_key: str = Field(foreign_key="account_group.key", max_length=40)
+    activity_code: str = Field(max_length=20)
+    account_group_key: str = Field(max_length=40)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
     periodisation: str | None = Field(default=None, max_length=40)
     fixed_months: int = 0

@@ -127,6 +127,7 @@ def resolve(entered: Entered, weights: Sequence[Decimal]) -> list[Decimal]:
 def key_weights(
     key: str, named: dict[str, tuple[Decimal, ...]], outcome: Sequence[Decimal | None] | None
 ) -> Sequence[Decimal]:
+    """The weights of ``key``; ``named``: the named keys of the line's municipality."""
     if key == PREVIOUS_YEAR_OUTCOME:
         return outcome_weights(outcome) or LINEAR_WEIGHTS
     return named.get(key, LINEAR_WEIGHTS)
@@ -151,6 +152,7 @@ def respread(
     statement = (
         select(
             col(BudgetEntry.id),
+            col(BudgetEntry.municipality_id),
             col(BudgetEntry.amount),
             col(BudgetEntry.fixed_months),
             col(BudgetEntry.ytd_through),
@@ -162,11 +164,25 @@ def respread(
             *outcome_months,
         )
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
-        .join(FiscalYear, col(FiscalYear.year) == col(BudgetEntry.year))
+        # a line's group, year and keys are its municipality's (composite keys)
+        .join(
+            AccountGroup,
+            and_(
+                col(AccountGroup.municipality_id) == col(BudgetEntry.municipality_id),
+                col(AccountGroup.key) == col(BudgetEntry.account_group_key),
+            ),
+        )
+        .join(
+            FiscalYear,
+            and_(
+                col(FiscalYear.municipality_id) == col(BudgetEntry.municipality_id),
+                col(FiscalYear.year) == col(BudgetEntry.year),
+            ),
+        )
         .outerjoin(
             OutcomeYear,
             and_(
+                col(OutcomeYear.municipality_id) == col(BudgetEntry.municipality_id),
                 col(OutcomeYear.year) == col(BudgetEntry.year) - 1,
                 col(OutcomeYear.org_unit_id) == col(BudgetEntry.org_unit_id),
                 col(OutcomeYear.activity_code) == col(BudgetEntry.activity_code),
@@ -179,18 +195,20 @@ def respread(
         statement = statement.where(col(FiscalYear.closed).is_(False))
     if where is not None:
         statement = statement.where(where)
-    named = {
-        row.key: tuple(Decimal(weight) for weight in row.weights)
-        for row in session.execute(select(PeriodisationKey)).scalars()
-    }
+    named: dict[str, dict[str, tuple[Decimal, ...]]] = {}
+    for stored_key in session.execute(select(PeriodisationKey)).scalars():
+        named.setdefault(stored_key.municipality_id, {})[stored_key.key] = tuple(
+            Decimal(weight) for weight in stored_key.weights
+        )
     # the rollup has one row per year × unit × activity × group; sum in case of doubles
     profiles: dict[int, list[Decimal]] = {}
-    stored: dict[int, tuple[Entered, str, list[Decimal]]] = {}
+    stored: dict[int, tuple[Entered, str, str, list[Decimal]]] = {}
     for row in session.execute(statement).all():
-        entry_id, amount, fixed, ytd_through, ytd_amount, from_month, key, outcome_id = row[:8]
-        current = [Decimal(value) for value in row[8:20]]
+        entry_id, municipality_id, amount, fixed, ytd_through, ytd_amount = row[:6]
+        from_month, key, outcome_id = row[6:9]
+        current = [Decimal(value) for value in row[9:21]]
         if outcome_id is not None:
-            outcome = [Decimal(value) for value in row[20:32]]
+            outcome = [Decimal(value) for value in row[21:33]]
             previous = profiles.get(entry_id)
             profiles[entry_id] = (
                 outcome
@@ -204,10 +222,11 @@ def respread(
             ytd_amount=None if ytd_amount is None else Decimal(ytd_amount),
             from_month=from_month,
         )
-        stored[entry_id] = (entered, key, current)
+        stored[entry_id] = (entered, municipality_id, key, current)
     changes = []
-    for entry_id, (entered, key, current) in stored.items():
-        months = resolve(entered, key_weights(key, named, profiles.get(entry_id)))
+    for entry_id, (entered, municipality_id, key, current) in stored.items():
+        weights = key_weights(key, named.get(municipality_id, {}), profiles.get(entry_id))
+        months = resolve(entered, weights)
         if months != current:
             changes.append({"entry_id": entry_id, **dict(zip(MONTH_COLUMNS, months, strict=True))})
     if changes:
@@ -220,13 +239,19 @@ def respread(
     return len(changes)
 
 
-def lines_using_key(key: str) -> ColumnElement[bool]:
-    return effective_key() == key
+def lines_using_key(key: str, municipality_id: str | None = None) -> ColumnElement[bool]:
+    """Lines spread by ``key``: of one municipality (a named key is a municipality's), or of
+    every municipality (the built-in keys)."""
+    if municipality_id is None:
+        return effective_key() == key
+    return and_(col(BudgetEntry.municipality_id) == municipality_id, effective_key() == key)
 
 
-def lines_defaulting_in_group(group_key: str) -> ColumnElement[bool]:
+def lines_defaulting_in_group(municipality_id: str, group_key: str) -> ColumnElement[bool]:
     return and_(
-        col(BudgetEntry.account_group_key) == group_key, col(BudgetEntry.periodisation).is_(None)
+        col(BudgetEntry.municipality_id) == municipality_id,
+        col(BudgetEntry.account_group_key) == group_key,
+        col(BudgetEntry.periodisation).is_(None),
     )
 
 

@@ -22,7 +22,7 @@ from styr_budget.budgets.schemas import (
     VersionKind,
     VersionRead,
 )
-from styr_budget.common import Controller, Session
+from styr_budget.common import Controller, Session, require_unit
 from styr_budget.dimensions import service as dimensions
 from styr_budget.outcomes.service import SieOptions, load_rules
 from styr_budget.uploads import (
@@ -265,14 +265,18 @@ async def import_versions_sie(
     unmapped_accounts: UnmappedAccountsQuery = UnmappedAccounts.REFUSE,
 ) -> MonthlyImportRead:
     frame = _frame(frame_amount, MoneyUnit.KR)
+    # the committee's municipality's codes and mappings place the file's rows
+    committee = await require_unit(session, committee_id, "path.committee_id")
+    municipality_id = committee.municipality_id
     if default_activity is not None and default_activity not in await dimensions.activity_codes(
-        session
+        session, municipality_id
     ):
         raise InvalidFieldError(
             "query.default_activity", f"unknown activity code {default_activity!r}"
         )
     rules = await load_rules(
         session,
+        municipality_id,
         SieOptions(
             default_org_unit=default_org_unit,
             skip_unmapped_accounts=unmapped_accounts is UnmappedAccounts.SKIP,

@@ -73,8 +73,9 @@ async def _versions(session: AsyncSession, committee_id: str, year: int) -> list
 async def put_frame(
     session: AsyncSession, committee_id: str, year: int, data: FrameWrite, actor: Principal
 ) -> BudgetFrame:
-    await require_unit(session, committee_id, "path.committee_id")
-    await dimensions.require_year(session, year, "path.year")
+    committee = await require_unit(session, committee_id, "path.committee_id")
+    municipality_id = committee.municipality_id
+    await dimensions.require_year(session, municipality_id, year, "path.year")
     await check_scope(session, actor, committee_id)
     net = -data.amount
     existing = (
@@ -86,6 +87,7 @@ async def put_frame(
     ).first()
     if existing is None:
         frame = BudgetFrame(
+            municipality_id=municipality_id,
             committee_id=committee_id,
             year=year,
             net_amount=net,
@@ -165,16 +167,19 @@ async def status(session: AsyncSession, committee_id: str, year: int) -> BudgetS
 
 async def _check_lines(
     session: AsyncSession,
-    committee_id: str,
-    year: int,
+    frame: BudgetFrame,
     lines: Sequence[LineWrite],
     actor: Principal,
 ) -> None:
-    groups = await dimensions.groups_by_key(session)
-    activities = await dimensions.activity_codes(session)
-    keys = await dimensions.key_names(session)
-    in_committee = set(await subtree(session, committee_id))
+    """Every line's unit under the committee, and its codes the committee's municipality's."""
+    committee_id, year, municipality_id = frame.committee_id, frame.year, frame.municipality_id
+    groups = await dimensions.groups_by_key(session, municipality_id)
+    activities = await dimensions.activity_codes(session, municipality_id)
+    keys = await dimensions.key_names(session, municipality_id)
+    # units first: a miss pulls the org feed, and a unit new to the replica is under the
+    # committee once that is done
     known = await known_units(session, {line.org_unit_id for line in lines})
+    in_committee = set(await subtree(session, committee_id))
     closed = await units_closed_in(session, known, year)
     seen: set[tuple[str, str, str]] = set()
     errors: list[FieldError] = []
@@ -273,7 +278,7 @@ async def create_version(
     else:
         today = utcnow()
         from_month = data.from_month or (today.month if today.year == year else 1)
-    await _check_lines(session, committee_id, year, data.lines, actor)
+    await _check_lines(session, frame, data.lines, actor)
     version = BudgetVersion(
         committee_id=committee_id,
         year=year,
@@ -288,7 +293,7 @@ async def create_version(
     session.add(version)
     await session.flush()
     assert version.id is not None
-    session.add_all(_entry(version.id, year, line) for line in data.lines)
+    session.add_all(_entry(version.id, frame, line) for line in data.lines)
     await session.flush()
     # the months not given are resolved by the key (see budgets.periodisation)
     await session.run_sync(
@@ -300,14 +305,15 @@ async def create_version(
     return version
 
 
-def _entry(version_id: int, year: int, line: LineWrite) -> BudgetEntry:
+def _entry(version_id: int, frame: BudgetFrame, line: LineWrite) -> BudgetEntry:
     fixed = list(line.months or [])
     months: dict[str, Any] = dict(
         zip(MONTH_COLUMNS, fixed + [ZERO] * (12 - len(fixed)), strict=True)
     )
     return BudgetEntry(
         version_id=version_id,
-        year=year,
+        municipality_id=frame.municipality_id,
+        year=frame.year,
         org_unit_id=line.org_unit_id,
         activity_code=line.activity_code,
         account_group_key=line.account_group,

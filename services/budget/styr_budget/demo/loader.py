@@ -19,6 +19,10 @@ What is loaded, in the stored convention (kronor, revenue +, cost −):
 The papers give activity codes, not units; each code is placed on the demo org unit that runs
 it (``ACTIVITY_UNITS``, inferred). Rows are written directly (the org replica may still be
 empty when the demo loads), but every budget version is checked against its frame here.
+
+Beside Oxelösund the demo has a second, smaller municipality with invented figures, Trosa
+(:mod:`styr_budget.demo.trosa`), so every list and summary shows two tenants. Each is loaded
+when it has no settings yet (a demo database from before Trosa gets Trosa on the next load).
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit, parse_amount
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
 from styr_budget.budgets.periodisation import LINEAR_WEIGHTS, spread
+from styr_budget.demo import trosa
 from styr_budget.dimensions.models import (
     AccountGroup,
     AccountMapping,
@@ -50,6 +56,7 @@ from styr_shared.db import Database
 from styr_shared.types import utcnow
 
 DATA = Path(__file__).parent / "data" / "oxelosund-von-budget.json"
+MUNICIPALITY = "oxelosund"
 COMMITTEE = "oxelosund-von"
 LOADER = "demo-loader"
 SECTION_UNITS = {"SO": "oxelosund-so", "ÄO": "oxelosund-ao"}
@@ -157,6 +164,7 @@ class _Budget:
     def rows(self) -> list[Any]:
         now = utcnow()
         frame = BudgetFrame(
+            municipality_id=MUNICIPALITY,
             committee_id=COMMITTEE,
             year=self.year,
             net_amount=self.frame_net,
@@ -224,71 +232,105 @@ def _budgets(data: dict[str, Any]) -> list[_Budget]:
     return [b2023, b2024, b2025]
 
 
+async def _has_settings(session: AsyncSession, municipality_id: str) -> bool:
+    statement = (
+        select(func.count())
+        .select_from(ActivityCode)
+        .where(col(ActivityCode.municipality_id) == municipality_id)
+    )
+    return bool((await session.exec(statement)).one())
+
+
 async def load_demo(database: Database) -> bool:
-    """Load the demo data into an empty database; returns False when it was not empty."""
-    data = load_fixture()
+    """Load the demo data of each demo municipality (Oxelösund, then Trosa) that has no
+    settings yet; returns False when both had (nothing was loaded)."""
     async with database.session() as session:
-        if (await session.exec(select(func.count()).select_from(ActivityCode))).one():
-            return False
-        for year in range(2023, 2028):
-            session.add(FiscalYear(year=year, follow_up_months=[3, 4, 8, 10]))
-        names = {line["code"]: line["name"] for line in data["internal_budget_2025"]["lines"]}
-        session.add_all(ActivityCode(code=code, name=name) for code, name in names.items())
-        session.add_all(
-            AccountGroup(key=key, name=name, kind=kind, sort_order=order)
-            for key, name, kind, order in ACCOUNT_GROUPS
-        )
-        await session.flush()
-        session.add_all(
-            AccountMapping(account_from=start, account_to=end, account_group_key=group)
-            for start, end, group in ACCOUNT_RANGES
-        )
-        session.add_all(
-            ObjectMapping(dimension=RESPONSIBILITY_DIMENSION, object_code=code, org_unit_id=unit)
-            for code, unit in RESPONSIBILITY_OBJECTS.items()
-        )
-        session.add_all(
-            ObjectMapping(dimension=ACTIVITY_DIMENSION, object_code=code, activity_code=code)
-            for code in names
-        )
-
-        for budget in _budgets(data):
-            for item in budget.rows():
-                if isinstance(item, BudgetFrame):
-                    session.add(item)
-                    continue
-                version, lines = item
-                session.add(version)
-                await session.flush()
-                session.add_all(
-                    BudgetEntry(
-                        version_id=version.id,
-                        year=budget.year,
-                        org_unit_id=ACTIVITY_UNITS[code],
-                        activity_code=code,
-                        account_group_key=group,
-                        amount=amount,
-                        # the papers print no monthly budget: spread linearly
-                        **_linear_months(amount),
-                    )
-                    for (code, group), amount in lines.items()
-                )
-
-        for line in data["internal_budget_2024"]["lines"]:
-            for part, group in (("revenue", "intakter"), ("cost", "kostnader")):
-                amount = tkr(line[part]["forecast_2023_oct"])
-                if amount:
-                    session.add(_forecast(2023, line["code"], group, amount))
-        for line in data["internal_budget_2025"]["lines"]:
-            session.add(_forecast(2024, line["code"], None, tkr(line["forecast_2024_oct"])))
-
-        await _outcome(session, data["outcome_2024_by_account_group"])
-        await session.flush()
-        await rebuild_rollup(session, {2023, 2024})
-        _investments(session, data["investment_budget_2025_2027"])
-        await _results(session, data["outcome_2024_by_section"])
+        loaded = False
+        if not await _has_settings(session, MUNICIPALITY):
+            await _load_oxelosund(session)
+            loaded = True
+        if not await _has_settings(session, trosa.MUNICIPALITY):
+            await trosa.load(session)
+            loaded = True
         await session.commit()
-    return True
+    return loaded
+
+
+async def _load_oxelosund(session: AsyncSession) -> None:
+    data = load_fixture()
+    m = MUNICIPALITY
+    for year in range(2023, 2028):
+        session.add(FiscalYear(municipality_id=m, year=year, follow_up_months=[3, 4, 8, 10]))
+    names = {line["code"]: line["name"] for line in data["internal_budget_2025"]["lines"]}
+    session.add_all(
+        ActivityCode(municipality_id=m, code=code, name=name) for code, name in names.items()
+    )
+    session.add_all(
+        AccountGroup(municipality_id=m, key=key, name=name, kind=kind, sort_order=order)
+        for key, name, kind, order in ACCOUNT_GROUPS
+    )
+    await session.flush()
+    session.add_all(
+        AccountMapping(
+            municipality_id=m, account_from=start, account_to=end, account_group_key=group
+        )
+        for start, end, group in ACCOUNT_RANGES
+    )
+    session.add_all(
+        ObjectMapping(
+            municipality_id=m,
+            dimension=RESPONSIBILITY_DIMENSION,
+            object_code=code,
+            org_unit_id=unit,
+        )
+        for code, unit in RESPONSIBILITY_OBJECTS.items()
+    )
+    session.add_all(
+        ObjectMapping(
+            municipality_id=m,
+            dimension=ACTIVITY_DIMENSION,
+            object_code=code,
+            activity_code=code,
+        )
+        for code in names
+    )
+
+    for budget in _budgets(data):
+        for item in budget.rows():
+            if isinstance(item, BudgetFrame):
+                session.add(item)
+                continue
+            version, lines = item
+            session.add(version)
+            await session.flush()
+            session.add_all(
+                BudgetEntry(
+                    version_id=version.id,
+                    municipality_id=m,
+                    year=budget.year,
+                    org_unit_id=ACTIVITY_UNITS[code],
+                    activity_code=code,
+                    account_group_key=group,
+                    amount=amount,
+                    # the papers print no monthly budget: spread linearly
+                    **_linear_months(amount),
+                )
+                for (code, group), amount in lines.items()
+            )
+
+    for line in data["internal_budget_2024"]["lines"]:
+        for part, group in (("revenue", "intakter"), ("cost", "kostnader")):
+            amount = tkr(line[part]["forecast_2023_oct"])
+            if amount:
+                session.add(_forecast(2023, line["code"], group, amount))
+    for line in data["internal_budget_2025"]["lines"]:
+        session.add(_forecast(2024, line["code"], None, tkr(line["forecast_2024_oct"])))
+
+    await _outcome(session, data["outcome_2024_by_account_group"])
+    await session.flush()
+    await rebuild_rollup(session, m, {2023, 2024})
+    _investments(session, data["investment_budget_2025_2027"])
+    await _results(session, data["outcome_2024_by_section"])
 
 
 def _linear_months(amount: Decimal) -> dict[str, Any]:
@@ -298,6 +340,7 @@ def _linear_months(amount: Decimal) -> dict[str, Any]:
 
 def _forecast(year: int, code: str, group: str | None, amount: Decimal) -> Forecast:
     return Forecast(
+        municipality_id=MUNICIPALITY,
         year=year,
         month=10,
         org_unit_id=ACTIVITY_UNITS[code],
@@ -315,6 +358,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
     kinds = {key: kind for key, _, kind, _ in ACCOUNT_GROUPS}
     for year, field in ((2023, "outcome_2023"), (2024, "outcome_2024")):
         record = OutcomeImport(
+            municipality_id=MUNICIPALITY,
             source="demo",
             format="demo",
             filename="Årsredovisning 2024 (nämndens driftredovisning)",
@@ -333,6 +377,7 @@ async def _outcome(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 Outcome(
                     import_id=record.id,
+                    municipality_id=MUNICIPALITY,
                     source="demo",
                     year=year,
                     month=12,
@@ -396,6 +441,7 @@ async def _results(session: Any, table: dict[str, Any]) -> None:
             session.add(
                 ResultExplanation(
                     report_id=report.id,
+                    municipality_id=MUNICIPALITY,
                     position=position,
                     label=row["verksamhet"],
                     activity_code=code,

@@ -1,4 +1,9 @@
-"""HTTP layer for fiscal years, activity codes, account groups and ledger mappings."""
+"""HTTP layer for a municipality's fiscal years, activity codes, account groups, periodisation
+keys and ledger mappings (``/municipalities/{municipality_id}/...``).
+
+Anyone whose scope has a unit in the municipality reads them; an admin or a controller whose
+scope covers the municipality's root writes them (a grant on one unit changes nothing the
+other units share). Every write is in the municipality's settings history."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from styr_budget.common import Controller, Session
+from styr_budget.common import Session, settings_reader, settings_writer
 from styr_budget.dimensions import service
 from styr_budget.dimensions.schemas import (
     AccountGroupRead,
@@ -25,69 +30,116 @@ from styr_budget.dimensions.schemas import (
 from styr_shared.auth import authenticated
 from styr_shared.types import DbId
 
-router = APIRouter(tags=["dimensions"])
+router = APIRouter(prefix="/municipalities/{municipality_id}", tags=["dimensions"])
+MunicipalityId = Annotated[
+    str,
+    Path(
+        max_length=64,
+        description="The municipality: the id of its root org unit (e.g. `oxelosund`).",
+    ),
+]
 Key = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")]
+WRITE_RULE = (
+    " Needs `admin`, or `controller` with a scope covering the municipality's root; the write "
+    "is kept in the municipality's settings history."
+)
 
 
 @router.get("/fiscal-years", response_model=list[FiscalYearRead], summary="Fiscal years")
-async def list_years(session: Session, _: authenticated) -> list[FiscalYearRead]:
-    return [FiscalYearRead.model_validate(row) for row in await service.list_years(session)]
+async def list_years(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[FiscalYearRead]:
+    await settings_reader(session, principal, municipality_id)
+    rows = await service.list_years(session, municipality_id)
+    return [FiscalYearRead.model_validate(row) for row in rows]
 
 
 @router.put(
     "/fiscal-years/{year}",
     response_model=FiscalYearRead,
     summary="Set up a fiscal year and its follow-up months",
+    description="The municipality's own year: its follow-up months and whether it is closed."
+    + WRITE_RULE,
 )
 async def put_year(
+    municipality_id: MunicipalityId,
     year: Annotated[int, Path(ge=2000, le=2100)],
     body: FiscalYearWrite,
     session: Session,
-    _: Controller,
+    principal: authenticated,
 ) -> FiscalYearRead:
-    return FiscalYearRead.model_validate(await service.put_year(session, year, body))
+    await settings_writer(session, principal, municipality_id)
+    row = await service.put_year(session, municipality_id, year, body, principal)
+    return FiscalYearRead.model_validate(row)
 
 
 @router.get("/activity-codes", response_model=list[ActivityCodeRead], summary="Activity codes")
-async def list_activities(session: Session, _: authenticated) -> list[ActivityCodeRead]:
-    return [ActivityCodeRead.model_validate(row) for row in await service.list_activities(session)]
+async def list_activities(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[ActivityCodeRead]:
+    await settings_reader(session, principal, municipality_id)
+    rows = await service.list_activities(session, municipality_id)
+    return [ActivityCodeRead.model_validate(row) for row in rows]
 
 
 @router.put(
     "/activity-codes/{code}",
     response_model=ActivityCodeRead,
     summary="Create or rename an activity code (verksamhet)",
+    description="Codes are the municipality's own: another municipality's code 55 is another "
+    "code." + WRITE_RULE,
 )
 async def put_activity(
-    code: Code, body: ActivityCodeWrite, session: Session, _: Controller
+    municipality_id: MunicipalityId,
+    code: Code,
+    body: ActivityCodeWrite,
+    session: Session,
+    principal: authenticated,
 ) -> ActivityCodeRead:
-    return ActivityCodeRead.model_validate(await service.put_activity(session, code, body))
+    await settings_writer(session, principal, municipality_id)
+    row = await service.put_activity(session, municipality_id, code, body, principal)
+    return ActivityCodeRead.model_validate(row)
 
 
 @router.get("/account-groups", response_model=list[AccountGroupRead], summary="Account groups")
-async def list_groups(session: Session, _: authenticated) -> list[AccountGroupRead]:
-    return [AccountGroupRead.model_validate(row) for row in await service.list_groups(session)]
+async def list_groups(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[AccountGroupRead]:
+    await settings_reader(session, principal, municipality_id)
+    rows = await service.list_groups(session, municipality_id)
+    return [AccountGroupRead.model_validate(row) for row in rows]
 
 
 @router.put(
     "/account-groups/{key}",
     response_model=AccountGroupRead,
     summary="Create or change an account group",
+    description="A changed default periodisation key spreads the group's lines again (open "
+    "fiscal years)." + WRITE_RULE,
 )
 async def put_group(
-    key: Key, body: AccountGroupWrite, session: Session, _: Controller
+    municipality_id: MunicipalityId,
+    key: Key,
+    body: AccountGroupWrite,
+    session: Session,
+    principal: authenticated,
 ) -> AccountGroupRead:
-    return AccountGroupRead.model_validate(await service.put_group(session, key, body))
+    await settings_writer(session, principal, municipality_id)
+    row = await service.put_group(session, municipality_id, key, body, principal)
+    return AccountGroupRead.model_validate(row)
 
 
 @router.get(
     "/periodisation-keys",
     response_model=list[PeriodisationKeyRead],
-    summary="Periodisation keys: the built-in ones and the named keys",
+    summary="Periodisation keys: the built-in ones and the municipality's named keys",
 )
-async def list_keys(session: Session, _: authenticated) -> list[PeriodisationKeyRead]:
-    return await service.list_keys(session)
+async def list_keys(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[PeriodisationKeyRead]:
+    await settings_reader(session, principal, municipality_id)
+    return await service.list_keys(session, municipality_id)
 
 
 @router.put(
@@ -95,12 +147,17 @@ async def list_keys(session: Session, _: authenticated) -> list[PeriodisationKey
     response_model=PeriodisationKeyRead,
     summary="Create or change a named periodisation key (twelve weights)",
     description="Budget lines spread by the key (their own, or their account group's default) "
-    "are spread again at once, except in closed fiscal years.",
+    "are spread again at once, except in closed fiscal years." + WRITE_RULE,
 )
 async def put_key(
-    key: Key, body: PeriodisationKeyWrite, session: Session, _: Controller
+    municipality_id: MunicipalityId,
+    key: Key,
+    body: PeriodisationKeyWrite,
+    session: Session,
+    principal: authenticated,
 ) -> PeriodisationKeyRead:
-    return await service.put_key(session, key, body)
+    await settings_writer(session, principal, municipality_id)
+    return await service.put_key(session, municipality_id, key, body, principal)
 
 
 @router.get(
@@ -108,8 +165,11 @@ async def put_key(
     response_model=list[AccountMappingRead],
     summary="Ledger account ranges per account group",
 )
-async def list_account_mappings(session: Session, _: authenticated) -> list[AccountMappingRead]:
-    rows = await service.list_account_mappings(session)
+async def list_account_mappings(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[AccountMappingRead]:
+    await settings_reader(session, principal, municipality_id)
+    rows = await service.list_account_mappings(session, municipality_id)
     return [AccountMappingRead.model_validate(row) for row in rows]
 
 
@@ -118,20 +178,30 @@ async def list_account_mappings(session: Session, _: authenticated) -> list[Acco
     response_model=AccountMappingRead,
     status_code=status.HTTP_201_CREATED,
     summary="Map a ledger account range to an account group",
+    description="Ranges must not overlap the municipality's other ranges (409)." + WRITE_RULE,
 )
 async def create_account_mapping(
-    body: AccountMappingCreate, session: Session, _: Controller
+    municipality_id: MunicipalityId,
+    body: AccountMappingCreate,
+    session: Session,
+    principal: authenticated,
 ) -> AccountMappingRead:
-    return AccountMappingRead.model_validate(await service.create_account_mapping(session, body))
+    await settings_writer(session, principal, municipality_id)
+    row = await service.create_account_mapping(session, municipality_id, body, principal)
+    return AccountMappingRead.model_validate(row)
 
 
 @router.delete(
     "/account-mappings/{mapping_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove an account mapping",
+    description=WRITE_RULE.strip(),
 )
-async def delete_account_mapping(mapping_id: DbId, session: Session, _: Controller) -> None:
-    await service.delete_account_mapping(session, mapping_id)
+async def delete_account_mapping(
+    municipality_id: MunicipalityId, mapping_id: DbId, session: Session, principal: authenticated
+) -> None:
+    await settings_writer(session, principal, municipality_id)
+    await service.delete_account_mapping(session, municipality_id, mapping_id, principal)
 
 
 @router.get(
@@ -139,8 +209,11 @@ async def delete_account_mapping(mapping_id: DbId, session: Session, _: Controll
     response_model=list[ObjectMappingRead],
     summary="Ledger objects per org unit and activity code",
 )
-async def list_object_mappings(session: Session, _: authenticated) -> list[ObjectMappingRead]:
-    rows = await service.list_object_mappings(session)
+async def list_object_mappings(
+    municipality_id: MunicipalityId, session: Session, principal: authenticated
+) -> list[ObjectMappingRead]:
+    await settings_reader(session, principal, municipality_id)
+    rows = await service.list_object_mappings(session, municipality_id)
     return [ObjectMappingRead.model_validate(row) for row in rows]
 
 
@@ -155,16 +228,21 @@ Dimension = Annotated[int, Path(ge=1, le=999)]
     response_model=ObjectMappingRead,
     summary="Map a ledger object (SIE #OBJEKT) to an org unit and/or activity code",
     description="The object code is the rest of the path, so it may contain `/` and blanks "
-    "(percent-encoded or not).",
+    "(percent-encoded or not). The org unit must be one of the municipality's (422 naming "
+    "`body.org_unit_id` otherwise)." + WRITE_RULE,
 )
 async def put_object_mapping(
+    municipality_id: MunicipalityId,
     dimension: Dimension,
     object_code: ObjectCode,
     body: ObjectMappingWrite,
     session: Session,
-    _: Controller,
+    principal: authenticated,
 ) -> ObjectMappingRead:
-    row = await service.put_object_mapping(session, dimension, object_code, body)
+    await settings_writer(session, principal, municipality_id)
+    row = await service.put_object_mapping(
+        session, municipality_id, dimension, object_code, body, principal
+    )
     return ObjectMappingRead.model_validate(row)
 
 
@@ -172,8 +250,14 @@ async def put_object_mapping(
     "/object-mappings/{dimension}/{object_code:path}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove an object mapping",
+    description=WRITE_RULE.strip(),
 )
 async def delete_object_mapping(
-    dimension: Dimension, object_code: ObjectCode, session: Session, _: Controller
+    municipality_id: MunicipalityId,
+    dimension: Dimension,
+    object_code: ObjectCode,
+    session: Session,
+    principal: authenticated,
 ) -> None:
-    await service.delete_object_mapping(session, dimension, object_code)
+    await settings_writer(session, principal, municipality_id)
+    await service.delete_object_mapping(session, municipality_id, dimension, object_code, principal)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric
 from sqlmodel import Field, SQLModel
 
+from styr_budget.dimensions.models import code_fk
 from styr_shared.types import UTCDateTime, utcnow
 
 
@@ -19,16 +20,19 @@ class Forecast(SQLModel, table=True):
     """
 
     __tablename__ = "forecast"
-    __table_args__ = (Index("ix_forecast_year_month_unit", "year", "month", "org_unit_id"),)
+    __table_args__ = (
+        Index("ix_forecast_year_month_unit", "year", "month", "org_unit_id"),
+        code_fk("forecast", "activity_code", "activity_code", "code"),
+        code_fk("forecast", "account_group_key", "account_group", "key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    municipality_id: str = Field(max_length=64, description="The unit's municipality.")
     year: int
     month: int
     org_unit_id: str = Field(max_length=64)
-    activity_code: str = Field(foreign_key="activity_code.code", max_length=20)
-    account_group_key: str | None = Field(
-        default=None, foreign_key="account_group.key", max_length=40
-    )
+    activity_code: str = Field(max_length=20)
+    account_group_key: str | None = Field(default=None, max_length=40)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
     comment: str | None = Field(default=None, max_length=2000)
     created_by: str = Field(max_length=200)
@@ -40,13 +44,17 @@ class BalanceMeasure(SQLModel, table=True):
     the whole committee, of an activity (``activity_code``) or of a unit (``org_unit_id``)."""
 
     __tablename__ = "balance_measure"
-    __table_args__ = (Index("ix_balance_measure_key", "committee_id", "year", "month"),)
+    __table_args__ = (
+        Index("ix_balance_measure_key", "committee_id", "year", "month"),
+        code_fk("balance_measure", "activity_code", "activity_code", "code"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    municipality_id: str = Field(max_length=64, description="The committee's municipality.")
     committee_id: str = Field(max_length=64)
     year: int
     month: int
-    activity_code: str | None = Field(default=None, foreign_key="activity_code.code", max_length=20)
+    activity_code: str | None = Field(default=None, max_length=20)
     org_unit_id: str | None = Field(default=None, max_length=64)
     description: str = Field(max_length=2000)
     amount: Decimal = Field(sa_type=Numeric(18, 2))

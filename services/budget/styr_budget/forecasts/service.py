@@ -10,7 +10,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import check_scope, check_scope_all, known_units, require_unit, subtree
+from styr_budget.common import (
+    check_scope,
+    check_scope_all,
+    find_unit,
+    require_unit,
+    subtree,
+    unit_municipalities,
+)
 from styr_budget.dimensions import service as dimensions
 from styr_budget.forecasts.models import BalanceMeasure, Forecast
 from styr_budget.forecasts.schemas import (
@@ -34,14 +41,21 @@ ZERO = Decimal(0)
 async def put_forecasts(
     session: AsyncSession, year: int, month: int, data: ForecastWrite, actor: Principal
 ) -> list[Forecast]:
-    fiscal = await dimensions.require_year(session, year, "path.year")
+    """One municipality's forecasts (that of the first line's unit): its fiscal year's
+    follow-up months and its codes; a line on another municipality's unit is refused."""
+    known = await unit_municipalities(session, {line.org_unit_id for line in data.lines})
+    municipality_id = next(
+        (known[line.org_unit_id] for line in data.lines if line.org_unit_id in known), None
+    )
+    if municipality_id is None:
+        raise InvalidFieldError("body.lines.0.org_unit_id", "unknown org unit")
+    fiscal = await dimensions.require_year(session, municipality_id, year, "path.year")
     if month not in fiscal.follow_up_months:
         raise InvalidFieldError(
             "path.month", f"{month} is not a follow-up month of {year} ({fiscal.follow_up_months})"
         )
-    groups = await dimensions.groups_by_key(session)
-    activities = await dimensions.activity_codes(session)
-    known = await known_units(session, {line.org_unit_id for line in data.lines})
+    groups = await dimensions.groups_by_key(session, municipality_id)
+    activities = await dimensions.activity_codes(session, municipality_id)
     errors: list[FieldError] = []
     seen: set[tuple[str, str, str | None]] = set()
     for index, line in enumerate(data.lines):
@@ -49,6 +63,15 @@ async def put_forecasts(
         if line.org_unit_id not in known:
             errors.append(
                 FieldError(field=f"{where}.org_unit_id", message="unknown org unit", type="invalid")
+            )
+        elif known[line.org_unit_id] != municipality_id:
+            errors.append(
+                FieldError(
+                    field=f"{where}.org_unit_id",
+                    message=f"of municipality {known[line.org_unit_id]!r}; one write forecasts "
+                    f"one municipality ({municipality_id!r})",
+                    type="invalid",
+                )
             )
         if line.activity_code not in activities:
             errors.append(
@@ -80,7 +103,7 @@ async def put_forecasts(
                 select(Forecast).where(
                     col(Forecast.year) == year,
                     col(Forecast.month) == month,
-                    col(Forecast.org_unit_id).in_(known),
+                    col(Forecast.org_unit_id).in_(list(known)),
                 )
             )
         ).all()
@@ -89,6 +112,7 @@ async def put_forecasts(
     for line in data.lines:
         key = (line.org_unit_id, line.activity_code, line.account_group)
         row = existing.get(key) or Forecast(
+            municipality_id=municipality_id,
             year=year,
             month=month,
             org_unit_id=line.org_unit_id,
@@ -128,6 +152,7 @@ async def list_forecasts(
     if month is not None:
         statement = statement.where(col(Forecast.month) == month)
     if org_unit_id is not None:
+        await find_unit(session, org_unit_id)
         units = await subtree(session, org_unit_id)
         statement = statement.where(col(Forecast.org_unit_id).in_(units))
     return await paginate(session, statement, [col(Forecast.id)], page)
@@ -136,10 +161,11 @@ async def list_forecasts(
 async def create_measure(
     session: AsyncSession, data: MeasureCreate, actor: Principal
 ) -> BalanceMeasure:
-    await require_unit(session, data.committee_id, "body.committee_id")
-    await dimensions.require_year(session, data.year, "body.year")
+    committee = await require_unit(session, data.committee_id, "body.committee_id")
+    municipality_id = committee.municipality_id
+    await dimensions.require_year(session, municipality_id, data.year, "body.year")
     if data.activity_code is not None and data.activity_code not in await dimensions.activity_codes(
-        session
+        session, municipality_id
     ):
         raise InvalidFieldError(
             "body.activity_code", f"unknown activity code {data.activity_code!r}"
@@ -157,6 +183,7 @@ async def create_measure(
             )
     await check_scope(session, actor, data.committee_id)
     row = BalanceMeasure(
+        municipality_id=municipality_id,
         committee_id=data.committee_id,
         year=data.year,
         month=data.month,
@@ -189,6 +216,7 @@ async def update_measure(
 async def list_measures(
     session: AsyncSession, page: PageParams, committee_id: str, year: int
 ) -> tuple[list[BalanceMeasure], str | None]:
+    await find_unit(session, committee_id)
     statement = select(BalanceMeasure).where(
         col(BalanceMeasure.committee_id) == committee_id, col(BalanceMeasure.year) == year
     )

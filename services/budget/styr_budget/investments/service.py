@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit, present
-from styr_budget.common import check_scope, require_unit, subtree
+from styr_budget.common import check_scope, find_unit, require_unit, subtree
 from styr_budget.investments.models import InvestmentCarryOver, InvestmentObject, InvestmentYear
 from styr_budget.investments.schemas import (
     CarryOverCreate,
@@ -137,6 +137,7 @@ async def list_objects(
 ) -> tuple[list[ObjectRead], str | None]:
     statement = select(InvestmentObject)
     if org_unit_id is not None:
+        await find_unit(session, org_unit_id)
         units = await subtree(session, org_unit_id)
         statement = statement.where(col(InvestmentObject.org_unit_id).in_(units))
     rows, next_cursor = await paginate(session, statement, [col(InvestmentObject.id)], page)
@@ -146,7 +147,7 @@ async def list_objects(
 async def totals(
     session: AsyncSession, org_unit_id: str, year: int, unit: MoneyUnit
 ) -> InvestmentTotals:
-    await require_unit(session, org_unit_id, "query.org_unit")
+    await find_unit(session, org_unit_id)
     units = await subtree(session, org_unit_id)
     statement = (
         select(

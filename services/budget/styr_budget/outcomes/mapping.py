@@ -92,6 +92,7 @@ class Mapped:
     warnings: list[str] = field(default_factory=list)
     program: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    first_lines: dict[Key, int] = field(default_factory=dict)  # where each sum's first row is
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class Placer:
             rows_defaulted=self.rows_defaulted,
             accounts_skipped=len(self.skipped_accounts) + len(self.skipped_other),
             problems=problems,
+            first_lines=dict(self.first_lines),
         )
 
 
@@ -381,6 +383,7 @@ def map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: Mone
         raise CsvError(1, f"missing columns: {', '.join(missing)}")
     index = {name: header.index(name) for name in CSV_COLUMNS}
     sums: dict[Key, Decimal] = defaultdict(Decimal)
+    first_lines: dict[Key, int] = {}
     count = 0
     for line, physical in enumerate(lines, start=2):
         try:
@@ -410,10 +413,11 @@ def map_csv(stream: BinaryIO, groups: set[str], activities: set[str], unit: Mone
             raise CsvError(line, "org_unit_id is longer than 64 characters")
         key = (year, month, cells["org_unit_id"], activity, cells["account_group"])
         sums[key] += amount
+        first_lines.setdefault(key, line)
         count += 1
     if not count:
         raise CsvError(1, "the file has no rows")
-    return Mapped(sums=dict(sums), transactions=count)
+    return Mapped(sums=dict(sums), transactions=count, first_lines=first_lines)
 
 
 def _csv_lines(stream: BinaryIO) -> Iterator[str]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric
 from sqlmodel import Column, Field, SQLModel
 
+from styr_budget.dimensions.models import code_fk
 from styr_shared.types import JSONDocument, UTCDateTime, utcnow
 
 
@@ -15,6 +16,9 @@ class OutcomeImport(SQLModel, table=True):
     __tablename__ = "outcome_import"
 
     id: int | None = Field(default=None, primary_key=True)
+    municipality_id: str = Field(
+        max_length=64, description="The municipality the import acted in (its rows, mappings)."
+    )
     source: str = Field(
         max_length=100,
         description="Whose rows these are: the exporting program (#PROGRAM), csv, demo or "
@@ -41,16 +45,21 @@ class Outcome(SQLModel, table=True):
     """Outcome of one month, summed per org unit × activity × account group (result sign)."""
 
     __tablename__ = "outcome"
-    __table_args__ = (Index("ix_outcome_year_month_unit", "year", "month", "org_unit_id"),)
+    __table_args__ = (
+        Index("ix_outcome_year_month_unit", "year", "month", "org_unit_id"),
+        code_fk("outcome", "activity_code", "activity_code", "code"),
+        code_fk("outcome", "account_group_key", "account_group", "key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     import_id: int = Field(foreign_key="outcome_import.id", index=True)
+    municipality_id: str = Field(max_length=64, description="The unit's municipality.")
     source: str = Field(max_length=100, description="The import's source (see OutcomeImport).")
     year: int
     month: int
     org_unit_id: str = Field(max_length=64)
-    activity_code: str | None = Field(default=None, foreign_key="activity_code.code", max_length=20)
-    account_group_key: str = Field(foreign_key="account_group.key", max_length=40)
+    activity_code: str | None = Field(default=None, max_length=20)
+    account_group_key: str = Field(max_length=40)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
 
 
@@ -66,6 +75,7 @@ class OutcomeYear(SQLModel, table=True):
     __table_args__ = (Index("ix_outcome_year_year_unit", "year", "org_unit_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    municipality_id: str = Field(max_length=64, description="The unit's municipality.")
     year: int
     org_unit_id: str = Field(max_length=64)
     activity_code: str | None = Field(default=None, max_length=20)

@@ -19,7 +19,9 @@ from styr_budget.uploads import (
 )
 from styr_shared.auth import authenticated
 from styr_shared.errors import UPLOAD_RESPONSES
+from styr_shared.orgreplica.models import ReplicaOrgUnit
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.tenancy import resolve_municipality
 
 router = APIRouter(tags=["outcome"])
 
@@ -33,7 +35,16 @@ SourceQuery = Annotated[
         max_length=100,
         description="Whose rows these are (default: the SIE file's `#PROGRAM` name, or "
         "`csv`). An import replaces only earlier rows of the same source, in the months of "
-        "the file and the org units of the importer's scope.",
+        "the file and the org units of the importer's scope, in its municipality.",
+    ),
+]
+MunicipalityQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="The municipality the import acts in (its root org unit's id): its "
+        "mappings and codes place the rows, only its units are accepted and only its rows are "
+        "replaced. Default: the only municipality the caller's scope (or the deployment) has.",
     ),
 ]
 
@@ -58,9 +69,11 @@ SourceQuery = Annotated[
         "every mapping and counts them. A broken record the import needs is refused with its "
         "line; one it does not need is a warning in the answer. Nothing is written unless the "
         "whole file maps.\n\n"
-        "The import replaces the rows of its `source` in the months the file contains and "
-        "the org units the importer's scope covers: re-importing is idempotent, and other "
-        "sources and committees stay."
+        "The import acts in one municipality (`municipality`): its mappings place the rows, a "
+        "row on another municipality's unit refuses the file (naming the unit), and it "
+        "replaces that municipality's rows of its `source` in the months the file contains "
+        "and the org units the importer's scope covers: re-importing is idempotent, and other "
+        "municipalities, sources and committees stay."
     ),
     openapi_extra=raw_body("application/octet-stream", "An SIE file (type 2, 3 or 4)."),
     responses=UPLOAD_RESPONSES,
@@ -81,7 +94,9 @@ async def import_sie(
     default_org_unit: DefaultOrgUnitQuery = None,
     unmapped_accounts: UnmappedAccountsQuery = UnmappedAccounts.REFUSE,
     source: SourceQuery = None,
+    municipality: MunicipalityQuery = None,
 ) -> ImportRead:
+    municipality_id = await resolve_municipality(session, ReplicaOrgUnit, actor, municipality)
     options = service.SieOptions(
         period=period,
         default_org_unit=default_org_unit,
@@ -90,7 +105,7 @@ async def import_sie(
     )
     async with receive_upload(request, filename) as upload:
         record = await service.import_sie(
-            session, upload.file, upload.sha256, upload.filename, options, actor
+            session, municipality_id, upload.file, upload.sha256, upload.filename, options, actor
         )
     return ImportRead.model_validate(record)
 
@@ -105,8 +120,9 @@ async def import_sie(
         "`period;org_unit_id;activity_code;account_group;amount` (period `YYYY-MM`, "
         "activity_code may be empty), as the body or a multipart form's `file` part. Amounts "
         "use the stored result sign (revenue +, cost −) and Swedish formats (`-1 234,50`). "
-        "The rows of the source (`csv` unless `source` says otherwise) in the file's months "
-        "and the importer's scope are replaced; a broken row refuses the file with its line."
+        "The municipality's rows of the source (`csv` unless `source` says otherwise) in the "
+        "file's months and the importer's scope are replaced; a broken row, or a row on a unit "
+        "of another municipality, refuses the file with its line."
     ),
     openapi_extra=raw_body("text/csv", "CSV rows of monthly outcome."),
     responses=UPLOAD_RESPONSES,
@@ -118,19 +134,33 @@ async def import_csv(
     filename: FilenameQuery = None,
     unit: Annotated[MoneyUnit, Query(description="Unit of the amounts.")] = MoneyUnit.KR,
     source: SourceQuery = None,
+    municipality: MunicipalityQuery = None,
 ) -> ImportRead:
+    municipality_id = await resolve_municipality(session, ReplicaOrgUnit, actor, municipality)
     async with receive_upload(request, filename) as upload:
         record = await service.import_csv(
-            session, upload.file, upload.sha256, upload.filename, unit, source, actor
+            session,
+            municipality_id,
+            upload.file,
+            upload.sha256,
+            upload.filename,
+            unit,
+            source,
+            actor,
         )
     return ImportRead.model_validate(record)
 
 
 @router.get("/outcomes/imports", response_model=Page[ImportRead], summary="Outcome imports")
 async def list_imports(
-    session: Session, _: authenticated, page: Annotated[PageParams, Depends(page_params)]
+    session: Session,
+    _: authenticated,
+    page: Annotated[PageParams, Depends(page_params)],
+    municipality: Annotated[
+        str | None, Query(max_length=64, description="Only the imports of this municipality.")
+    ] = None,
 ) -> Page[ImportRead]:
-    rows, next_cursor = await service.list_imports(session, page)
+    rows, next_cursor = await service.list_imports(session, page, municipality)
     return Page(items=[ImportRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

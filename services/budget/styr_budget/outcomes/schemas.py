@@ -12,6 +12,7 @@ from styr_shared.schemas import ResponseModel, StrictModel
 
 class ImportRead(ResponseModel):
     id: int
+    municipality_id: str = Field(description="The municipality the import acted in.")
     source: str = Field(
         description="Whose rows these are: `?source=`, else the file's `#PROGRAM` name, `csv` "
         "or `demo`. An import replaces only earlier rows of the same source."

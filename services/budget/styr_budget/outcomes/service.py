@@ -1,9 +1,11 @@
 """Outcome imports: SIE (types 2, 3 and 4) and CSV into monthly outcome rows.
 
 Every row belongs to a *source* (the exporting program, ``csv``, ``demo`` or the importer's
-``?source=``). An import replaces the rows of its own source, in the months the file contains,
-within the org units the importer's scope covers; other sources, other months and other
-committees stay. Re-importing the same file is idempotent.
+``?source=``). An import acts in one municipality: it reads that municipality's mappings and
+codes, takes rows of its units only, and replaces the rows of its own source in that
+municipality, in the months the file contains, within the org units the importer's scope
+covers; other municipalities, sources, months and committees stay. Re-importing the same file
+is idempotent.
 
 The file is read as a stream (spooled to disk by the route) and mapped in a worker thread, so
 the event loop keeps answering while a year's export imports. Everything the mappings cannot
@@ -24,7 +26,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import check_scope_all, known_units, require_unit, subtree
+from styr_budget.common import (
+    check_scope_all,
+    find_unit,
+    require_unit_in,
+    subtree,
+    unit_municipalities,
+)
 from styr_budget.dimensions import service as dimensions
 from styr_budget.dimensions.models import AccountMapping, ObjectMapping
 from styr_budget.outcomes import mapping, sie
@@ -97,11 +105,24 @@ class SieOptions:
     source: str | None = None
 
 
-async def load_rules(session: AsyncSession, options: SieOptions) -> mapping.Rules:
-    accounts = (await session.exec(select(AccountMapping))).all()
-    objects = (await session.exec(select(ObjectMapping))).all()
+async def load_rules(
+    session: AsyncSession, municipality_id: str, options: SieOptions
+) -> mapping.Rules:
+    """The municipality's account and object mappings and the import's options."""
+    accounts = (
+        await session.exec(
+            select(AccountMapping).where(col(AccountMapping.municipality_id) == municipality_id)
+        )
+    ).all()
+    objects = (
+        await session.exec(
+            select(ObjectMapping).where(col(ObjectMapping.municipality_id) == municipality_id)
+        )
+    ).all()
     if options.default_org_unit is not None:
-        await require_unit(session, options.default_org_unit, "query.default_org_unit")
+        await require_unit_in(
+            session, options.default_org_unit, municipality_id, "query.default_org_unit"
+        )
     period = None
     if options.period is not None:
         year, month = options.period.split("-")
@@ -150,9 +171,44 @@ async def _scope_units(session: AsyncSession, actor: Principal | None) -> set[st
     return covered
 
 
+async def _check_units(session: AsyncSession, municipality_id: str, mapped: Mapped) -> None:
+    """Every unit of the file is known (a miss pulls the org feed once for the whole file) and
+    is the municipality's; else the file is refused, each unit named with its first line."""
+    units = {key[2] for key in mapped.sums}
+    found = await unit_municipalities(session, units)
+    first_line: dict[str, int] = {}
+    for key, number in mapped.first_lines.items():
+        first_line[key[2]] = min(number, first_line.get(key[2], number))
+    errors: list[tuple[int, FieldError]] = []
+    for unit in sorted(units):
+        if unit not in found:
+            message = f"unknown org unit {unit!r}"
+        elif found[unit] != municipality_id:
+            message = (
+                f"org unit {unit!r} belongs to municipality {found[unit]!r}, not "
+                f"{municipality_id!r} (the municipality this import acts in)"
+            )
+        else:
+            continue
+        line = first_line.get(unit)
+        field = "body" if line is None else f"body.line.{line}"
+        errors.append((line or 0, FieldError(field=field, message=message, type="invalid")))
+    if errors:
+        errors.sort(key=lambda item: item[0])
+        raise ProblemError(
+            f"{len(errors)} org unit(s) not of {municipality_id}: "
+            + "; ".join(error.message for _, error in errors[:MAX_LISTED_PROBLEMS])
+            + ".",
+            status=422,
+            slug="import-rejected",
+            errors=[error for _, error in errors],
+        )
+
+
 async def store(
     session: AsyncSession,
     *,
+    municipality_id: str,
     source: str,
     format: str,
     filename: str | None,
@@ -160,20 +216,10 @@ async def store(
     mapped: Mapped,
     actor: Principal | None,
 ) -> OutcomeImport:
-    """Replace the rows of ``source`` in the months of ``mapped`` (within the importer's
-    scope) with its rows, in the caller's transaction."""
+    """Replace the municipality's rows of ``source`` in the months of ``mapped`` (within the
+    importer's scope) with its rows, in the caller's transaction."""
+    await _check_units(session, municipality_id, mapped)
     units = {key[2] for key in mapped.sums}
-    unknown = units - await known_units(session, units)
-    if unknown:
-        raise ProblemError(
-            f"Unknown org units: {', '.join(sorted(unknown))}.",
-            status=422,
-            slug="import-rejected",
-            errors=[
-                FieldError(field="body", message=f"unknown org unit {u!r}", type="invalid")
-                for u in sorted(unknown)
-            ],
-        )
     if actor is not None:
         await check_scope_all(session, actor, units)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -181,6 +227,7 @@ async def store(
     periods = sorted({(key[0], key[1]) for key in mapped.sums})
     sources = [source, LEGACY_SIE_SOURCE] if format == "sie" else [source]
     conditions = [
+        col(Outcome.municipality_id) == municipality_id,
         col(Outcome.source).in_(sources),
         tuple_(col(Outcome.year), col(Outcome.month)).in_(periods),
     ]
@@ -193,6 +240,7 @@ async def store(
     ).one()
     await session.exec(delete(Outcome).where(replaced_rows))
     record = OutcomeImport(
+        municipality_id=municipality_id,
         source=source,
         format=format,
         filename=filename,
@@ -214,6 +262,7 @@ async def store(
     rows = [
         {
             "import_id": import_id,
+            "municipality_id": municipality_id,
             "source": source,
             "year": year,
             "month": month,
@@ -229,14 +278,20 @@ async def store(
     if rows:  # executemany: SQLAlchemy batches it within the driver's parameter limit
         connection = await session.connection()
         await connection.execute(insert(Outcome), rows)
-    await rebuild_rollup(session, {year for year, _ in periods})
+    await rebuild_rollup(session, municipality_id, {year for year, _ in periods})
     return record
 
 
-async def rebuild_rollup(session: AsyncSession, years: set[int]) -> None:
-    """Rebuild :class:`OutcomeYear` of ``years`` from the monthly rows of every source."""
-    await session.exec(delete(OutcomeYear).where(col(OutcomeYear.year).in_(years)))
+async def rebuild_rollup(session: AsyncSession, municipality_id: str, years: set[int]) -> None:
+    """Rebuild the municipality's :class:`OutcomeYear` of ``years`` from its monthly rows of
+    every source."""
+    await session.exec(
+        delete(OutcomeYear).where(
+            col(OutcomeYear.municipality_id) == municipality_id, col(OutcomeYear.year).in_(years)
+        )
+    )
     keys = [
+        col(Outcome.municipality_id),
         col(Outcome.year),
         col(Outcome.org_unit_id),
         col(Outcome.activity_code),
@@ -246,12 +301,13 @@ async def rebuild_rollup(session: AsyncSession, years: set[int]) -> None:
         func.sum(case((col(Outcome.month) == number, col(Outcome.amount)), else_=0))
         for number in range(1, 13)
     ]
-    source = select(*keys, *months).where(col(Outcome.year).in_(years)).group_by(*keys)
-    await session.exec(
-        insert(OutcomeYear).from_select(
-            ["year", "org_unit_id", "activity_code", "account_group_key", *MONTH_COLUMNS], source
-        )
+    source = (
+        select(*keys, *months)
+        .where(col(Outcome.municipality_id) == municipality_id, col(Outcome.year).in_(years))
+        .group_by(*keys)
     )
+    columns = ["municipality_id", "year", "org_unit_id", "activity_code", "account_group_key"]
+    await session.exec(insert(OutcomeYear).from_select([*columns, *MONTH_COLUMNS], source))
 
 
 def _source(value: str | None, fallback: str) -> str:
@@ -261,13 +317,14 @@ def _source(value: str | None, fallback: str) -> str:
 
 async def import_sie(
     session: AsyncSession,
+    municipality_id: str,
     stream: BinaryIO,
     sha256: str,
     filename: str | None,
     options: SieOptions,
     actor: Principal,
 ) -> OutcomeImport:
-    rules = await load_rules(session, options)
+    rules = await load_rules(session, municipality_id, options)
     # the session's connection is not needed while the file is read
     await session.commit()
     mapped = await asyncio.to_thread(_map_sie, stream, rules)
@@ -276,6 +333,7 @@ async def import_sie(
     source = _source(options.source, _source(mapped.program, "sie"))
     record = await store(
         session,
+        municipality_id=municipality_id,
         source=source,
         format="sie",
         filename=filename,
@@ -289,6 +347,7 @@ async def import_sie(
 
 async def import_csv(
     session: AsyncSession,
+    municipality_id: str,
     stream: BinaryIO,
     sha256: str,
     filename: str | None,
@@ -296,12 +355,13 @@ async def import_csv(
     source: str | None,
     actor: Principal,
 ) -> OutcomeImport:
-    groups = set((await dimensions.groups_by_key(session)).keys())
-    activities = await dimensions.activity_codes(session)
+    groups = set((await dimensions.groups_by_key(session, municipality_id)).keys())
+    activities = await dimensions.activity_codes(session, municipality_id)
     await session.commit()
     mapped = await asyncio.to_thread(_map_csv, stream, groups, activities, unit)
     record = await store(
         session,
+        municipality_id=municipality_id,
         source=_source(source, "csv"),
         format="csv",
         filename=filename,
@@ -314,10 +374,13 @@ async def import_csv(
 
 
 async def list_imports(
-    session: AsyncSession, page: PageParams
+    session: AsyncSession, page: PageParams, municipality_id: str | None
 ) -> tuple[list[OutcomeImport], str | None]:
     """Imports in the order they were made (keyset on id)."""
-    return await paginate(session, select(OutcomeImport), [col(OutcomeImport.id)], page)
+    statement = select(OutcomeImport)
+    if municipality_id is not None:
+        statement = statement.where(col(OutcomeImport.municipality_id) == municipality_id)
+    return await paginate(session, statement, [col(OutcomeImport.id)], page)
 
 
 async def list_outcome(
@@ -331,6 +394,7 @@ async def list_outcome(
     if month is not None:
         statement = statement.where(col(Outcome.month) == month)
     if org_unit_id is not None:
+        await find_unit(session, org_unit_id)
         statement = statement.where(
             col(Outcome.org_unit_id).in_(await subtree(session, org_unit_id))
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from styr_budget.dimensions.models import code_fk
 from styr_shared.types import UTCDateTime, utcnow
 
 
@@ -27,11 +28,13 @@ class ResultReport(SQLModel, table=True):
 
 class ResultExplanation(SQLModel, table=True):
     __tablename__ = "result_explanation"
+    __table_args__ = (code_fk("result_explanation", "activity_code", "activity_code", "code"),)
 
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="result_report.id", index=True)
+    municipality_id: str = Field(max_length=64, description="The unit's municipality.")
     position: int
     label: str = Field(max_length=200, description="The verksamhet as reported.")
-    activity_code: str | None = Field(default=None, foreign_key="activity_code.code", max_length=20)
+    activity_code: str | None = Field(default=None, max_length=20)
     amount: Decimal = Field(sa_type=Numeric(18, 2))
     cause: str | None = Field(default=None, max_length=4000)

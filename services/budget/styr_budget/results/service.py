@@ -9,7 +9,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_budget.amounts import MoneyUnit, present
-from styr_budget.common import check_scope, require_unit, subtree
+from styr_budget.common import check_scope, find_unit, require_unit, subtree
 from styr_budget.dimensions import service as dimensions
 from styr_budget.results.models import ResultExplanation, ResultReport
 from styr_budget.results.schemas import ExplanationRead, ReportList, ReportRead, ReportWrite
@@ -30,9 +30,10 @@ async def put_report(
     data: ReportWrite,
     actor: Principal,
 ) -> None:
-    await require_unit(session, org_unit_id, "path.org_unit_id")
-    await dimensions.require_year(session, year, "path.year")
-    codes = await dimensions.activity_codes(session)
+    unit = await require_unit(session, org_unit_id, "path.org_unit_id")
+    municipality_id = unit.municipality_id
+    await dimensions.require_year(session, municipality_id, year, "path.year")
+    codes = await dimensions.activity_codes(session, municipality_id)
     for index, item in enumerate(data.explanations):
         if item.activity_code is not None and item.activity_code not in codes:
             raise InvalidFieldError(
@@ -68,6 +69,7 @@ async def put_report(
     session.add_all(
         ResultExplanation(
             report_id=report.id,
+            municipality_id=municipality_id,
             position=position,
             label=item.label,
             activity_code=item.activity_code,
@@ -82,7 +84,7 @@ async def put_report(
 async def list_reports(
     session: AsyncSession, org_unit_id: str, year: int, month: int, unit: MoneyUnit
 ) -> ReportList:
-    await require_unit(session, org_unit_id, "query.org_unit")
+    await find_unit(session, org_unit_id)
     units = await subtree(session, org_unit_id)
     reports = (
         await session.exec(

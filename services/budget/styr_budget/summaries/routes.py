@@ -25,7 +25,9 @@ router = APIRouter(tags=["summaries"])
         "the annual budget (revised by default), outcome of months 1…period, the year-end "
         "forecast of the latest follow-up month up to `period`, deviations (positive = "
         "favourable), year-to-date outcome against a linear and a seasonal budget (the "
-        "previous year's monthly profile), and the previous year's figures with the change."
+        "previous year's monthly profile), and the previous year's figures with the change. "
+        "Rows are named by the unit's municipality's codes. An org unit the service does not "
+        "know (after pulling the org feed) answers 404."
     ),
 )
 async def summary(

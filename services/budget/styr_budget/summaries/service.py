@@ -21,14 +21,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_
+from sqlalchemy import and_, func, literal_column, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from styr_budget.amounts import MoneyUnit, present
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
-from styr_budget.common import require_unit, subtree
+from styr_budget.common import find_unit, subtree
 from styr_budget.dimensions.models import AccountGroup, ActivityCode
 from styr_budget.forecasts.models import Forecast
 from styr_budget.outcomes.models import MONTH_COLUMNS, OutcomeYear
@@ -75,6 +75,14 @@ def _key(model: Any, group_by: GroupBy) -> Any:
     return literal_column("'total'")
 
 
+def _group_of(model: Any) -> Any:
+    """Join condition: the row's account group, of the row's own municipality."""
+    return and_(
+        col(AccountGroup.municipality_id) == col(model.municipality_id),
+        col(AccountGroup.key) == col(model.account_group_key),
+    )
+
+
 def _grouped(key: Any, group_by: GroupBy) -> list[Any]:
     keys: list[Any] = [col(AccountGroup.kind)]
     return keys if group_by is GroupBy.NONE else [key, *keys]
@@ -96,7 +104,9 @@ async def summarize(
     forecast_month: int | None,
     kinds: list[str] | None,
 ) -> Summary:
-    await require_unit(session, org_unit_id, "query.org_unit")
+    # a unit the service does not know has no figures (404), not zeros; its subtree is all of
+    # one municipality, whose codes and names the rows use
+    municipality_id = (await find_unit(session, org_unit_id)).municipality_id
     units = await subtree(session, org_unit_id)
     rows: dict[str | None, Figures] = defaultdict(Figures)
     allocation = Figures()
@@ -120,7 +130,7 @@ async def summarize(
     budget: Select[*tuple[Any, ...]] = (
         Select(key, col(AccountGroup.kind), col(BudgetEntry.year), func.sum(BudgetEntry.amount))
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .join(AccountGroup, _group_of(BudgetEntry))
         .where(
             col(BudgetEntry.year).in_([year, year - 1]),
             col(BudgetEntry.org_unit_id).in_(units),
@@ -148,7 +158,7 @@ async def summarize(
             func.sum(reduce(operator.add, months[:period])),
             func.sum(reduce(operator.add, months)),
         )
-        .join(AccountGroup, col(AccountGroup.key) == col(OutcomeYear.account_group_key))
+        .join(AccountGroup, _group_of(OutcomeYear))
         .where(
             col(OutcomeYear.year).in_([year, year - 1]),
             col(OutcomeYear.org_unit_id).in_(units),
@@ -184,7 +194,7 @@ async def summarize(
         key = _key(Forecast, group_by)
         forecast: Select[*tuple[Any, ...]] = (
             Select(key, col(AccountGroup.kind), func.sum(Forecast.amount))
-            .outerjoin(AccountGroup, col(AccountGroup.key) == col(Forecast.account_group_key))
+            .outerjoin(AccountGroup, _group_of(Forecast))
             .where(
                 col(Forecast.year) == year,
                 col(Forecast.month) == forecast_month,
@@ -230,7 +240,7 @@ async def summarize(
         )
     ).one()
     allocation_budget = None if frame_net is None else -Decimal(frame_net)
-    names = await _names(session, group_by, [k for k in rows if k is not None])
+    names = await _names(session, municipality_id, group_by, [k for k in rows if k is not None])
     result_rows = [
         SummaryRow(
             key=row_key,
@@ -305,7 +315,7 @@ async def forecast_deviations(
             func.sum(BudgetEntry.amount).label("amount"),
         )
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .join(AccountGroup, _group_of(BudgetEntry))
         .where(
             col(BudgetEntry.year) == year,
             col(BudgetEntry.org_unit_id).in_(units),
@@ -329,7 +339,7 @@ async def forecast_deviations(
     deviation = func.sum(Forecast.amount - func.coalesce(line_budget.c.amount, 0))
     per_line: Select[*tuple[Any, ...]] = (
         Select(key, deviation)
-        .join(AccountGroup, col(AccountGroup.key) == col(Forecast.account_group_key))
+        .join(AccountGroup, _group_of(Forecast))
         .outerjoin(
             line_budget,
             (line_budget.c.org_unit_id == col(Forecast.org_unit_id))
@@ -390,7 +400,7 @@ def _budget_ytd(
     return (
         Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, col(AccountGroup.key) == col(BudgetEntry.account_group_key))
+        .join(AccountGroup, _group_of(BudgetEntry))
         .where(col(BudgetEntry.year) == year, col(BudgetEntry.org_unit_id).in_(units), chosen)
         .where(*kind_filter)
         .group_by(*_grouped(key, group_by))
@@ -489,15 +499,26 @@ def _papers(figures: Figures, unit: MoneyUnit) -> PaperFigures | None:
     )
 
 
-async def _names(session: AsyncSession, group_by: GroupBy, keys: Iterable[str]) -> dict[str, str]:
+async def _names(
+    session: AsyncSession, municipality_id: str, group_by: GroupBy, keys: Iterable[str]
+) -> dict[str, str]:
+    """The rows' names: the municipality's own names of its codes."""
     wanted = list(keys)
     if group_by is GroupBy.ACTIVITY:
         activities = await session.exec(
-            select(ActivityCode).where(col(ActivityCode.code).in_(wanted))
+            select(ActivityCode).where(
+                col(ActivityCode.municipality_id) == municipality_id,
+                col(ActivityCode.code).in_(wanted),
+            )
         )
         return {row.code: row.name for row in activities.all()}
     if group_by is GroupBy.ACCOUNT_GROUP:
-        groups = await session.exec(select(AccountGroup).where(col(AccountGroup.key).in_(wanted)))
+        groups = await session.exec(
+            select(AccountGroup).where(
+                col(AccountGroup.municipality_id) == municipality_id,
+                col(AccountGroup.key).in_(wanted),
+            )
+        )
         return {row.key: row.name for row in groups.all()}
     if group_by is GroupBy.ORG_UNIT:
         units = await session.exec(select(ReplicaOrgUnit).where(col(ReplicaOrgUnit.id).in_(wanted)))
