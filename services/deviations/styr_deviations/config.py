@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
+
+from styr_deviations.text import Code, ShortText
+from styr_shared.schemas import StrictModel
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 """Deadlines and statistics count Swedish calendar days and months."""
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TIME).date()
 
 
 class CaseKind(StrEnum):
@@ -160,46 +167,54 @@ def category_group(kind: CaseKind) -> CategoryGroup:
 
 
 def categories_for(year: int, group: CategoryGroup | None = None) -> list[Category]:
+    """The national default list of ``year`` (a municipality's own list: ``categories``)."""
     return [c for c in CATEGORIES if c.valid_in(year) and (group is None or c.group is group)]
 
 
-def find_category(code: str, year: int, kind: CaseKind) -> Category | None:
-    group = category_group(kind)
-    return next((c for c in categories_for(year, group) if c.code == code), None)
-
-
-class ScaleStep(BaseModel):
+class ScaleStep(StrictModel):
     value: int = Field(ge=1, le=10)
-    label: str
+    label: ShortText
 
 
-class RiskLevel(BaseModel):
-    key: str
-    label: str
+class RiskLevel(StrictModel):
+    key: Code
+    label: ShortText
     min_score: int = Field(ge=1, description="Lowest probability × consequence at this level.")
     route_to_mas: bool = Field(False, description="Health-care cases at this level go to MAS.")
 
 
-class RiskMatrix(BaseModel):
+class RiskMatrix(StrictModel):
     """Probability × consequence → risk level; scales and labels are the municipality's."""
 
-    probability: list[ScaleStep]
-    consequence: list[ScaleStep]
-    levels: list[RiskLevel] = Field(description="Ordered by `min_score`, lowest first.")
+    probability: list[ScaleStep] = Field(min_length=1, max_length=10)
+    consequence: list[ScaleStep] = Field(min_length=1, max_length=10)
+    levels: list[RiskLevel] = Field(
+        min_length=1, max_length=10, description="Ordered by `min_score`, lowest first."
+    )
     mas_min_consequence: int | None = Field(
         3,
+        ge=1,
+        le=10,
         description="Health-care cases with at least this consequence (e.g. Allvarlig, "
         "Katastrofal) go to MAS whatever the probability; null turns this off.",
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if not self.levels or sorted(lv.min_score for lv in self.levels) != [
-            lv.min_score for lv in self.levels
-        ]:
-            raise ValueError("levels must be non-empty and ordered by min_score")
-        if self.levels[0].min_score != 1:
+        scores = [lv.min_score for lv in self.levels]
+        if sorted(set(scores)) != scores:
+            raise ValueError("levels must be ordered by min_score, each higher than the last")
+        if scores[0] != 1:
             raise ValueError("the first level must start at score 1")
+        if len({lv.key for lv in self.levels}) != len(self.levels):
+            raise ValueError("each level needs a key of its own")
+        for name in ("probability", "consequence"):
+            values = [step.value for step in getattr(self, name)]
+            if len(set(values)) != len(values):
+                raise ValueError(f"the {name} scale repeats a value")
+        consequences = {step.value for step in self.consequence}
+        if self.mas_min_consequence is not None and self.mas_min_consequence not in consequences:
+            raise ValueError("mas_min_consequence must be a step of the consequence scale")
         return self
 
     def label(self, scale: Literal["probability", "consequence"], value: int) -> str | None:
@@ -238,7 +253,7 @@ class DeadlineMilestone(StrEnum):
     ANSWERED = "answered"  # the sender has been answered
 
 
-class DeadlineRule(BaseModel):
+class DeadlineRule(StrictModel):
     milestone: DeadlineMilestone
     days: int = Field(0, ge=0, le=3650)
     months: int = Field(0, ge=0, le=120)

@@ -1,28 +1,34 @@
-"""Deviations service settings (``STYR_DEVIATIONS_*``).
+"""Deviations service settings (``STYR_DEVIATIONS_*``): infrastructure only.
 
-Structured settings (the risk matrix, deadlines) are read from JSON in the environment, e.g.
-``STYR_DEVIATIONS_DEADLINES='{"complaint": {"months": 1}, "feedback": {"days": 21}}'``.
+What a municipality decides (reference format and series, risk matrix, deadlines, the citizen
+intake's receiving unit, the statistics suppression threshold, categories) is stored per
+municipality (``/api/v1/municipalities/{id}/case-settings`` and ``/categories``), not here.
+The variables that used to carry them are listed in :data:`RETIRED_VARIABLES`: migration
+``0004`` copies their values into the settings of the municipality that existed then, and the
+service warns at startup when one is still set.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from styr_deviations.config import (
-    DEFAULT_DEADLINES,
-    DEFAULT_RISK_MATRIX,
-    CaseKind,
-    DeadlineRule,
-    RiskMatrix,
-)
 from styr_shared.settings import DatabaseServiceSettings, Environment
 
 # A fixed development key so `make run` works out of the box; production refuses it.
 DEVELOPMENT_PERSONAL_DATA_KEY = "dev1:c3R5ci1kZXZlbG9wbWVudC1rZXktbm90LXNlY3JldCE="
 DEVELOPMENT_HASH_KEY = "styr-development-hash-key-not-secret"
+
+RETIRED_VARIABLES = (
+    "STYR_DEVIATIONS_REFERENCE_FORMAT",
+    "STYR_DEVIATIONS_RISK_MATRIX",
+    "STYR_DEVIATIONS_DEADLINES",
+    "STYR_DEVIATIONS_PUBLIC_INTAKE_UNIT",
+    "STYR_DEVIATIONS_STATISTICS_SUPPRESSION_THRESHOLD",
+)
+"""Per-municipality settings that were environment variables before migration ``0004``."""
 
 
 class DeviationsSettings(DatabaseServiceSettings):
@@ -45,11 +51,6 @@ class DeviationsSettings(DatabaseServiceSettings):
         None, description="Token for reading the org feed (required in production)."
     )
 
-    reference_format: str = Field(
-        "VON.{year}.{n}",
-        description="Format of case reference numbers (diarienummer). `{year}` is the year "
-        "of registration, `{n}` the gap-free serial within that year's series.",
-    )
     personal_data_key: SecretStr = Field(
         SecretStr(DEVELOPMENT_PERSONAL_DATA_KEY),
         description="Current key for personal data at rest: `<key id>:<urlsafe base64 of 32 "
@@ -66,21 +67,10 @@ class DeviationsSettings(DatabaseServiceSettings):
         description="HMAC-SHA256 key for the personnummer search hash. Changing it makes "
         "stored hashes unfindable until re-encryption recomputes them.",
     )
-    risk_matrix: RiskMatrix = Field(
-        DEFAULT_RISK_MATRIX,
-        description="Probability and consequence scales, their labels and the risk levels.",
-    )
-    deadlines: dict[str, DeadlineRule] = Field(
-        default_factory=lambda: dict(DEFAULT_DEADLINES),
-        description="Deadline per case kind: what must happen (`received` or `answered`) "
-        "within how many days/months of registration.",
-    )
-    public_intake_unit: str = Field(
-        "oxelosund-vof",
-        description="Org unit that receives citizen feedback when the citizen names none.",
-    )
     public_rate_limit: int = Field(
-        5, ge=1, description="Citizen submissions allowed per client IP per window."
+        5,
+        ge=1,
+        description="Citizen submissions allowed per client IP and municipality per window.",
     )
     public_rate_window_seconds: int = Field(
         600, ge=1, description="Length of the moving rate-limit window, in seconds."
@@ -96,12 +86,6 @@ class DeviationsSettings(DatabaseServiceSettings):
     import_max_body_bytes: int = Field(
         20_971_520, ge=1024, description="Largest migration import body accepted."
     )
-    statistics_suppression_threshold: int = Field(
-        5,
-        ge=1,
-        description="For callers without case access, counts from 1 up to this value minus "
-        "one are shown as `<threshold`.",
-    )
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Self:
@@ -111,22 +95,3 @@ class DeviationsSettings(DatabaseServiceSettings):
         ):
             raise ValueError("the development personal-data keys must not be used in production")
         return self
-
-    @field_validator("reference_format")
-    @classmethod
-    def _reference_format(cls, value: str) -> str:
-        if "{n}" not in value:
-            raise ValueError("reference_format must contain {n}")
-        try:
-            value.format(year=2025, n=1)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError("reference_format may only use {year} and {n}") from exc
-        return value
-
-    @field_validator("deadlines")
-    @classmethod
-    def _known_kinds(cls, value: dict[str, DeadlineRule]) -> dict[str, DeadlineRule]:
-        unknown = set(value) - {kind.value for kind in CaseKind}
-        if unknown:
-            raise ValueError(f"deadlines for unknown case kinds: {sorted(unknown)}")
-        return value

@@ -6,6 +6,10 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from styr_deviations.casesettings.models import CaseSettingsRow
+from styr_deviations.casesettings.schemas import CaseSettings
+from styr_shared.db import Database
+
 
 def deviation(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
@@ -35,3 +39,18 @@ async def move(
     return await client.post(
         f"/api/v1/cases/{case_id}/transitions", json={"to": to, **extra}, headers=headers
     )
+
+
+async def store_case_settings(
+    database: Database, municipality_id: str, settings: CaseSettings
+) -> None:
+    """Store a municipality's case settings directly (as migration 0004 or the demo does)."""
+    async with database.session() as session:
+        session.add(
+            CaseSettingsRow(
+                municipality_id=municipality_id,
+                document=settings.model_dump(mode="json"),
+                updated_by="test",
+            )
+        )
+        await session.commit()

@@ -4,18 +4,16 @@ history, risk and MAS routing, actions, Lex Maria, Lex Sarah and reclassificatio
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from styr_deviations.config import LOCAL_TIME
-from styr_deviations.settings import DeviationsSettings
 from styr_deviations.testing import create, deviation, move
 from styr_shared.testing import TokenFactory
 
@@ -538,7 +536,7 @@ async def test_only_the_investigator_closes_a_lex_sarah_case(
 
 
 async def test_workflow_and_risk_matrix_are_published(
-    client: AsyncClient, handler: dict[str, str]
+    client: AsyncClient, org: None, handler: dict[str, str]
 ) -> None:
     workflow = (await client.get("/api/v1/workflow", headers=handler)).json()
     assert list(workflow["registered"]) == ["received", "rejected", "withdrawn"]
@@ -554,39 +552,44 @@ async def test_workflow_and_risk_matrix_are_published(
     assert [lv["key"] for lv in matrix["levels"] if lv["route_to_mas"]] == ["high", "very_high"]
 
 
-def test_a_municipality_configures_its_own_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
-    steps = [{"value": v, "label": f"Nivå {v}"} for v in range(1, 6)]
-    monkeypatch.setenv(
-        "STYR_DEVIATIONS_RISK_MATRIX",
-        json.dumps(
-            {
-                "probability": steps,
-                "consequence": steps,
-                "levels": [
-                    {"key": "green", "label": "Grön", "min_score": 1},
-                    {"key": "yellow", "label": "Gul", "min_score": 6},
-                    {"key": "red", "label": "Röd", "min_score": 15, "route_to_mas": True},
-                ],
-                "mas_min_consequence": None,
-            }
-        ),
-    )
-    matrix = DeviationsSettings().risk_matrix
-    assert [matrix.level_for(p, c).key for p, c in [(1, 5), (2, 3), (3, 5), (5, 5)]] == [
-        "green",
-        "yellow",
-        "red",
-        "red",
-    ]
-    monkeypatch.setenv(
-        "STYR_DEVIATIONS_RISK_MATRIX",
-        json.dumps(
-            {
-                "probability": steps,
-                "consequence": steps,
-                "levels": [{"key": "x", "label": "X", "min_score": 2}],
-            }
-        ),
-    )
-    with pytest.raises(ValidationError):
-        DeviationsSettings()
+FIVE_BY_FIVE: dict[str, Any] = {
+    "probability": [{"value": v, "label": f"Nivå {v}"} for v in range(1, 6)],
+    "consequence": [{"value": v, "label": f"Nivå {v}"} for v in range(1, 6)],
+    "levels": [
+        {"key": "green", "label": "Grön", "min_score": 1},
+        {"key": "yellow", "label": "Gul", "min_score": 6},
+        {"key": "red", "label": "Röd", "min_score": 15, "route_to_mas": True},
+    ],
+    "mas_min_consequence": None,
+}
+
+
+async def test_a_municipality_configures_its_own_matrix(
+    client: AsyncClient, org: None, handler: dict[str, str], tokens: TokenFactory
+) -> None:
+    admin = tokens.headers("admin", org_units=["oxelosund"])
+    url = "/api/v1/municipalities/oxelosund/case-settings"
+    current = (await client.get(url, headers=admin)).json()["settings"]
+    changed = await client.put(url, json=current | {"risk_matrix": FIVE_BY_FIVE}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    case = await create(client, handler)
+    levels = []
+    for probability, consequence in [(1, 5), (2, 3), (3, 5), (5, 5)]:
+        assessed = await client.put(
+            f"/api/v1/cases/{case['id']}/risk",
+            json={"probability": probability, "consequence": consequence},
+            headers=handler,
+        )
+        assert assessed.status_code == 200, assessed.text
+        levels.append(assessed.json()["risk"]["level"])
+    assert levels == ["green", "yellow", "red", "red"]
+    assert assessed.json()["risk"]["consequence_label"] == "Nivå 5"
+    assert (await client.get("/api/v1/risk-matrix", headers=handler)).json() == FIVE_BY_FIVE | {
+        "levels": [
+            lv | {"route_to_mas": lv.get("route_to_mas", False)} for lv in FIVE_BY_FIVE["levels"]
+        ]
+    }
+    broken = {**FIVE_BY_FIVE, "levels": [{"key": "x", "label": "X", "min_score": 2}]}
+    refused = await client.put(url, json=current | {"risk_matrix": broken}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"].startswith("body.risk_matrix")

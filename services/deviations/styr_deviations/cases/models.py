@@ -10,9 +10,12 @@ from sqlmodel import Column, Field, SQLModel, Text
 
 from styr_shared.types import JSONDocument, UTCDateTime, utcnow
 
+SERIES_LENGTH = 80  # a format's series (at most 60) or ``legacy:`` and an imported number
+
 
 class ReferenceCounter(SQLModel, table=True):
-    """The last serial handed out in one reference series (e.g. ``VON.2025``).
+    """The last serial handed out in one reference series of a municipality (e.g.
+    ``oxelosund`` / ``VON.2025.*``; per committee the series names the committee's code).
 
     Locked for update in the transaction that inserts the case, so serials are gap-free:
     a rolled-back registration rolls its serial back too.
@@ -20,17 +23,28 @@ class ReferenceCounter(SQLModel, table=True):
 
     __tablename__ = "reference_counter"
 
-    series: str = Field(primary_key=True, max_length=60)
+    municipality_id: str = Field(primary_key=True, max_length=64)
+    series: str = Field(primary_key=True, max_length=SERIES_LENGTH)
     last_value: int = Field(default=0)
 
 
 class Case(SQLModel, table=True):
     __tablename__ = "deviation_case"
-    __table_args__ = (UniqueConstraint("series", "serial", name="uq_deviation_case_serial"),)
+    # Reference numbers, serials and migrated ids are unique within a municipality.
+    __table_args__ = (
+        UniqueConstraint(
+            "municipality_id", "reference_number", name="uq_deviation_case_reference_number"
+        ),
+        UniqueConstraint("municipality_id", "series", "serial", name="uq_deviation_case_serial"),
+        UniqueConstraint("municipality_id", "external_id", name="uq_deviation_case_external_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    reference_number: str = Field(max_length=60, unique=True, index=True)
-    series: str = Field(max_length=60)
+    municipality_id: str = Field(
+        max_length=64, index=True, description="The municipality (root org unit) of the case."
+    )
+    reference_number: str = Field(max_length=60, index=True)
+    series: str = Field(max_length=SERIES_LENGTH)
     serial: int
     kind: str = Field(max_length=30, index=True)
     law_area: str | None = Field(default=None, max_length=10, index=True)
@@ -84,7 +98,7 @@ class Case(SQLModel, table=True):
     person_hash: str | None = Field(default=None, max_length=64, index=True)
     # Citizen intake and migration
     receipt_id: str | None = Field(default=None, max_length=40)
-    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    external_id: str | None = Field(default=None, max_length=100)
     legacy_reference: str | None = Field(default=None, max_length=100)
     related_case_id: int | None = Field(
         default=None, index=True, description="The complaint a deviation was raised from."

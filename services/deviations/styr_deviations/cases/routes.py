@@ -1,11 +1,10 @@
-"""HTTP layer for cases, their workflow, actions and the code lists."""
+"""HTTP layer for cases, their workflow, risk matrix and actions."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import service
@@ -27,65 +26,45 @@ from styr_deviations.cases.schemas import (
     TransitionIn,
 )
 from styr_deviations.cases.workflow import TRANSITIONS
-from styr_deviations.config import (
-    CaseKind,
-    CaseState,
-    CategoryGroup,
-    LawArea,
-    RiskMatrix,
-    categories_for,
-    category_group,
-)
+from styr_deviations.casesettings import service as casesettings
+from styr_deviations.config import CaseKind, CaseState, LawArea, RiskMatrix
 from styr_deviations.context import Ctx
 from styr_deviations.text import DbInt
 from styr_shared.auth import authenticated
 from styr_shared.db import get_session
+from styr_shared.orgreplica import ReplicaOrgUnit
 from styr_shared.pagination import Page, PageParams, page_params
+from styr_shared.tenancy import resolve_municipality
 
 router = APIRouter(tags=["cases"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-class CategoryRead(BaseModel):
-    code: str
-    label: str
-    group: CategoryGroup = Field(description="`deviation` or `feedback` (complaints too).")
-    valid_from_year: int | None
-    valid_to_year: int | None
+@router.get(
+    "/risk-matrix",
+    response_model=RiskMatrix,
+    summary="Your municipality's risk matrix",
+    description="The matrix of the municipality you work in (the one your scope lies in, or "
+    "the deployment's only one); name it with `municipality` otherwise. It is part of the "
+    "municipality's case settings (`/municipalities/{municipality_id}/case-settings`).",
+)
+async def risk_matrix(
+    session: Session,
+    actor: authenticated,
+    municipality: Annotated[
+        str | None, Query(max_length=64, description="The municipality (its root unit's id).")
+    ] = None,
+) -> RiskMatrix:
+    municipality_id = await resolve_municipality(session, ReplicaOrgUnit, actor, municipality)
+    return (await casesettings.load(session, municipality_id)).risk_matrix
 
 
 @router.get(
-    "/categories",
-    response_model=list[CategoryRead],
-    summary="The category code list valid in a year",
-    description="Categories change between years (2022 dropped omvårdnad and added vård, "
-    "behandling och provtagning and vårdrelaterade infektioner); a case is checked against "
-    "the list of its event's year.",
+    "/workflow",
+    summary="The state machine: allowed transitions and their roles",
+    description="The same for every municipality (deadlines, which differ, are in the "
+    "municipality's case settings).",
 )
-async def list_categories(
-    _: authenticated,
-    year: Annotated[int, Query(ge=1990, le=2100)],
-    kind: CaseKind | None = None,
-) -> list[CategoryRead]:
-    group = category_group(kind) if kind else None
-    return [
-        CategoryRead(
-            code=c.code,
-            label=c.label,
-            group=c.group,
-            valid_from_year=c.valid_from_year,
-            valid_to_year=c.valid_to_year,
-        )
-        for c in categories_for(year, group)
-    ]
-
-
-@router.get("/risk-matrix", response_model=RiskMatrix, summary="The configured risk matrix")
-async def risk_matrix(ctx: Ctx, _: authenticated) -> RiskMatrix:
-    return ctx.settings.risk_matrix
-
-
-@router.get("/workflow", summary="The state machine: allowed transitions and their roles")
 async def workflow_definition(_: authenticated) -> dict[str, dict[str, list[str]]]:
     return {
         state.value: {target.value: sorted(roles) for target, roles in targets.items()}
@@ -105,13 +84,12 @@ async def create_case(
     body: CaseCreate, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     case = await service.create_case(session, ctx, body, actor=actor)
-    return service.to_read(ctx, case)
+    return (await service.present(session, [case]))[0]
 
 
 @router.get("/cases", response_model=Page[CaseRead], summary="List cases in your scope")
 async def list_cases(
     session: Session,
-    ctx: Ctx,
     actor: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
     kind: CaseKind | None = None,
@@ -122,6 +100,9 @@ async def list_cases(
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     mas_routed: Annotated[
         bool | None, Query(description="Only cases the risk level sent to MAS (MAS's inbox).")
+    ] = None,
+    municipality: Annotated[
+        str | None, Query(max_length=64, description="Only this municipality's cases.")
     ] = None,
 ) -> Page[CaseRead]:
     cases, next_cursor = await service.list_cases(
@@ -135,8 +116,9 @@ async def list_cases(
         overdue=overdue,
         year=year,
         mas_routed=mas_routed,
+        municipality_id=municipality,
     )
-    return Page(items=[service.to_read(ctx, c) for c in cases], next_cursor=next_cursor)
+    return Page(items=await service.present(session, cases), next_cursor=next_cursor)
 
 
 @router.get(
@@ -146,13 +128,12 @@ async def list_cases(
 )
 async def overdue_cases(
     session: Session,
-    ctx: Ctx,
     actor: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
     kind: CaseKind | None = None,
 ) -> Page[CaseRead]:
     cases, next_cursor = await service.list_cases(session, actor, page, kind=kind, overdue=True)
-    return Page(items=[service.to_read(ctx, c) for c in cases], next_cursor=next_cursor)
+    return Page(items=await service.present(session, cases), next_cursor=next_cursor)
 
 
 # `:int`: /cases/overdue and /cases/import are resources of their own, so a method they do not
@@ -322,4 +303,4 @@ async def raise_deviation(
     case_id: DbInt, body: RaiseDeviationIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     deviation = await service.raise_deviation(session, ctx, actor, case_id, body)
-    return service.to_read(ctx, deviation)
+    return (await service.present(session, [deviation]))[0]

@@ -77,7 +77,9 @@ class CaseCreate(StrictModel):
         "staff matters are reached by MAS assessment or reclassification.",
     )
     category: Code | None = Field(
-        None, description="A code valid in the event's year (`GET /categories?year=`)."
+        None,
+        description="A code of the unit's municipality valid in the event's year "
+        "(`GET /municipalities/{municipality_id}/categories?year=`).",
     )
     feedback_type: FeedbackType | None = None
     housing_type: HousingType | None = None
@@ -283,7 +285,10 @@ class DeadlineRead(StrictModel):
 
 class CaseRead(ResponseModel):
     id: int
-    reference_number: str
+    municipality_id: str = Field(description="The municipality (root org unit) of the case.")
+    reference_number: str = Field(
+        description="Unique within the municipality (its series and format)."
+    )
     kind: CaseKind
     law_area: LawArea | None
     regime: Regime

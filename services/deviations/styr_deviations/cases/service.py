@@ -5,18 +5,18 @@ Lex Sarah and reclassification."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import access, workflow
-from styr_deviations.cases.models import Case, CaseAction, CaseHistory, ReferenceCounter
+from styr_deviations.cases.models import Case, CaseAction, CaseHistory
+from styr_deviations.cases.references import assign_references
 from styr_deviations.cases.schemas import (
     ActionCreate,
     ActionRead,
@@ -36,6 +36,9 @@ from styr_deviations.cases.schemas import (
     RiskRead,
     TransitionIn,
 )
+from styr_deviations.casesettings import service as casesettings
+from styr_deviations.casesettings.schemas import CaseSettings
+from styr_deviations.categories.service import Catalog, load_catalog
 from styr_deviations.config import (
     LOCAL_TIME,
     TERMINAL_STATES,
@@ -47,24 +50,19 @@ from styr_deviations.config import (
     LawArea,
     Regime,
     ReporterType,
-    category_group,
-    find_category,
+    local_date,
 )
 from styr_deviations.context import Context
 from styr_deviations.personaldata.personnummer import extract_from_fields
 from styr_shared import orgtree
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
-from styr_shared.orgreplica import ReplicaOrgUnit
+from styr_shared.orgreplica import ReplicaOrgUnit, get_unit
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
 
 CLOCK_SKEW = timedelta(minutes=5)
 REDACTED = "[personal data]"
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TIME).date()
 
 
 def jsonable(value: Any) -> Any:
@@ -100,74 +98,37 @@ def record(
     )
 
 
-# Reference numbers ---------------------------------------------------------------------------
-
-
-def series_for(fmt: str, year: int) -> str:
-    return fmt.format(year=year, n="*")
-
-
-async def reserve_serials(
-    session: AsyncSession, fmt: str, year: int, count: int = 1
-) -> tuple[str, int]:
-    """Reserve ``count`` consecutive serials of ``year``'s series; returns (series, first).
-
-    The counter row is created if missing, then locked (``SELECT ... FOR UPDATE`` on
-    PostgreSQL; SQLite serialises writers) and advanced in the caller's transaction, so
-    concurrent registrations queue on it and a rollback gives the serials back: no gaps, no
-    duplicates. The caller must use every serial it reserves.
-    """
-    series = series_for(fmt, year)
-    assert session.bind is not None
-    dialect = session.bind.dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.exec(
-        upsert(ReferenceCounter)
-        .values(series=series, last_value=0)
-        .on_conflict_do_nothing(index_elements=["series"])
-    )
-    counter = (
-        await session.exec(
-            select(ReferenceCounter)
-            .where(col(ReferenceCounter.series) == series)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    first = counter.last_value + 1
-    counter.last_value += count
-    session.add(counter)
-    await session.flush()
-    return series, first
-
-
-async def assign_references(session: AsyncSession, fmt: str, cases: Sequence[Case]) -> None:
-    """Give each case (in order) the next serial of its registration year's series."""
-    by_year: dict[int, list[Case]] = {}
-    for case in cases:
-        by_year.setdefault(local_date(case.reported_at).year, []).append(case)
-    for year in sorted(by_year):
-        group = by_year[year]
-        series, first = await reserve_serials(session, fmt, year, len(group))
-        for serial, case in enumerate(group, start=first):
-            case.series, case.serial = series, serial
-            case.reference_number = fmt.format(year=year, n=serial)
-
-
 # Validation ----------------------------------------------------------------------------------
 
 
-async def check_unit(session: AsyncSession, unit_id: str, field: str) -> None:
-    if await session.get(ReplicaOrgUnit, unit_id) is None:
+async def resolve_unit(session: AsyncSession, unit_id: str, field: str) -> ReplicaOrgUnit:
+    """The replicated unit (a unit created in the goals service a moment ago pulls the feed)."""
+    unit = await get_unit(session, unit_id)
+    if unit is None:
         raise InvalidFieldError(field, f"unknown org unit {unit_id!r}")
+    return unit
 
 
-def check_category(code: str | None, kind: CaseKind, year: int, field: str) -> None:
-    if code is not None and find_category(code, year, kind) is None:
-        group = category_group(kind).value
-        raise InvalidFieldError(
-            field, f"{code!r} is not a {group} category in {year} (see GET /categories)"
-        )
+@dataclass(frozen=True)
+class Rules:
+    """What a municipality has decided about its cases, loaded once per request or import."""
+
+    municipality_id: str
+    settings: CaseSettings
+    catalog: Catalog
+
+
+async def rules_for(session: AsyncSession, municipality_id: str) -> Rules:
+    return Rules(
+        municipality_id,
+        await casesettings.load(session, municipality_id),
+        await load_catalog(session, municipality_id),
+    )
+
+
+def require_registrar(actor: Principal) -> None:
+    if not access.has_case_role(actor) and not actor.has_any_role(Role.IMPORTER):
+        raise ForbiddenError("Registering cases needs a case-handling role.")
 
 
 def personal_document(data: CaseCreate | CaseUpdate) -> dict[str, Any] | None:
@@ -187,6 +148,7 @@ async def build_case(
     data: CaseCreate,
     *,
     actor: Principal | None,
+    rules: Rules,
     receipt_id: str | None = None,
     external_id: str | None = None,
     legacy_reference: str | None = None,
@@ -195,16 +157,17 @@ async def build_case(
 ) -> Case:
     """Validate a registration and build the case, without a reference number yet.
 
-    ``actor`` is None for a citizen (public intake). ``unit_checked`` skips the org unit and
-    scope checks when the caller (the import) has made them already.
+    ``data.org_unit_id`` is a known unit of ``rules``' municipality (the caller resolved it).
+    ``actor`` is None for a citizen (public intake). ``unit_checked`` skips the scope check
+    when the caller (the import) has made it already.
     """
     now = utcnow()
-    if actor is not None and not unit_checked:
-        if not access.has_case_role(actor) and not actor.has_any_role(Role.IMPORTER):
-            raise ForbiddenError("Registering cases needs a case-handling role.")
-        await check_unit(session, data.org_unit_id, "body.org_unit_id")
-        if not await access.in_scope(session, actor, data.org_unit_id):
-            raise ForbiddenError("The org unit is outside your scope.")
+    if (
+        actor is not None
+        and not unit_checked
+        and not await access.in_scope(session, actor, data.org_unit_id)
+    ):
+        raise ForbiddenError("The org unit is outside your scope.")
     reported_at = data.reported_at or now
     if reported_at > now + CLOCK_SKEW:
         raise InvalidFieldError("body.reported_at", "must not be in the future")
@@ -214,9 +177,9 @@ async def build_case(
         if data.event_time > reported_at + CLOCK_SKEW:
             raise InvalidFieldError("body.event_time", "must not be after reported_at")
     category_year = local_date(data.event_time or reported_at).year
-    check_category(data.category, data.kind, category_year, "body.category")
+    rules.catalog.check(data.category, data.kind, category_year, "body.category")
 
-    rule = ctx.settings.deadlines.get(data.kind.value)
+    rule = rules.settings.deadlines.get(data.kind)
     if (
         rule is not None
         and rule.milestone is DeadlineMilestone.ANSWERED
@@ -231,6 +194,7 @@ async def build_case(
         document = (document or {"person": None, "reporter": None}) | {"numbers_in_text": numbers}
     personnummer = data.person.personnummer if data.person else None
     return Case(
+        municipality_id=rules.municipality_id,
         reference_number=legacy_reference or "",
         series=f"legacy:{legacy_reference}" if legacy_reference else "",
         serial=1 if legacy_reference else 0,
@@ -290,9 +254,14 @@ async def create_case(
     receipt_id: str | None = None,
     commit: bool = True,
 ) -> Case:
-    """Register one case with the next reference number. ``actor`` None = a citizen."""
-    case = await build_case(session, ctx, data, actor=actor, receipt_id=receipt_id)
-    await assign_references(session, ctx.settings.reference_format, [case])
+    """Register one case with the next reference number of its municipality's series.
+    ``actor`` None = a citizen (the intake has checked the unit's municipality)."""
+    if actor is not None:
+        require_registrar(actor)
+    unit = await resolve_unit(session, data.org_unit_id, "body.org_unit_id")
+    rules = await rules_for(session, unit.municipality_id)
+    case = await build_case(session, ctx, data, actor=actor, rules=rules, receipt_id=receipt_id)
+    await assign_references(session, rules.municipality_id, rules.settings, [case])
     session.add(case)
     await session.flush()
     record_created(session, case, actor.subject if actor else "citizen")
@@ -316,9 +285,10 @@ def days_between(start: datetime, end: datetime) -> int:
     return (local_date(end) - local_date(start)).days
 
 
-def to_read(ctx: Context, case: Case, actions: Sequence[CaseAction] = ()) -> CaseRead:
+def to_read(case: Case, settings: CaseSettings, actions: Sequence[CaseAction] = ()) -> CaseRead:
+    """The case as the API shows it; ``settings`` are its municipality's (the risk labels)."""
     assert case.id is not None
-    matrix = ctx.settings.risk_matrix
+    matrix = settings.risk_matrix
     risk = None
     if case.risk_probability is not None and case.risk_consequence is not None:
         level = matrix.level_for(case.risk_probability, case.risk_consequence)
@@ -363,6 +333,7 @@ def to_read(ctx: Context, case: Case, actions: Sequence[CaseAction] = ()) -> Cas
         )
     return CaseRead(
         id=case.id,
+        municipality_id=case.municipality_id,
         reference_number=case.reference_number,
         kind=CaseKind(case.kind),
         law_area=LawArea(case.law_area) if case.law_area else None,
@@ -415,7 +386,15 @@ async def read_case(
 ) -> CaseRead:
     case = await access.load_case(session, principal, case_id)
     assert case.id is not None
-    return to_read(ctx, case, await actions_of(session, case.id))
+    settings = await casesettings.load(session, case.municipality_id)
+    return to_read(case, settings, await actions_of(session, case.id))
+
+
+async def present(session: AsyncSession, cases: Sequence[Case]) -> list[CaseRead]:
+    """Cases (without their actions) as the API shows them, each with its municipality's
+    settings (loaded once per municipality)."""
+    settings = await casesettings.load_many(session, {case.municipality_id for case in cases})
+    return [to_read(case, settings[case.municipality_id]) for case in cases]
 
 
 def overdue_clause(today: date) -> Any:
@@ -441,6 +420,7 @@ async def list_cases(
     overdue: bool | None = None,
     year: int | None = None,
     mas_routed: bool | None = None,
+    municipality_id: str | None = None,
 ) -> tuple[list[Case], str | None]:
     if not access.has_case_role(principal):
         raise ForbiddenError("Case lists need a case-handling role; use the statistics.")
@@ -448,9 +428,13 @@ async def list_cases(
     units = await access.scope_units(session, principal)
     if units is not None:
         statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))
+    if municipality_id is not None:
+        statement = statement.where(col(Case.municipality_id) == municipality_id)
     if org_unit_id is not None:
+        if await get_unit(session, org_unit_id) is None:
+            raise NotFoundError(f"Org unit {org_unit_id!r} is unknown here.")
         subtree = await orgtree.descendants(session, ReplicaOrgUnit, org_unit_id)
-        statement = statement.where(col(Case.org_unit_id).in_(subtree or [org_unit_id]))
+        statement = statement.where(col(Case.org_unit_id).in_(subtree))
     if kind is not None:
         statement = statement.where(col(Case.kind) == kind)
     if state is not None:
@@ -517,9 +501,14 @@ async def update_case(
     if "org_unit_id" in changes:
         if changes["org_unit_id"] is None:
             raise InvalidFieldError("body.org_unit_id", "a case must belong to an org unit")
-        await check_unit(session, changes["org_unit_id"], "body.org_unit_id")
-        if not await access.in_scope(session, principal, changes["org_unit_id"]):
+        unit = await resolve_unit(session, changes["org_unit_id"], "body.org_unit_id")
+        if not await access.in_scope(session, principal, unit.id):
             raise ForbiddenError("The new org unit is outside your scope.")
+        if unit.municipality_id != case.municipality_id:
+            # its reference number belongs to its municipality's series
+            raise InvalidFieldError(
+                "body.org_unit_id", "a case stays in its municipality; register it there anew"
+            )
     if "description" in changes and changes["description"] is None:
         raise InvalidFieldError("body.description", "cannot be removed")
     event_time = changes.get("event_time", case.event_time)
@@ -528,7 +517,8 @@ async def update_case(
     category = changes.get("category", case.category)
     if "category" in changes or "event_time" in changes:
         year = local_date(event_time or case.reported_at).year
-        check_category(category, CaseKind(case.kind), year, "body.category")
+        catalog = await load_catalog(session, case.municipality_id)
+        catalog.check(category, CaseKind(case.kind), year, "body.category")
     texts = {field: changes[field] for field in FREE_TEXTS if field in changes}
     changes |= _protect_texts(session, ctx, case, principal.subject, texts)
     _set_fields(session, case, principal.subject, changes, "field_change")
@@ -654,7 +644,7 @@ async def assess_risk(
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)
-    matrix = ctx.settings.risk_matrix
+    matrix = (await casesettings.load(session, case.municipality_id)).risk_matrix
     if matrix.label("probability", data.probability) is None:
         raise InvalidFieldError("body.probability", "not a step of the configured scale")
     if matrix.label("consequence", data.consequence) is None:

@@ -1,5 +1,7 @@
 """Demo data for the deviations service: synthetic cases consistent with Oxelösund's published
-figures (``data/oxelosund-deviations-feedback.json``, from VON's patient safety reports).
+figures (``data/oxelosund-deviations-feedback.json``, from VON's patient safety reports), and
+a small invented set for a second municipality, Trosa (:mod:`styr_deviations.demo.trosa`).
+Each municipality gets its case settings (Oxelösund the values migration 0004 gives it).
 
 No real persons: no names, no personnummer, generic descriptions. What is published is
 reproduced exactly — HSL deviations per year (891 / 1 735 / 2 729), the split by housing type
@@ -26,19 +28,29 @@ from sqlalchemy import func, insert, literal
 from sqlmodel import SQLModel, select
 
 from styr_deviations.cases.models import Case, CaseHistory, ReferenceCounter
+from styr_deviations.casesettings.models import CaseSettingsRow
+from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS, CaseSettings
+from styr_deviations.categories.models import MunicipalCategory
 from styr_deviations.config import (
     DEFAULT_DEADLINES,
+    DEFAULT_RISK_MATRIX,
     LOCAL_TIME,
     CaseKind,
     CategoryGroup,
     categories_for,
 )
-from styr_deviations.settings import DeviationsSettings
+from styr_deviations.demo import trosa
 from styr_shared.db import Database
 from styr_shared.types import utcnow
 
 SEED = 20_240_101
 LOADER = "demo-loader"
+MUNICIPALITY = "oxelosund"
+SETTINGS: dict[str, CaseSettings] = {
+    # as migration 0004 gives the municipality that existed before it
+    MUNICIPALITY: NATIONAL_DEFAULTS.model_copy(update={"intake_unit_id": "oxelosund-vof"}),
+    trosa.MUNICIPALITY: trosa.SETTINGS,
+}
 CASES = SQLModel.metadata.tables[Case.__tablename__]
 UNIT_BY_HOUSING = {"sarskilt_boende": "oxelosund-sabo", "ordinart_boende": "oxelosund-hemtjanst"}
 FEEDBACK_CATEGORY = {
@@ -106,8 +118,7 @@ def _categories(doc: dict[str, Any], year: int, total: int, rng: random.Random) 
 
 
 def _deviations(doc: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
-    settings = DeviationsSettings()
-    matrix = settings.risk_matrix
+    matrix = DEFAULT_RISK_MATRIX
     lex_maria = {r["year"]: r["reported_to_ivo"] for r in doc["lex_maria"]}
     rows: list[dict[str, Any]] = []
     for entry in doc["deviations_per_year"]:
@@ -128,6 +139,7 @@ def _deviations(doc: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]
             level = matrix.level_for(probability, consequence)
             routed = level.route_to_mas or consequence >= (matrix.mas_min_consequence or 99)
             row = _blank() | {
+                "municipality_id": MUNICIPALITY,
                 "kind": CaseKind.DEVIATION.value,
                 "law_area": "HSL",
                 "regime": "standard",
@@ -197,6 +209,7 @@ def _feedback(doc: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             _blank()
             | {
+                "municipality_id": MUNICIPALITY,
                 "kind": kind.value,
                 "category": category,
                 "feedback_type": "criticism" if kind is CaseKind.FEEDBACK else None,
@@ -222,23 +235,24 @@ def _feedback(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def build() -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Every demo case row (with reference numbers) and the final counter per series."""
+def build() -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
+    """Every demo case row (with reference numbers; Oxelösund's first, then Trosa's) and the
+    final counter per (municipality, series)."""
     doc = fixture()
     rng = random.Random(SEED)  # noqa: S311 (reproducible demo data, not security)
-    rows = _deviations(doc, rng) + _feedback(doc)
-    fmt = DeviationsSettings().reference_format
-    rows.sort(key=lambda r: r["reported_at"])
-    counters: dict[str, int] = {}
+    oxelosund = sorted(_deviations(doc, rng) + _feedback(doc), key=lambda r: r["reported_at"])
+    rows = oxelosund + sorted(trosa.rows(_blank()), key=lambda r: r["reported_at"])
+    counters: dict[tuple[str, str], int] = {}
     now = utcnow()
     for row in rows:
+        fmt = SETTINGS[row["municipality_id"]].reference
         year = local(row["reported_at"]).year
-        series = fmt.format(year=year, n="*")
-        counters[series] = counters.get(series, 0) + 1
+        key = (row["municipality_id"], fmt.series(year))
+        counters[key] = counters.get(key, 0) + 1
         row |= {
-            "series": series,
-            "serial": counters[series],
-            "reference_number": fmt.format(year=year, n=counters[series]),
+            "series": key[1],
+            "serial": counters[key],
+            "reference_number": fmt.render(year, counters[key]),
             "created_at": now,
             "updated_at": now,
         }
@@ -255,8 +269,46 @@ async def load_demo(database: Database) -> bool:
         await connection.execute(insert(Case), rows)
         await connection.execute(
             insert(ReferenceCounter),
-            [{"series": s, "last_value": n} for s, n in counters.items()],
+            [
+                {"municipality_id": m, "series": s, "last_value": n}
+                for (m, s), n in counters.items()
+            ],
         )
+        # Settings a municipality has already (e.g. from migration 0004) are kept.
+        now = utcnow()
+        settings_table = SQLModel.metadata.tables[CaseSettingsRow.__tablename__]
+        stored = set(
+            (await connection.execute(sa.select(settings_table.c.municipality_id))).scalars()
+        )
+        documents = [
+            {
+                "municipality_id": municipality,
+                "document": settings.model_dump(mode="json"),
+                "updated_at": now,
+                "updated_by": LOADER,
+            }
+            for municipality, settings in SETTINGS.items()
+            if municipality not in stored
+        ]
+        if documents:
+            await connection.execute(insert(CaseSettingsRow), documents)
+        categories = SQLModel.metadata.tables[MunicipalCategory.__tablename__]
+        present = set(
+            (
+                await connection.execute(
+                    sa.select(categories.c.code).where(
+                        categories.c.municipality_id == trosa.MUNICIPALITY
+                    )
+                )
+            ).scalars()
+        )
+        own = [
+            row | {"municipality_id": trosa.MUNICIPALITY, "updated_at": now, "updated_by": LOADER}
+            for row in trosa.CATEGORIES
+            if row["code"] not in present
+        ]
+        if own:
+            await connection.execute(insert(MunicipalCategory), own)
         # One "created" history row per case, straight from the inserted rows.
         history = SQLModel.metadata.tables[CaseHistory.__tablename__]
         cases = CASES

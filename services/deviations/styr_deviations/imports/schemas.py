@@ -16,10 +16,14 @@ from styr_deviations.config import (
     Regime,
     ReporterType,
 )
-from styr_deviations.text import Code, Day, LongText, Moment, ShortText, printable
+from styr_deviations.text import Code, Day, LongText, Moment, printable
 from styr_shared.errors import FieldError
 from styr_shared.schemas import StrictModel
 
+Reference = Annotated[
+    str, StringConstraints(min_length=1, max_length=60), AfterValidator(printable)
+]
+"""A reference or case number: what the 60-character columns hold."""
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=100), AfterValidator(printable)
 ]
@@ -29,8 +33,10 @@ class ImportRow(StrictModel):
     """One historical case. Personal data is not imported (add it per case if needed)."""
 
     external_id: ExternalId = Field(description="The old system's id; imports are idempotent.")
-    reference_number: ShortText | None = Field(
-        None, description="The old reference number, kept as is; a new one is given if absent."
+    reference_number: Reference | None = Field(
+        None,
+        description="The old reference number, kept as is (unique within the municipality); a "
+        "new one of the municipality's series is given if absent.",
     )
     kind: CaseKind
     law_area: LawArea | None = None
@@ -52,7 +58,7 @@ class ImportRow(StrictModel):
     closed_at: Moment | None = None
     lex_maria_report_to_ivo: bool | None = None
     lex_maria_ivo_report_date: Day | None = None
-    lex_maria_ivo_case_number: ShortText | None = None
+    lex_maria_ivo_case_number: Reference | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -19,14 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_deviations.cases import access
 from styr_deviations.cases import service as cases
 from styr_deviations.cases.models import Case
+from styr_deviations.cases.references import assign_references
 from styr_deviations.cases.schemas import CaseCreate
-from styr_deviations.cases.service import assign_references, record_created
+from styr_deviations.cases.service import Rules, record_created, rules_for
+from styr_deviations.casesettings.service import committee_of
 from styr_deviations.context import Context
 from styr_deviations.imports.schemas import ImportResult, ImportRow, RowError
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
 from styr_shared.jsonlimits import unstorable
-from styr_shared.orgreplica import ReplicaOrgUnit
+from styr_shared.orgreplica import ReplicaOrgUnit, refresh_for
 
 MAX_ROWS = 20_000
 
@@ -185,12 +187,14 @@ async def run_import(
     # Looked up before the rows are validated: an id the database cannot hold (a NUL) is
     # left to its row's validation error rather than failing the query.
     external_ids = {value for value in external_ids if not unstorable(value)}
-    known: set[str] = set()
+    known: set[tuple[str, str]] = set()  # (municipality, external id): ids are per municipality
     if external_ids:
         found = await session.exec(
-            select(Case.external_id).where(col(Case.external_id).in_(sorted(external_ids)))
+            select(Case.municipality_id, Case.external_id).where(
+                col(Case.external_id).in_(sorted(external_ids))
+            )
         )
-        known = {str(value) for value in found}
+        known = {(str(municipality), str(external)) for municipality, external in found}
     checker = _Checker(session, principal)
     await checker.load()
     errors: list[RowError] = []
@@ -207,29 +211,35 @@ async def run_import(
         except ValidationError as exc:
             errors.append(RowError(row=index, external_id=external_id, errors=_errors(exc)))
             continue
-        if row.external_id in known:
+        municipality_id = await checker.municipality_of(row.org_unit_id)
+        if municipality_id is not None and (municipality_id, row.external_id) in known:
             unchanged += 1
             continue
-        problems = await checker.check(row)
-        if not problems:
+        problems = await checker.check(row, municipality_id)
+        if not problems and municipality_id is not None:
+            rules = await checker.rules(municipality_id)
             try:
-                built.append((row, await _build(session, ctx, principal, row)))
+                built.append((row, await _build(session, ctx, principal, row, rules)))
             except ProblemError as exc:
                 problems = [
                     FieldError(field=e.field.removeprefix("body."), message=e.message, type=e.type)
                     for e in exc.errors or []
                 ] or [FieldError(field="row", message=exc.detail, type="invalid")]
-        if problems:
+        if problems or municipality_id is None:
             errors.append(RowError(row=index, external_id=row.external_id, errors=problems))
             continue
-        known.add(row.external_id)
+        known.add((municipality_id, row.external_id))
 
-    # Serials are reserved only for rows that are certainly stored, so the series stays
+    # Serials are reserved only for rows that are certainly stored, so the series stay
     # gap-free; all good rows go in with one flush and one commit.
     cases = [case for _, case in built]
-    await assign_references(
-        session, ctx.settings.reference_format, [c for c in cases if not c.reference_number]
-    )
+    numbered: dict[str, list[Case]] = {}
+    for case in cases:
+        if not case.reference_number:
+            numbered.setdefault(case.municipality_id, []).append(case)
+    for municipality_id in sorted(numbered):
+        rules = await checker.rules(municipality_id)
+        await assign_references(session, municipality_id, rules.settings, numbered[municipality_id])
     session.add_all(cases)
     await session.flush()
     for case in cases:
@@ -245,45 +255,79 @@ async def run_import(
 
 
 class _Checker:
-    """Row checks against the replica and existing references, cached per import."""
+    """Row checks against the replica, the municipalities' rules and existing references,
+    cached per import. A unit the replica does not know pulls the org feed once per import
+    (a unit created in the goals service a moment ago), not once per row."""
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session, self.principal = session, principal
-        self.units: set[str] = set()
+        self.municipality: dict[str, str] = {}  # unit → its municipality
+        self.pulled = False
         self.scope: dict[str, bool] = {}
-        self.references: set[str] = set()
+        self.committee: dict[str, bool] = {}
+        self.references: set[tuple[str, str]] = set()
+        self._rules: dict[str, Rules] = {}
 
     async def load(self) -> None:
-        self.units = set((await self.session.exec(select(ReplicaOrgUnit.id))).all())
+        rows = await self.session.exec(select(ReplicaOrgUnit.id, ReplicaOrgUnit.municipality_id))
+        self.municipality = {str(unit): str(municipality) for unit, municipality in rows}
 
-    async def check(self, row: ImportRow) -> list[FieldError]:
+    async def municipality_of(self, unit_id: str) -> str | None:
+        if unit_id not in self.municipality and not self.pulled:
+            self.pulled = True
+            if await refresh_for(self.session):
+                await self.load()
+        return self.municipality.get(unit_id)
+
+    async def rules(self, municipality_id: str) -> Rules:
+        if municipality_id not in self._rules:
+            self._rules[municipality_id] = await rules_for(self.session, municipality_id)
+        return self._rules[municipality_id]
+
+    async def check(self, row: ImportRow, municipality_id: str | None) -> list[FieldError]:
+        if municipality_id is None:
+            return [FieldError(field="org_unit_id", message="unknown org unit", type="invalid")]
         problems: list[FieldError] = []
-        if row.org_unit_id not in self.units:
-            problems.append(
-                FieldError(field="org_unit_id", message="unknown org unit", type="invalid")
+        if row.org_unit_id not in self.scope:
+            self.scope[row.org_unit_id] = await access.in_scope(
+                self.session, self.principal, row.org_unit_id
             )
-        else:
-            if row.org_unit_id not in self.scope:
-                self.scope[row.org_unit_id] = await access.in_scope(
-                    self.session, self.principal, row.org_unit_id
-                )
-            if not self.scope[row.org_unit_id]:
-                problems.append(
-                    FieldError(field="org_unit_id", message="outside your scope", type="forbidden")
-                )
+        if not self.scope[row.org_unit_id]:
+            problems.append(
+                FieldError(field="org_unit_id", message="outside your scope", type="forbidden")
+            )
         if row.reference_number is not None:
             taken = await self.session.exec(
-                select(Case.id).where(col(Case.reference_number) == row.reference_number)
+                select(Case.id).where(
+                    col(Case.municipality_id) == municipality_id,
+                    col(Case.reference_number) == row.reference_number,
+                )
             )
-            if row.reference_number in self.references or taken.first() is not None:
+            key = (municipality_id, row.reference_number)
+            if key in self.references or taken.first() is not None:
                 problems.append(
                     FieldError(field="reference_number", message="already used", type="duplicate")
                 )
-            self.references.add(row.reference_number)
+            self.references.add(key)
+        elif (await self.rules(municipality_id)).settings.reference.uses_committee:
+            if row.org_unit_id not in self.committee:
+                found = await committee_of(self.session, row.org_unit_id)
+                self.committee[row.org_unit_id] = found is not None
+            if not self.committee[row.org_unit_id]:
+                problems.append(
+                    FieldError(
+                        field="org_unit_id",
+                        message="no committee above the unit, and its municipality numbers "
+                        "its cases per committee",
+                        type="invalid",
+                    )
+                )
         return problems
 
 
-async def _build(session: AsyncSession, ctx: Context, principal: Principal, row: ImportRow) -> Case:
+async def _build(
+    session: AsyncSession, ctx: Context, principal: Principal, row: ImportRow, rules: Rules
+) -> Case:
     data = CaseCreate.model_construct(
         kind=row.kind,
         law_area=row.law_area,
@@ -308,6 +352,7 @@ async def _build(session: AsyncSession, ctx: Context, principal: Principal, row:
         ctx,
         data,
         actor=principal,
+        rules=rules,
         external_id=row.external_id,
         legacy_reference=row.reference_number,
         state=row.state,

@@ -24,7 +24,9 @@ class PublicFeedback(StrictModel):
         "feedback", description="`feedback` (synpunkt, incl. praise) or `complaint` (klagomål)."
     )
     feedback_type: FeedbackType | None = None
-    category: Code | None = Field(None, description="A feedback category of the current year.")
+    category: Code | None = Field(
+        None, description="A feedback category of the municipality (of the event's year)."
+    )
     org_unit_id: Code | None = Field(None, description="The unit concerned, if known.")
     event_date: Day | None = None
     message: Message

@@ -16,6 +16,7 @@ from styr_deviations.personaldata.schemas import AccessRead, PersonSearch, ReEnc
 from styr_deviations.text import DbInt, Moment
 from styr_shared.auth import Principal, Role, authenticated, require_roles
 from styr_shared.db import get_session
+from styr_shared.errors import ForbiddenError
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.schemas import iso_text
 
@@ -54,17 +55,17 @@ async def search_by_person(
     found = await service.search_by_personnummer(
         session, ctx, actor, body.personnummer, body.reason
     )
-    return [cases.to_read(ctx, case) for case in found]
+    return await cases.present(session, found)
 
 
 @router.get(
     "/personal-data-access",
     response_model=Page[AccessRead],
-    summary="The personal-data access log (admins)",
+    summary="The personal-data access log (admins: of the cases in their scope)",
 )
 async def access_log(
     session: Session,
-    _: Admin,
+    admin: Admin,
     page: Annotated[PageParams, Depends(page_params)],
     case_id: DbInt | None = None,
     actor: str | None = None,
@@ -75,7 +76,7 @@ async def access_log(
     ] = None,
 ) -> Page[AccessRead]:
     rows, next_cursor = await service.access_log(
-        session, page, case_id=case_id, actor=actor, since=since
+        session, admin, page, case_id=case_id, actor=actor, since=since
     )
     return Page(items=[AccessRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -84,7 +85,11 @@ async def access_log(
     "/personal-data/re-encrypt",
     response_model=ReEncryptResult,
     summary="Re-encrypt all personal data with the current key (after a rotation)",
+    description="The keys are the deployment's, so this is the operator's (an admin without "
+    "an org scope); a municipality's admin gets 403.",
 )
-async def re_encrypt(session: Session, ctx: Ctx, _: Admin) -> ReEncryptResult:
+async def re_encrypt(session: Session, ctx: Ctx, admin: Admin) -> ReEncryptResult:
+    if not admin.unrestricted:
+        raise ForbiddenError("Re-encryption covers every municipality: the operator's task.")
     rewritten = await service.re_encrypt(session, ctx)
     return ReEncryptResult(rewritten=rewritten, current_key_id=ctx.cipher.current_id)

@@ -104,13 +104,20 @@ async def search_by_personnummer(
 
 async def access_log(
     session: AsyncSession,
+    principal: Principal,
     page: PageParams,
     *,
     case_id: int | None = None,
     actor: str | None = None,
     since: datetime | None = None,
 ) -> tuple[list[PersonalDataAccess], str | None]:
+    """The log of reads of cases in the caller's scope (a municipality's admin sees its own
+    municipality's, the deployment's operator every one)."""
     statement = select(PersonalDataAccess)
+    units = await access.scope_units(session, principal)
+    if units is not None:
+        in_scope = select(Case.id).where(col(Case.org_unit_id).in_(sorted(units)))
+        statement = statement.where(col(PersonalDataAccess.case_id).in_(in_scope))
     if case_id is not None:
         statement = statement.where(col(PersonalDataAccess.case_id) == case_id)
     if actor is not None:

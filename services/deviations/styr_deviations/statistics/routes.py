@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.config import CaseKind, LawArea
-from styr_deviations.context import Ctx
 from styr_deviations.statistics import service
 from styr_deviations.statistics.schemas import Statistics
 from styr_shared.auth import authenticated
@@ -23,26 +22,32 @@ Year = Annotated[int | None, Query(ge=1990, le=2100)]
     "/statistics",
     response_model=Statistics,
     summary="Counts by year, category × month, org unit, kind, law area; times; overdue",
-    description="Limited to your org scope (admins: everything). Without a case-handling role "
-    "counts from 1 to the threshold − 1 are shown as `<threshold` (default `<5`).",
+    description="Limited to your org scope (the deployment's operator: everything). Without a "
+    "case-handling role counts from 1 to the threshold − 1 are shown as `<threshold`; the "
+    "threshold is the municipality's (its case settings; default `<5`), for an answer over "
+    "several municipalities the highest of theirs. A unit this service does not know is 404.",
 )
 async def get_statistics(
     session: Session,
-    ctx: Ctx,
     actor: authenticated,
     from_year: Year = None,
     to_year: Year = None,
-    org_unit_id: Annotated[str | None, Query(description="The unit and its subtree.")] = None,
+    org_unit_id: Annotated[
+        str | None, Query(max_length=64, description="The unit and its subtree.")
+    ] = None,
+    municipality: Annotated[
+        str | None, Query(max_length=64, description="Only this municipality's cases.")
+    ] = None,
     kind: CaseKind | None = None,
     law_area: LawArea | None = None,
 ) -> Statistics:
     return await service.compute(
         session,
         actor,
-        ctx.settings.statistics_suppression_threshold,
         from_year=from_year,
         to_year=to_year,
         org_unit_id=org_unit_id,
+        municipality=municipality,
         kind=kind,
         law_area=law_area,
     )

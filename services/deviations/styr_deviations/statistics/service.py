@@ -5,8 +5,9 @@ Rows are filtered in SQL and grouped here, because months and years are Swedish 
 months (Europe/Stockholm), which SQLite and PostgreSQL cannot compute the same way. One
 municipality has thousands of cases a year, so this stays cheap.
 
-Callers without case access (readers, planners, controllers) get small counts suppressed:
-1 up to the threshold minus one is shown as ``"<5"``; zero stays 0 (it identifies no one);
+Callers without case access (readers, planners, controllers) get small counts suppressed
+(the threshold is the municipality's, see ``casesettings``): 1 up to the threshold minus one
+is shown as ``"<5"``; zero stays 0 (it identifies no one);
 and counts from which a hidden one could be worked out are hidden too (``"x"``, see
 :mod:`styr_deviations.statistics.suppression`).
 """
@@ -24,8 +25,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import access
 from styr_deviations.cases.models import Case
-from styr_deviations.cases.service import is_overdue, local_date
-from styr_deviations.config import LOCAL_TIME, CaseKind, LawArea
+from styr_deviations.cases.service import is_overdue
+from styr_deviations.casesettings import service as casesettings
+from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS
+from styr_deviations.config import LOCAL_TIME, CaseKind, LawArea, local_date
 from styr_deviations.statistics.schemas import (
     CountRow,
     Duration,
@@ -33,10 +36,10 @@ from styr_deviations.statistics.schemas import (
     WithheldBreakdown,
 )
 from styr_deviations.statistics.suppression import CellId, Relation, Suppression
-from styr_shared import orgtree
+from styr_shared import orgtree, tenancy
 from styr_shared.auth import Principal
-from styr_shared.errors import ForbiddenError
-from styr_shared.orgreplica import ReplicaOrgUnit
+from styr_shared.errors import ForbiddenError, NotFoundError
+from styr_shared.orgreplica import ReplicaOrgUnit, get_unit
 from styr_shared.types import utcnow
 
 Count = int | str
@@ -105,14 +108,33 @@ def _group(cases: Iterable[Any], key: Callable[[Any], Hashable]) -> Counter[Any]
     return Counter(key(case) for case in cases)
 
 
+async def _threshold(
+    session: AsyncSession, principal: Principal, municipalities: set[str] | None
+) -> int:
+    """The suppression threshold of the answer: its municipality's, or where an answer spans
+    several (an operator's), the highest of theirs."""
+    if municipalities is None:
+        municipalities = await tenancy.municipalities_in_scope(session, ReplicaOrgUnit, principal)
+    if municipalities is None:
+        roots = await session.exec(
+            select(ReplicaOrgUnit.id).where(col(ReplicaOrgUnit.parent_id).is_(None))
+        )
+        municipalities = {str(root) for root in roots}
+    settings = await casesettings.load_many(session, municipalities)
+    return max(
+        (item.suppression_threshold for item in settings.values()),
+        default=NATIONAL_DEFAULTS.suppression_threshold,
+    )
+
+
 async def compute(
     session: AsyncSession,
     principal: Principal,
-    threshold: int,
     *,
     from_year: int | None = None,
     to_year: int | None = None,
     org_unit_id: str | None = None,
+    municipality: str | None = None,
     kind: CaseKind | None = None,
     law_area: LawArea | None = None,
 ) -> Statistics:
@@ -121,11 +143,23 @@ async def compute(
     units = await access.scope_units(session, principal)
     if units is not None:
         statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))
+    municipalities: set[str] | None = None
+    if municipality is not None:
+        municipality = await tenancy.resolve_municipality(
+            session, ReplicaOrgUnit, principal, municipality
+        )
+        statement = statement.where(col(Case.municipality_id) == municipality)
+        municipalities = {municipality}
     if org_unit_id is not None:
+        unit = await get_unit(session, org_unit_id)
+        if unit is None:  # no zeros for a unit this service does not know
+            raise NotFoundError(f"Org unit {org_unit_id!r} is unknown here.")
         if not await access.in_scope(session, principal, org_unit_id):
             raise ForbiddenError("The org unit is outside your scope.")
         subtree = await orgtree.descendants(session, ReplicaOrgUnit, org_unit_id)
-        statement = statement.where(col(Case.org_unit_id).in_(subtree or [org_unit_id]))
+        statement = statement.where(col(Case.org_unit_id).in_(subtree))
+        municipalities = {unit.municipality_id} | (municipalities or set())
+    threshold = await _threshold(session, principal, municipalities)
     if from_year is not None:
         start = datetime(from_year, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
         statement = statement.where(col(Case.reported_at) >= start)
