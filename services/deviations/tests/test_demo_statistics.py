@@ -9,6 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from styr_deviations.categories.models import MunicipalCategory
+from styr_deviations.categories.service import Catalog
+from styr_deviations.config import CaseKind
+from styr_deviations.demo import trosa
 from styr_deviations.demo.loader import build, fixture, load_demo
 from styr_deviations.testing import create
 from styr_shared.testing import TokenFactory
@@ -136,3 +140,47 @@ async def test_small_counts_are_suppressed_for_readers_only(
         "/api/v1/statistics", params={"org_unit_id": "oxelosund-ao"}, headers=outside
     )
     assert forbidden.status_code == 403
+
+
+async def test_the_demo_has_a_second_municipality_with_its_own_series_and_category(
+    app: FastAPI, client: AsyncClient, both: None, tokens: TokenFactory
+) -> None:
+    rows, counters = build()
+    trosa_rows = [r for r in rows if r["municipality_id"] == "trosa"]
+    assert len(trosa_rows) == 54
+    assert counters[("trosa", "SN 2024/*")] == 54
+    assert [r["reference_number"] for r in trosa_rows] == [f"SN 2024/{n}" for n in range(1, 55)]
+    catalog = Catalog(
+        "trosa", [MunicipalCategory(**c, updated_by="demo") for c in trosa.CATEGORIES]
+    )
+    assert all(
+        catalog.find(r["category"], 2024, CaseKind(r["kind"])) is not None for r in trosa_rows
+    )
+    assert await load_demo(app.state.database) is True
+
+    staff = tokens.headers("case_handler", org_units=["trosa"])
+    statistics = (await client.get("/api/v1/statistics", headers=staff)).json()
+    assert statistics["total"] == 54
+    kinds = _by(statistics["by_kind"], "year", "kind")
+    assert kinds == {(2024, "deviation"): 40, (2024, "complaint"): 6, (2024, "feedback"): 8}
+    months = statistics["by_category_month"]
+    assert sum(r["count"] for r in months if r["category"] == "nattillsyn") == 6
+    settings = (
+        await client.get("/api/v1/municipalities/trosa/case-settings", headers=staff)
+    ).json()
+    assert settings["settings"]["reference_format"] == "SN {year}/{n}"
+    listed = await client.get(
+        "/api/v1/municipalities/trosa/categories", params={"year": 2024}, headers=staff
+    )
+    labels = {c["code"]: (c["label"], c["source"]) for c in listed.json()}
+    assert labels["nattillsyn"] == ("Nattillsyn", "own")
+    assert labels["insats_ej_utford"] == ("Missad insats", "national")
+    # Oxelösund's statistics do not count Trosa's cases
+    oxelosund = (
+        await client.get(
+            "/api/v1/statistics",
+            params={"kind": "deviation", "law_area": "HSL"},
+            headers=tokens.headers("reader", org_units=["oxelosund"]),
+        )
+    ).json()
+    assert _by(oxelosund["by_year"], "year") == {2022: 891, 2023: 1735, 2024: 2729}

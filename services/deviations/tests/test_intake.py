@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,10 +17,14 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
+from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS
+from styr_deviations.config import LOCAL_TIME
 from styr_deviations.intake.ratelimit import PublicRateLimiter
+from styr_shared.testing import TokenFactory
 from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 URL = "/api/v1/public/feedback"
+YEAR = datetime.now(LOCAL_TIME).year
 REDIS = "127.0.0.1:6379"
 
 
@@ -172,6 +177,79 @@ async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: Non
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) > 0
     assert (await _count(app))[0] == 3
+
+
+def named(municipality: str) -> str:
+    return f"/api/v1/public/{municipality}/feedback"
+
+
+async def test_intake_per_municipality(
+    app: FastAPI, client: AsyncClient, both: None, admin: dict[str, str], tokens: TokenFactory
+) -> None:
+    anonymous = {"message": "Bra bemötande i hemtjänsten.", "anonymous": True}
+    # Trosa has chosen no receiving unit yet: the citizen must name one, or wait
+    unconfigured = await client.post(named("trosa"), json=anonymous)
+    assert unconfigured.status_code == 409
+    assert unconfigured.json()["type"].endswith("/intake-not-configured")
+    to_unit = await client.post(named("trosa"), json=anonymous | {"org_unit_id": "trosa-hemtjanst"})
+    assert to_unit.status_code == 201, to_unit.text
+    stored = await client.put(
+        "/api/v1/municipalities/trosa/case-settings",
+        json=NATIONAL_DEFAULTS.model_dump(mode="json")
+        | {"reference_format": "SN {year}/{n}", "intake_unit_id": "trosa-vof"},
+        headers=tokens.headers("admin", org_units=["trosa"]),
+    )
+    assert stored.status_code == 200, stored.text
+    trosa = await client.post(named("trosa"), json=anonymous)
+    assert trosa.status_code == 201, trosa.text
+    assert trosa.json()["reference_number"] == f"SN {YEAR}/1"
+    oxelosund = await client.post(named("oxelosund"), json=anonymous)
+    assert oxelosund.json()["reference_number"] == f"VON.{YEAR}.1"
+    cases = (await client.get("/api/v1/cases", headers=admin)).json()["items"]
+    assert sorted(
+        (c["municipality_id"], c["org_unit_id"], c["reference_number"]) for c in cases
+    ) == [
+        ("oxelosund", "oxelosund-vof", f"VON.{YEAR}.1"),
+        # before Trosa chose a format: the national default, in Trosa's own series
+        ("trosa", "trosa-hemtjanst", f"VON.{YEAR}.1"),
+        ("trosa", "trosa-vof", f"SN {YEAR}/1"),
+    ]
+
+    refused = [
+        (named("trosa"), anonymous | {"org_unit_id": "oxelosund-sabo"}, 422),  # not Trosa's
+        (named("trosa"), anonymous | {"org_unit_id": "trosa-nope"}, 422),
+        (named("nowhere"), anonymous, 404),
+        (named("trosa-von"), anonymous, 404),  # a unit, not a municipality
+        (named("x" * 65), anonymous, 422),
+        (named("trosa"), anonymous | {"category": "fall"}, 422),  # not a feedback category
+        (URL, anonymous, 409),  # two municipalities: the caller must name one
+    ]
+    for url, body, expected in refused:
+        response = await client.post(url, json=body)
+        assert response.status_code == expected, (url, body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    unnamed = await client.post(URL, json=anonymous)
+    assert unnamed.json()["type"].endswith("/municipality-required")
+    assert "oxelosund, trosa" in unnamed.json()["detail"]
+    assert await _count(app) == (3, 3)  # the refused ones stored nothing
+
+
+async def test_the_rate_limit_counts_per_municipality_and_client(
+    app: FastAPI, client: AsyncClient, both: None
+) -> None:
+    app.state.public_limiter = PublicRateLimiter(limit=3, window_seconds=600)
+    oxelosund = {"message": "Hej hej", "anonymous": True}
+    trosa = oxelosund | {"org_unit_id": "trosa-hemtjanst"}
+    codes = [(await client.post(named("oxelosund"), json=oxelosund)).status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+    # the same client is not blocked at Trosa, which counts on its own
+    assert [(await client.post(named("trosa"), json=trosa)).status_code for _ in range(4)] == [
+        201,
+        201,
+        201,
+        429,
+    ]
+    assert (await _count(app))[0] == 6
 
 
 async def test_moving_window_counts_each_client_alone() -> None:

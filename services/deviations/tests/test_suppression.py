@@ -189,6 +189,7 @@ async def store(app: FastAPI, specs: list[tuple[Any, ...]]) -> None:
         rows.append(
             {
                 **TEMPLATE,
+                "municipality_id": "oxelosund",
                 "reference_number": f"T.{serial}",
                 "series": "T.*",
                 "serial": serial,
