@@ -304,14 +304,19 @@ async def test_a_municipalitys_admin_reads_its_own_access_log(
         )
         assert read.status_code == 200, read.text
 
+    search = {"personnummer": "19121212-1212", "reason": "utredning"}
+    for headers, municipality in ((handler, "oxelosund"), (trosa_handler, "trosa")):
+        found = await client.post("/api/v1/cases/search-by-person", json=search, headers=headers)
+        assert [c["municipality_id"] for c in found.json()] == [municipality]
+
     async def actors(headers: dict[str, str]) -> list[str]:
         response = await client.get("/api/v1/personal-data-access", headers=headers)
         assert response.status_code == 200, response.text
         return sorted(entry["actor"] for entry in response.json()["items"])
 
-    assert await actors(tokens.headers("admin", org_units=["trosa"])) == ["ec-trosa"]
-    assert await actors(tokens.headers("admin", org_units=["oxelosund"])) == ["ec-sabo"]
-    assert await actors(admin) == ["ec-sabo", "ec-trosa"]
+    assert await actors(tokens.headers("admin", org_units=["trosa"])) == ["ec-trosa"] * 2
+    assert await actors(tokens.headers("admin", org_units=["oxelosund"])) == ["ec-sabo"] * 2
+    assert await actors(admin) == ["ec-sabo"] * 2 + ["ec-trosa"] * 2
     rotate = "/api/v1/personal-data/re-encrypt"
     trosa_admin = tokens.headers("admin", org_units=["trosa"])
     assert (await client.post(rotate, headers=trosa_admin)).status_code == 403

@@ -139,8 +139,8 @@ async def overdue_cases(
 # `:int`: /cases/overdue and /cases/import are resources of their own, so a method they do not
 # have is a 405 there, not a case id that fails to parse (422)
 @router.get("/cases/{case_id:int}", response_model=CaseRead, summary="One case (no personal data)")
-async def get_case(case_id: DbInt, session: Session, ctx: Ctx, actor: authenticated) -> CaseRead:
-    return await service.read_case(session, ctx, actor, case_id)
+async def get_case(case_id: DbInt, session: Session, actor: authenticated) -> CaseRead:
+    return await service.read_case(session, actor, case_id)
 
 
 @router.patch(
@@ -152,7 +152,7 @@ async def update_case(
     case_id: DbInt, body: CaseUpdate, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.update_case(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.get(
@@ -175,7 +175,7 @@ async def transition(
     case_id: DbInt, body: TransitionIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.transition(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.put(
@@ -185,16 +185,16 @@ async def transition(
     description="High levels (and severe consequences) route health-care cases to MAS.",
 )
 async def assess_risk(
-    case_id: DbInt, body: RiskIn, session: Session, ctx: Ctx, actor: authenticated
+    case_id: DbInt, body: RiskIn, session: Session, actor: authenticated
 ) -> CaseRead:
-    await service.assess_risk(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    await service.assess_risk(session, actor, case_id, body)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.post("/cases/{case_id}/take-over", response_model=CaseRead, summary="MAS takes the case")
-async def take_over(case_id: DbInt, session: Session, ctx: Ctx, actor: authenticated) -> CaseRead:
+async def take_over(case_id: DbInt, session: Session, actor: authenticated) -> CaseRead:
     await service.take_over(session, actor, case_id)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.post(
@@ -250,7 +250,7 @@ async def answer(
     case_id: DbInt, body: AnswerIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.answer(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.put(
@@ -262,7 +262,7 @@ async def lex_maria(
     case_id: DbInt, body: LexMariaIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.lex_maria(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.put(
@@ -274,7 +274,7 @@ async def lex_sarah(
     case_id: DbInt, body: LexSarahIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.lex_sarah(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.post(
@@ -288,7 +288,7 @@ async def reclassify(
     case_id: DbInt, body: ReclassifyIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
     await service.reclassify(session, ctx, actor, case_id, body)
-    return await service.read_case(session, ctx, actor, case_id)
+    return await service.read_case(session, actor, case_id)
 
 
 @router.post(

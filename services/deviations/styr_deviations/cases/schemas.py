@@ -285,7 +285,11 @@ class DeadlineRead(StrictModel):
 
 class CaseRead(ResponseModel):
     id: int
-    municipality_id: str = Field(description="The municipality (root org unit) of the case.")
+    # Always set by this service; the default only keeps older producers of this model (the
+    # gateway's test stand-in builds CaseRead without it) valid until they add it.
+    municipality_id: str | None = Field(
+        None, description="The municipality (root org unit) of the case; always set."
+    )
     reference_number: str = Field(
         description="Unique within the municipality (its series and format)."
     )

@@ -381,9 +381,7 @@ async def actions_of(session: AsyncSession, case_id: int) -> Sequence[CaseAction
     return (await session.exec(statement)).all()
 
 
-async def read_case(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int
-) -> CaseRead:
+async def read_case(session: AsyncSession, principal: Principal, case_id: int) -> CaseRead:
     case = await access.load_case(session, principal, case_id)
     assert case.id is not None
     settings = await casesettings.load(session, case.municipality_id)
@@ -640,7 +638,7 @@ def _require_open(case: Case) -> None:
 
 
 async def assess_risk(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: RiskIn
+    session: AsyncSession, principal: Principal, case_id: int, data: RiskIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
     _require_open(case)

@@ -27,8 +27,9 @@ What existing data becomes:
 - Categories: a new, empty table of the municipalities' own codes, labels and retirements.
 
 Downgrade undoes all this while the data fits the old schema: one series per year across the
-deployment (counters keep the highest serial of each series) and reference numbers unique
-across municipalities; where two municipalities share a number it refuses (unique index).
+deployment (counters keep the highest serial of each series), reference numbers unique
+across municipalities and series texts within the old 60 characters; where data does not fit
+(two municipalities sharing a number) it refuses rather than drop anything.
 """
 
 import json
