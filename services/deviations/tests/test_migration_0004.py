@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from styr_deviations.app import create_app
+from styr_deviations.casesettings.schemas import CaseSettings
 from styr_deviations.config import LOCAL_TIME
 from styr_deviations.database import MIGRATIONS_DIR, VERSION_TABLE, migrate
 from styr_deviations.settings import DeviationsSettings
@@ -252,3 +253,44 @@ async def test_cases_settings_and_series_move_to_the_municipality_and_back(
     assert await _rows(
         url, "SELECT municipality_id, series, last_value FROM reference_counter"
     ) == [("oxelosund", f"VON.{year}.*", 9)]
+
+
+async def test_the_retired_variables_become_the_municipalitys_settings(
+    database_0003: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = database_0003
+    database = Database(url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                units.insert(),
+                [
+                    {
+                        "id": i,
+                        "code": c,
+                        "name": n,
+                        "level": lv,
+                        "parent_id": p,
+                        "replicated_at": NOW,
+                    }
+                    for i, c, n, lv, p in OXELOSUND
+                ],
+            )
+    finally:
+        await database.dispose()
+    monkeypatch.setenv("STYR_DEVIATIONS_REFERENCE_FORMAT", "x" * 58 + "{n}")
+    with pytest.raises(RuntimeError, match="STYR_DEVIATIONS_REFERENCE_FORMAT"):
+        await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    version = f"SELECT version_num FROM {VERSION_TABLE}"  # noqa: S608 (a constant)
+    assert await _rows(url, version) == [("0003",)]  # the failed upgrade left nothing behind
+
+    monkeypatch.setenv("STYR_DEVIATIONS_REFERENCE_FORMAT", "AVV-{year}-{n}")
+    monkeypatch.setenv("STYR_DEVIATIONS_STATISTICS_SUPPRESSION_THRESHOLD", "2")
+    monkeypatch.setenv("STYR_DEVIATIONS_PUBLIC_INTAKE_UNIT", "oxelosund-ifo")
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    (document,) = (await _rows(url, "SELECT document FROM deviation_case_settings"))[0]
+    document = document if isinstance(document, dict) else json.loads(document)
+    assert document["reference_format"] == "AVV-{year}-{n}"
+    assert document["suppression_threshold"] == 3  # the new minimum
+    assert document["intake_unit_id"] == "oxelosund-ifo"
+    assert CaseSettings.model_validate(document).reference.render(2025, 1) == "AVV-2025-1"

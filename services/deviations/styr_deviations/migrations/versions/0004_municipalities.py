@@ -141,12 +141,14 @@ def _roots() -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
-def _legacy_document(root: str) -> dict[str, Any]:
-    """The settings the service used before this revision, from the environment or built in."""
+def _legacy_settings() -> tuple[dict[str, Any], str]:
+    """The settings the service used before this revision (from the environment, else built
+    in) and its intake unit. Read before any change: a value that cannot be carried over
+    stops the migration while nothing is altered yet (SQLite does not roll back DDL)."""
     document = json.loads(json.dumps(LEGACY_DOCUMENT))
     env = os.environ
     if env.get("STYR_DEVIATIONS_REFERENCE_FORMAT"):
-        document["reference_format"] = env["STYR_DEVIATIONS_REFERENCE_FORMAT"]
+        document["reference_format"] = _legacy_format(env["STYR_DEVIATIONS_REFERENCE_FORMAT"])
     if env.get("STYR_DEVIATIONS_RISK_MATRIX"):
         document["risk_matrix"] = _known_keys(
             json.loads(env["STYR_DEVIATIONS_RISK_MATRIX"]), LEGACY_DOCUMENT["risk_matrix"]
@@ -159,14 +161,30 @@ def _legacy_document(root: str) -> dict[str, Any]:
     if env.get("STYR_DEVIATIONS_STATISTICS_SUPPRESSION_THRESHOLD"):
         threshold = int(env["STYR_DEVIATIONS_STATISTICS_SUPPRESSION_THRESHOLD"])
         document["suppression_threshold"] = min(max(threshold, 3), 100)
-    intake = env.get("STYR_DEVIATIONS_PUBLIC_INTAKE_UNIT") or LEGACY_INTAKE_UNIT
+    return document, env.get("STYR_DEVIATIONS_PUBLIC_INTAKE_UNIT") or LEGACY_INTAKE_UNIT
+
+
+def _document_for(root: str, legacy: dict[str, Any], intake: str) -> dict[str, Any]:
+    """The legacy settings for one municipality: the intake unit only where it is its unit."""
     owner = (
         op.get_bind()
         .execute(sa.select(units_table.c.municipality_id).where(units_table.c.id == intake))
         .scalar()
     )
-    document["intake_unit_id"] = intake if owner == root else None
-    return document
+    return legacy | {"intake_unit_id": intake if owner == root else None}
+
+
+def _legacy_format(value: str) -> str:
+    """The old format (``{year}`` and ``{n}``), if the settings document can hold it: better
+    to stop here than store settings the service cannot read."""
+    longest = value.replace("{year}", "2100").replace("{n}", "9999999")
+    if "{n}" not in value or len(value) > 60 or len(longest) > 60:
+        raise RuntimeError(
+            f"STYR_DEVIATIONS_REFERENCE_FORMAT={value!r} does not fit a municipality's case "
+            "settings (it needs {n}, at most 60 characters, and numbers of at most 60); "
+            "shorten it, or unset it to migrate with VON.{year}.{n}, and run the migration again"
+        )
+    return value
 
 
 def _known_keys(value: Any, model: Any) -> Any:
@@ -269,6 +287,7 @@ def _counters_to_municipalities(roots: list[str]) -> None:
 
 
 def upgrade() -> None:
+    legacy, intake = _legacy_settings()
     add_municipality_column()
     create_setting_change_table()
     roots = _roots()
@@ -304,7 +323,7 @@ def upgrade() -> None:
     documents = [
         {
             "municipality_id": root,
-            "document": _legacy_document(root),
+            "document": _document_for(root, legacy, intake),
             "updated_at": now,
             "updated_by": "migration 0004",
         }
