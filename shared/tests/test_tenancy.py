@@ -3,16 +3,21 @@ how a request finds the municipality it acts in (over a real org replica table).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from sqlmodel import SQLModel
+from fastapi import FastAPI
+from sqlmodel import SQLModel, select
 
 from styr_shared.auth.principal import Principal, Role
 from styr_shared.db import Database
 from styr_shared.errors import ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.orgreplica.models import ReplicaOrgUnit
+from styr_shared.orgreplica.sync import FEED_PATH, current_cursor, sync_once
 from styr_shared.tenancy import (
     municipalities_in_scope,
     require_settings_reader,
@@ -20,8 +25,8 @@ from styr_shared.tenancy import (
     resolve_municipality,
     snapshot,
 )
-from styr_shared.testing import create_test_database, drop_test_database
-from styr_shared.testing.orgs import BOTH_MUNICIPALITIES, OXELOSUND, seed_org_replica
+from styr_shared.testing import UvicornThread, create_test_database, drop_test_database
+from styr_shared.testing.orgs import BOTH_MUNICIPALITIES, OXELOSUND, feed_items, seed_org_replica
 
 
 def principal(*roles: Role, units: tuple[str, ...] = ()) -> Principal:
@@ -128,3 +133,34 @@ async def test_one_municipality_is_everyones_without_naming_it(replica: Database
     async with replica.session() as session:
         operator = principal(Role.ADMIN)
         assert await resolve_municipality(session, ReplicaOrgUnit, operator, None) == "oxelosund"
+
+
+async def test_two_processes_pulling_the_same_feed_page_both_end_in_step(
+    replica: Database,
+) -> None:
+    """Two replicas of a service share its database and pull the same page at the same time:
+    one applies it, the other's transaction fails on the units' keys, rolls back and goes on
+    from the cursor the first stored, over real HTTP from a real feed."""
+    items = feed_items(BOTH_MUNICIPALITIES)
+    feed = FastAPI()
+
+    @feed.get(FEED_PATH)
+    async def changes(after: str, limit: int) -> dict[str, Any]:
+        rest = [item for item in items if item["seq"] > int(after)][:limit]
+        await asyncio.sleep(0.05)  # both pulls hold the page before either applies it
+        return {"items": rest, "cursor": str(rest[-1]["seq"] if rest else after), "has_more": False}
+
+    other_process = Database(str(replica.engine.url.render_as_string(hide_password=False)))
+    try:
+        with UvicornThread(feed) as url:
+            async with httpx.AsyncClient(base_url=url) as client:
+                applied = await asyncio.gather(
+                    sync_once(replica, client, "token"), sync_once(other_process, client, "token")
+                )
+        assert sorted(applied) == [0, len(items)]
+        async with replica.session() as session:
+            assert await current_cursor(session) == str(len(items))
+            units = (await session.exec(select(ReplicaOrgUnit))).all()
+            assert sorted(u.id for u in units) == sorted(u[0] for u in BOTH_MUNICIPALITIES)
+    finally:
+        await other_process.dispose()

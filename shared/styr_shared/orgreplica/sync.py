@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_shared.auth.minting import mint_token
@@ -24,6 +25,7 @@ from styr_shared.types import utcnow
 
 FEED = "goals-org-units"
 FEED_PATH = "/api/v1/org-units/changes"
+MAX_CONFLICTS = 3
 logger = logging.getLogger("styr.orgreplica")
 
 
@@ -95,8 +97,13 @@ def service_token(settings: ServiceSettings) -> str:
 
 
 async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -> int:
-    """Pull every pending change; returns how many were applied."""
-    applied = 0
+    """Pull every pending change; returns how many were applied.
+
+    Another process of the same service (a second replica of it) may apply the same page at
+    the same moment; the loser's transaction fails on the unit's key and is rolled back, and it
+    goes on from the cursor the winner stored.
+    """
+    applied, conflicts = 0, 0
     while True:
         async with database.session() as session:
             cursor = await current_cursor(session)
@@ -107,18 +114,26 @@ async def sync_once(database: Database, client: httpx.AsyncClient, token: str) -
             )
             response.raise_for_status()
             page = response.json()
-            applied += await apply_feed_page(session, page)
+            try:
+                applied += await apply_feed_page(session, page)
+            except IntegrityError:
+                await session.rollback()
+                conflicts += 1
+                if conflicts > MAX_CONFLICTS:
+                    raise
+                continue
         if not page["has_more"]:
             REPLICA_LAG.caught_up()
             return applied
 
 
 class ReplicaRefresher:
-    """Pulls the feed now, for a request that met an org unit the replica does not know.
+    """Pulls the feed for one process: on its schedule, and at once on a miss.
 
     A unit created in the goals service a moment ago must be usable at once, not after the next
-    poll. Concurrent misses share one pull: a caller whose miss happened before a pull that
-    has since finished does not pull again.
+    poll. Pulls never overlap within the process (one lock for the schedule and the misses),
+    and concurrent misses share one pull: a caller whose miss happened before a pull that has
+    since started does not pull again.
     """
 
     def __init__(self, database: Database, client: httpx.AsyncClient, token: str) -> None:
@@ -126,21 +141,31 @@ class ReplicaRefresher:
         self._lock = asyncio.Lock()
         self._last_started = float("-inf")
 
+    async def pull(self) -> int:
+        """Pull every pending change now (raises what the pull meets)."""
+        async with self._lock:
+            self._last_started = time.monotonic()
+            try:
+                applied = await sync_once(self.database, self.client, self.token)
+            except Exception:
+                ORG_REPLICA_SYNCS.labels("failed").inc()
+                raise
+            ORG_REPLICA_SYNCS.labels("ok").inc()
+            return applied
+
     async def refresh(self) -> None:
+        """Pull for a miss, unless a pull started since; failures are logged, not raised."""
         missed_at = time.monotonic()
         async with self._lock:
             if self._last_started >= missed_at:
                 return
-            self._last_started = time.monotonic()
-            try:
-                applied = await sync_once(self.database, self.client, self.token)
-            except (httpx.HTTPError, KeyError, ValueError) as exc:
-                ORG_REPLICA_SYNCS.labels("failed").inc()
-                logger.warning("org replica: on-demand sync failed: %s", exc)
-                return
-            ORG_REPLICA_SYNCS.labels("ok").inc()
-            if applied:
-                logger.info("org replica: applied %d changes on a miss", applied)
+        try:
+            applied = await self.pull()
+        except (httpx.HTTPError, KeyError, ValueError, IntegrityError) as exc:
+            logger.warning("org replica: on-demand sync failed: %s", exc)
+            return
+        if applied:
+            logger.info("org replica: applied %d changes on a miss", applied)
 
 
 # Keyed by the engine, which every session knows (``session.bind``): service code that meets an
@@ -193,13 +218,11 @@ async def replication_task(app: FastAPI) -> AsyncIterator[None]:
         retry = FIRST_RETRY_SECONDS
         while True:
             try:
-                applied = await sync_once(app.state.database, client, token)
-                ORG_REPLICA_SYNCS.labels("ok").inc()
+                applied = await refresher.pull()
                 if applied:
                     logger.info("org replica: applied %d changes", applied)
                 delay, retry = interval, FIRST_RETRY_SECONDS
-            except (httpx.HTTPError, KeyError, ValueError) as exc:
-                ORG_REPLICA_SYNCS.labels("failed").inc()
+            except (httpx.HTTPError, KeyError, ValueError, IntegrityError) as exc:
                 # Retry soon, then less often: when all services start together the
                 # goals service is usually up within a second or two.
                 delay, retry = min(retry, interval), min(retry * 2, interval)
