@@ -32,6 +32,7 @@ class OrgUnitRecord(Record):
     valid_to: date | None = None
     successor_id: str | None = None
     kolada_id: str | None = None
+    municipality_id: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -475,3 +476,53 @@ class ForecastRecord(Record):
 
 class ForecastList(RootModel[list[ForecastRecord]]):
     pass
+
+
+class MunicipalityRecord(Record):
+    id: str
+    code: str
+    name: str
+    kolada_id: str | None = None
+
+
+class MunicipalityList(RootModel[list[MunicipalityRecord]]):
+    pass
+
+
+class FiscalYearRecord(Record):
+    year: int
+    follow_up_months: list[int]
+    closed: bool
+
+
+class FiscalYearList(RootModel[list[FiscalYearRecord]]):
+    pass
+
+
+class CategoryRecord(Record):
+    code: str
+    label: str
+    group: str
+    valid_from_year: int | None = None
+    valid_to_year: int | None = None
+    source: str
+    national_label: str | None = None
+
+
+class CategoryList(RootModel[list[CategoryRecord]]):
+    pass
+
+
+class CaseSettingsDocumentRecord(Record):
+    reference_format: str
+    series_scope: str
+    intake_unit_id: str | None = None
+    suppression_threshold: int
+
+
+class CaseSettingsRecord(Record):
+    municipality_id: str
+    stored: bool
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    settings: CaseSettingsDocumentRecord

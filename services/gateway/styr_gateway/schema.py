@@ -28,17 +28,18 @@ from styr_gateway.context import GatewayContext
 from styr_gateway.cost import FieldCost, QueryCostLimiter
 from styr_gateway.errors import ErrorCode, GatewayError
 from styr_gateway.settings import GatewaySettings
-from styr_gateway.types import budget, deviations, goals, orgunits
+from styr_gateway.types import budget, deviations, goals, municipalities, orgunits
 from styr_gateway.types.budget import BudgetMutations
 from styr_gateway.types.deviations import DeviationMutations
 from styr_gateway.types.goals import GoalMutations, GoalQueries
+from styr_gateway.types.municipalities import MunicipalityQueries
 from styr_gateway.types.orgunits import OrgUnitQueries
 
 logger = logging.getLogger("styr.gateway.graphql")
 
 
 @strawberry.type(description="One graph over the goals, budget and deviations services.")
-class Query(OrgUnitQueries, GoalQueries):
+class Query(OrgUnitQueries, GoalQueries, MunicipalityQueries):
     pass
 
 
@@ -52,6 +53,7 @@ FIELD_COSTS: dict[str, FieldCost] = {
     **goals.COSTS,
     **budget.COSTS,
     **deviations.COSTS,
+    **municipalities.COSTS,
 }
 """Weights and list sizes of the query cost (``Type.field``), declared by each domain."""
 

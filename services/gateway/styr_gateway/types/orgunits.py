@@ -152,6 +152,9 @@ class OrgUnit:
         description="Last day the unit exists; null while it exists."
     )
     kolada_id: str | None = strawberry.field(description="Kolada municipality or OU id.")
+    municipality_id: strawberry.ID | None = strawberry.field(
+        description="The municipality the unit belongs to (its tree's root; see `municipality`)."
+    )
     created_at: datetime = strawberry.field(description="When the unit was recorded.")
     updated_at: datetime = strawberry.field(description="When the unit was last changed.")
     parent_id: strawberry.Private[str | None]
@@ -168,6 +171,9 @@ class OrgUnit:
             valid_from=record.valid_from,
             valid_to=record.valid_to,
             kolada_id=record.kolada_id,
+            municipality_id=(
+                strawberry.ID(record.municipality_id) if record.municipality_id else None
+            ),
             created_at=record.created_at,
             updated_at=record.updated_at,
             parent_id=record.parent_id,
