@@ -39,6 +39,7 @@ async def oxelosund(client: AsyncClient, admin: dict[str, str], app: FastAPI) ->
                     name=name,
                     level=level,
                     parent_id=parent,
+                    municipality_id="oxelosund",
                     valid_from=valid_from,
                     valid_to=valid_to,
                 )

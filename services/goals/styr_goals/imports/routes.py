@@ -136,6 +136,17 @@ async def import_values(
     format: Annotated[
         ImportFormat | None, Query(description="Override the format (`kolada`).")
     ] = None,
+    municipality: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="The municipality the file is for (its root's id): codes name its "
+            "units and measures, and rows for another municipality's units are rejected. "
+            "Default: the only municipality your org scope is in (or the deployment has); "
+            "if you work in several and name none, codes are looked up in all of them and a "
+            "code used in two is a rejected row.",
+        ),
+    ] = None,
     content_type: Annotated[str | None, Header()] = None,
     content_encoding: Annotated[
         str | None,
@@ -171,7 +182,10 @@ async def import_values(
             atomic=atomic,
             idempotency_key=idempotency_key,
             compressed=encoding == "gzip",
-            fingerprint=service.request_fingerprint(body.sha256, fmt, source, dry_run, atomic),
+            municipality=municipality,
+            fingerprint=service.request_fingerprint(
+                body.sha256, fmt, source, dry_run, atomic, municipality
+            ),
         )
         status_code, answer = await service.run_import(
             get_database(request), actor, options, body.file, body.received

@@ -40,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.imports.models import ImportRowError, ImportRun
 from styr_goals.imports.parsing import FileError, ImportFormat, RowError, SourceRow, read_rows
-from styr_goals.imports.resolve import Catalogue, ValueRow
+from styr_goals.imports.resolve import Catalogue, ImportScope, ValueRow, import_scope
 from styr_goals.imports.schemas import ImportCounts, ImportResult, RowErrorRead
 from styr_goals.imports.writer import (
     BatchCounts,
@@ -83,17 +83,27 @@ class ImportOptions:
     atomic: bool = False
     idempotency_key: str | None = None
     compressed: bool = False
+    # The municipality the import acts in, as named (None: the importer's only one).
+    municipality: str | None = None
     # What an Idempotency-Key stands for: the content and the options (see
     # request_fingerprint).
     fingerprint: str | None = None
 
 
 def request_fingerprint(
-    content_sha256: str, fmt: ImportFormat, source: str | None, dry_run: bool, atomic: bool
+    content_sha256: str,
+    fmt: ImportFormat,
+    source: str | None,
+    dry_run: bool,
+    atomic: bool,
+    municipality: str | None = None,
 ) -> str:
     """The request an Idempotency-Key was first used for: the decompressed content and the
     options that change the answer."""
     parts = [content_sha256, str(fmt), source or "", str(dry_run), str(atomic)]
+    if municipality is not None:
+        # Only when named, so the fingerprints of runs recorded before stay as they were.
+        parts.append(f"municipality={municipality}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -262,11 +272,12 @@ async def _import(
     run_id: int,
     options: ImportOptions,
     body: IO[bytes],
+    scope: ImportScope,
 ) -> Outcome:
     """Stage the whole file, then check it for duplicates, match, count and merge it in one
     short transaction (the staging transaction touches only temporary tables)."""
     phases = _Phases()
-    catalogue = await Catalogue.load(AsyncSession(bind=connection), actor)
+    catalogue = await Catalogue.load(AsyncSession(bind=connection), actor, scope)
     await prepare_stage(connection)
     await connection.commit()
     body.seek(0)
@@ -436,6 +447,10 @@ async def run_import(
     bytes_received: int,
 ) -> tuple[int, dict[str, Any]]:
     """Import the spooled body; returns the HTTP status and the JSON answer."""
+    async with database.session() as session:
+        # Before the run is recorded: naming an unknown municipality, or one outside the
+        # importer's scope, is an error of the request (422, 403), not of the file.
+        scope = await import_scope(session, actor, options.municipality)
     started = await _start_run(database, actor, options)
     if isinstance(started, tuple):
         return started
@@ -445,7 +460,7 @@ async def run_import(
     outcome: Outcome | None = None
     try:
         async with database.engine.connect() as connection:
-            outcome = await _import(connection, actor, run.id, options, body)
+            outcome = await _import(connection, actor, run.id, options, body, scope)
     except FileError as exc:
         run.status, run.detail = "failed", str(exc)
     except IntegrityError:
