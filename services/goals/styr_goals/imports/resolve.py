@@ -44,6 +44,7 @@ STATES = {
 GENDERS = {"T": "T", "K": "K", "M": "M", "F": "K"}
 MAX_ABS = Decimal(10) ** 14  # Numeric(18, 4)
 MAX_COMMENT = 20000
+AMBIGUOUS = "ambiguous"
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class Catalogue:
         if not ids:
             return (f"unknown {what}",)
         if len(ids) > 1:
-            return (f"ambiguous {what}: use the id",)
+            return (f"{AMBIGUOUS} {what}: use the id",)
         return ids[0]
 
     def _measure(self, raw: str, kolada: bool, home: str | None) -> MeasureInfo | tuple[str]:
@@ -247,7 +248,7 @@ class Catalogue:
                 if len(holders) > 1:
                     names = ", ".join(sorted(holders))
                     found = (
-                        f"ambiguous org unit code: it names a unit in {names}; use the id or "
+                        f"{AMBIGUOUS} org unit code: it names a unit in {names}; use the id or "
                         "name the municipality (municipality=)",
                     )
                 else:
@@ -276,6 +277,10 @@ class Catalogue:
         home = self.units[unit_id] if isinstance(unit_id, str) else None
         measure = self._measure(raw_measure, source.kolada, home)
         if isinstance(measure, tuple):
+            if isinstance(unit_id, tuple) and measure[0].startswith(AMBIGUOUS):
+                # The unit decides the municipality a measure code is looked up in: a code
+                # ambiguous for want of it is the unit's error.
+                return RowError(row, "org_unit", unit_id[0], raw_unit.strip())
             return RowError(row, "measure", measure[0], raw_measure.strip())
         if isinstance(unit_id, tuple):
             return RowError(row, "org_unit", unit_id[0], raw_unit.strip())
