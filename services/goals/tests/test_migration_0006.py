@@ -101,6 +101,17 @@ async def _seed(url: str) -> None:
         "VALUES ('oxelosund', '{}', :at, 'x')",
         at=STAMP,
     )
+    await _import_run(url)
+
+
+async def _import_run(url: str) -> None:
+    await _run(
+        url,
+        "INSERT INTO import_run (requested_by, format, compressed, dry_run, atomic, status, "
+        "started_at, bytes_received, inserted, updated, unchanged, rejected) "
+        "VALUES ('nightly', 'csv', false, false, false, 'completed', :at, 0, 0, 0, 0, 0)",
+        at=STAMP,
+    )
 
 
 @pytest.mark.parametrize("before", BEFORE)
@@ -121,6 +132,8 @@ async def test_0006_fills_municipalities_and_goes_back(url: str, before: str) ->
     }
     assert await _run(url, "SELECT org_unit_id FROM plan") == [("oxelosund-von",)]
     assert await _run(url, "SELECT count(*) FROM setting_change") == [(0,)]
+    # Which of the two municipalities an earlier run wrote to is not known.
+    assert await _run(url, "SELECT municipality_id FROM import_run") == [(None,)]
     # A code may now repeat in another municipality, not within one; the municipality must
     # be a unit.
     await _unit(url, "trosa-von", "VON", "trosa", "trosa")
@@ -149,3 +162,17 @@ async def test_0006_fills_municipalities_and_goes_back(url: str, before: str) ->
     assert await _run(url, "SELECT municipality_id FROM org_unit WHERE id = 'trosa-von'") == [
         ("trosa",)
     ]
+
+
+async def test_0006_gives_earlier_runs_the_only_municipality(url: str) -> None:
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE, "0005")
+    await _run(url, "INSERT INTO org_level (key, label, rank) VALUES ('municipality', 'K', 0)")
+    await _run(
+        url,
+        "INSERT INTO org_unit (id, code, name, level, created_at, updated_at) "
+        "VALUES ('oxelosund', 'OXD', 'Oxelösund', 'municipality', :at, :at)",
+        at=STAMP,
+    )
+    await _import_run(url)
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    assert await _run(url, "SELECT municipality_id FROM import_run") == [("oxelosund",)]

@@ -339,3 +339,41 @@ async def test_a_kolada_page_maps_to_the_municipality_it_names(
     refused = await client.put("/api/v1/measures/oxd-m01/values", json=stray, headers=operator)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "body.org_unit_id"
+
+
+async def test_import_runs_are_seen_within_their_municipality(
+    client: AsyncClient, two_measures: None, tokens: TokenFactory
+) -> None:
+    night = "measure;org_unit;period;value\nM-01;VON;2024;80\nM-01;NOPE;2024;1\n"
+    runs = {}
+    for municipality in ("oxelosund", "trosa"):
+        importer = tokens.headers("importer", org_units=[municipality], subject=municipality)
+        result = await _ok(await client.post(IMPORT, content=night, headers=importer | CSV))
+        runs[municipality] = result["id"]
+
+    def listed(page: dict[str, Any]) -> list[tuple[int, str | None]]:
+        return [(run["id"], run["municipality_id"]) for run in page["items"]]
+
+    controller = tokens.headers("controller", org_units=["trosa-von"], subject="trosa-ekonom")
+    seen = await _ok(await client.get("/api/v1/import-runs", headers=controller))
+    assert listed(seen) == [(runs["trosa"], "trosa")]
+    for path in (
+        f"/api/v1/import-runs/{runs['oxelosund']}",
+        f"/api/v1/import-runs/{runs['oxelosund']}/errors",
+    ):
+        assert (await client.get(path, headers=controller)).status_code == 403
+    errors = await _ok(
+        await client.get(f"/api/v1/import-runs/{runs['trosa']}/errors", headers=controller)
+    )
+    assert [e["value"] for e in errors["items"]] == ["NOPE"]
+    operator = tokens.headers("admin", subject="operator")
+    everything = await _ok(await client.get("/api/v1/import-runs", headers=operator))
+    assert listed(everything) == [(runs["oxelosund"], "oxelosund"), (runs["trosa"], "trosa")]
+    # An importer sees its own runs only.
+    own = await _ok(
+        await client.get(
+            "/api/v1/import-runs",
+            headers=tokens.headers("importer", org_units=["trosa"], subject="trosa"),
+        )
+    )
+    assert listed(own) == [(runs["trosa"], "trosa")]

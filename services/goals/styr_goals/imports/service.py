@@ -56,11 +56,13 @@ from styr_goals.imports.writer import (
     stage_rows,
     tune_for_bulk,
 )
-from styr_shared.auth import Principal
+from styr_goals.orgunits.models import OrgUnit
+from styr_shared.auth import Principal, Role
 from styr_shared.db import Database, begin_write
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError, ProblemError
 from styr_shared.jsonlimits import JsonLimitError, JsonScanner
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import municipalities_in_scope
 from styr_shared.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -323,7 +325,7 @@ async def _import(
 
 
 async def _start_run(
-    database: Database, actor: Principal, options: ImportOptions
+    database: Database, actor: Principal, options: ImportOptions, scope: ImportScope
 ) -> ImportRun | tuple[int, dict[str, Any]]:
     """A new run, or the first answer of an earlier run with the same Idempotency-Key."""
     async with database.session() as session:
@@ -356,6 +358,7 @@ async def _start_run(
             idempotency_key=options.idempotency_key,
             request_fingerprint=options.fingerprint,
             source=options.source,
+            municipality_id=scope.bound,
             format=options.format,
             compressed=options.compressed,
             dry_run=options.dry_run,
@@ -451,7 +454,7 @@ async def run_import(
         # Before the run is recorded: naming an unknown municipality, or one outside the
         # importer's scope, is an error of the request (422, 403), not of the file.
         scope = await import_scope(session, actor, options.municipality)
-    started = await _start_run(database, actor, options)
+    started = await _start_run(database, actor, options, scope)
     if isinstance(started, tuple):
         return started
     run = started
@@ -523,12 +526,33 @@ async def get_run(session: AsyncSession, run_id: int) -> ImportRun:
     return run
 
 
+async def runs_visible_to(session: AsyncSession, actor: Principal) -> set[str] | None:
+    """The municipalities whose runs ``actor`` sees beside its own: controllers and admins
+    see those of the municipalities their scope touches (``None``: all, for the operator)."""
+    if not actor.has_any_role(Role.CONTROLLER):
+        return set()
+    return await municipalities_in_scope(session, OrgUnit, actor)
+
+
+async def may_see(session: AsyncSession, actor: Principal, run: ImportRun) -> bool:
+    if run.requested_by == actor.subject:
+        return True
+    visible = await runs_visible_to(session, actor)
+    return visible is None or run.municipality_id in visible
+
+
 async def list_runs(
-    session: AsyncSession, page: PageParams, *, requested_by: str | None = None
+    session: AsyncSession, page: PageParams, actor: Principal
 ) -> tuple[list[ImportRun], str | None]:
+    """The caller's own runs and those of the municipalities it oversees (see
+    :func:`runs_visible_to`)."""
     statement = select(ImportRun)
-    if requested_by is not None:
-        statement = statement.where(col(ImportRun.requested_by) == requested_by)
+    visible = await runs_visible_to(session, actor)
+    if visible is not None:
+        statement = statement.where(
+            (col(ImportRun.requested_by) == actor.subject)
+            | col(ImportRun.municipality_id).in_(visible)
+        )
     return await paginate(session, statement, [col(ImportRun.id)], page)
 
 

@@ -4,7 +4,9 @@ Each org unit carries the root of its tree (``municipality_id``; a root names it
 from the tree for the units already stored. Codes become unique per municipality
 (``uq_org_unit_municipality_code``) instead of across the deployment, so a second
 municipality may have its own ``VON``. ``setting_change`` keeps the history of each
-municipality's settings (here: the steering configuration).
+municipality's settings (here: the steering configuration). ``import_run.municipality_id``
+records which municipality a run wrote to (runs recorded before: the deployment's only
+municipality, if it has one).
 
 Downgrading refuses while a code is used in more than one municipality: before this
 revision a code was unique in the whole deployment, and which unit keeps it is not ours to
@@ -50,10 +52,17 @@ def upgrade() -> None:
                 "fk_org_unit_municipality", "org_unit", ["municipality_id"], ["id"]
             )
     create_setting_change_table()
+    with op.batch_alter_table("import_run", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("municipality_id", MUNICIPALITY_ID, nullable=True))
+        batch_op.create_index(batch_op.f("ix_import_run_municipality_id"), ["municipality_id"])
+    _runs_wrote_to_the_only_municipality()
 
 
 def downgrade() -> None:
     _refuse_codes_used_in_several_municipalities()
+    with op.batch_alter_table("import_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_import_run_municipality_id"))
+        batch_op.drop_column("municipality_id")
     drop_setting_change_table()
     with _sqlite_foreign_keys_off(), op.batch_alter_table("org_unit", schema=None) as batch_op:
         batch_op.drop_constraint("fk_org_unit_municipality", type_="foreignkey")
@@ -61,6 +70,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_org_unit_code"))
         batch_op.create_index(batch_op.f("ix_org_unit_code"), ["code"], unique=True)
         batch_op.drop_column("municipality_id")
+
+
+def _runs_wrote_to_the_only_municipality() -> None:
+    """Runs recorded before wrote to the deployment's one municipality, if it has one."""
+    units = sa.table("org_unit", sa.column("id"), sa.column("parent_id"))
+    roots = op.get_bind().execute(sa.select(units.c.id).where(units.c.parent_id.is_(None)))
+    found = [root for (root,) in roots]
+    if len(found) == 1:
+        runs = sa.table("import_run", sa.column("municipality_id"))
+        op.execute(runs.update().values(municipality_id=found[0]))
 
 
 def _refuse_codes_used_in_several_municipalities() -> None:
