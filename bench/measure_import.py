@@ -103,7 +103,10 @@ async def seed(url: str) -> None:
     async with database.engine.begin() as connection:
         await connection.execute(insert(OrgLevel), levels)
         for unit in units:  # parents before children
-            await connection.execute(insert(OrgUnit), [unit | stamps])
+            # Every unit is of the one municipality "bench" (its root names itself).
+            await connection.execute(
+                insert(OrgUnit), [unit | stamps | {"municipality_id": "bench"}]
+            )
         await connection.execute(insert(Measure), [measure | stamps for measure in measures])
     await database.dispose()
 

@@ -225,7 +225,11 @@ async def test_upstream_layer_maps_real_problems_of_the_goals_service(
 
         with pytest.raises(UpstreamError) as conflict:
             await as_admin.request(
-                "POST", Service.GOALS, "/api/v1/org-units", json={**body, "code": "VON"}
+                "POST",
+                Service.GOALS,
+                "/api/v1/org-units",
+                # Codes are unique within a municipality: a second VON under Oxelösund.
+                json={**body, "code": "VON", "parent_id": "oxelosund"},
             )
         assert conflict.value.code is ErrorCode.BAD_USER_INPUT
         assert conflict.value.status == 409

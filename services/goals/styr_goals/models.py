@@ -14,6 +14,7 @@ from styr_goals.measures.models import (
 )
 from styr_goals.orgunits.models import OrgLevel, OrgUnit, OrgUnitChange
 from styr_goals.plans.models import Goal, GoalVersion, Plan, SteeringConfig
+from styr_shared.tenancy import SettingChange
 
 __all__ = [
     "Activity",
@@ -34,6 +35,7 @@ __all__ = [
     "OrgUnitChange",
     "Plan",
     "Publication",
+    "SettingChange",
     "SteeringConfig",
     "ValuePeriodLock",
 ]

@@ -9,6 +9,8 @@ from styr_goals.database import metadata, migrate
 from styr_goals.demo.loader import DEMO_LOADER
 from styr_goals.demo.organisation import LEVELS, UNITS
 from styr_goals.demo.steering import CONFIG
+from styr_goals.demo.trosa import CONFIG as TROSA_CONFIG
+from styr_goals.demo.trosa import UNITS as TROSA_UNITS
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_goals.plans import service as plans
 from styr_goals.settings import GoalsSettings
@@ -39,9 +41,31 @@ async def oxelosund(client: AsyncClient, admin: dict[str, str], app: FastAPI) ->
                     name=name,
                     level=level,
                     parent_id=parent,
+                    municipality_id="oxelosund",
                     valid_from=valid_from,
                     valid_to=valid_to,
                 )
             )
             await session.flush()
         await plans.put_config(session, "oxelosund", CONFIG, DEMO_LOADER)
+
+
+@pytest.fixture
+async def trosa(oxelosund: None, app: FastAPI) -> None:
+    """A second municipality beside Oxelösund: Trosa's units as in the demo (its committee is
+    coded ``VON`` too) and its own steering configuration, without plans."""
+    async with app.state.database.session() as session:
+        for unit_id, code, name, level, parent, kolada in TROSA_UNITS:
+            session.add(
+                OrgUnit(
+                    id=unit_id,
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent_id=parent,
+                    municipality_id="trosa",
+                    kolada_id=kolada,
+                )
+            )
+            await session.flush()
+        await plans.put_config(session, "trosa", TROSA_CONFIG, DEMO_LOADER)

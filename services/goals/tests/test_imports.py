@@ -62,18 +62,29 @@ async def catalogue(client: AsyncClient, app: FastAPI) -> None:
                 code="OXD",
                 name="Oxelösunds kommun",
                 level="municipality",
+                municipality_id="oxelosund",
                 kolada_id="0481",
             )
         )
         await session.flush()
         session.add(
             OrgUnit(
-                id="oxelosund-von", code="VON", name="VON", level="committee", parent_id="oxelosund"
+                id="oxelosund-von",
+                code="VON",
+                name="VON",
+                level="committee",
+                parent_id="oxelosund",
+                municipality_id="oxelosund",
             )
         )
         session.add(
             OrgUnit(
-                id="oxelosund-ks", code="KS", name="KS", level="committee", parent_id="oxelosund"
+                id="oxelosund-ks",
+                code="KS",
+                name="KS",
+                level="committee",
+                parent_id="oxelosund",
+                municipality_id="oxelosund",
             )
         )
         await session.flush()
@@ -84,6 +95,7 @@ async def catalogue(client: AsyncClient, app: FastAPI) -> None:
                 name="Särskilt boende",
                 level="unit",
                 parent_id="oxelosund-von",
+                municipality_id="oxelosund",
             )
         )
         for spec in MEASURES:
@@ -549,8 +561,8 @@ async def test_a_measure_removed_during_the_import_writes_nothing(
     # database no longer has it. The merge is one transaction: not even the good rows land.
     load = Catalogue.load
 
-    async def load_with_a_ghost(session: Any, actor: Any) -> Catalogue:
-        catalogue = await load(session, actor)
+    async def load_with_a_ghost(session: Any, actor: Any, scope: Any = None) -> Catalogue:
+        catalogue = await load(session, actor, scope)
         catalogue.measures["ghost"] = replace(catalogue.measures["m-year"], id="ghost")
         catalogue.measure_codes["GHOST"] = ["ghost"]
         return catalogue

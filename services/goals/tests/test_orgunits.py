@@ -160,9 +160,15 @@ async def test_bad_references_and_duplicates_are_refused(
     unknown_level = await client.post(
         "/api/v1/org-units", json={"code": "Y", "name": "Y", "level": "galaxy"}, headers=admin
     )
+    # Codes are unique within a municipality (and a municipality's own among municipalities).
     duplicate_code = await client.post(
         "/api/v1/org-units",
-        json={"code": "VON", "name": "Dup", "level": "committee"},
+        json={"code": "VON", "name": "Dup", "level": "committee", "parent_id": "oxelosund"},
+        headers=admin,
+    )
+    duplicate_root = await client.post(
+        "/api/v1/org-units",
+        json={"code": "OXD", "name": "Dup", "level": "municipality"},
         headers=admin,
     )
     bad_dates = await client.post(
@@ -179,7 +185,7 @@ async def test_bad_references_and_duplicates_are_refused(
     assert unknown_parent.status_code == 422
     assert unknown_parent.json()["errors"][0]["field"] == "body.parent_id"
     assert unknown_level.json()["errors"][0]["field"] == "body.level"
-    assert duplicate_code.status_code == 409
+    assert duplicate_code.status_code == duplicate_root.status_code == 409
     assert bad_dates.status_code == 422
     assert unknown_parent.headers["content-type"] == "application/problem+json"
 

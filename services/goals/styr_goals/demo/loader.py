@@ -1,5 +1,6 @@
 """Demo data: Oxelösund's organisation, its steering configuration and VON's plans
-(Verksamhetsplan 2025–2027 and the 2024 follow-up, from the committee papers)."""
+(Verksamhetsplan 2025–2027 and the 2024 follow-up, from the committee papers), and a second,
+small municipality, Trosa, with invented figures (:mod:`styr_goals.demo.trosa`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlmodel import select
 from styr_goals.demo.organisation import LEVELS, MERGED, UNITS
 from styr_goals.demo.plans import load_followup_2024, load_plan_2025
 from styr_goals.demo.steering import CONFIG, MUNICIPALITY, OTHER_COMMITTEES
+from styr_goals.demo.trosa import load_trosa
 from styr_goals.orgunits import service as orgunits
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.orgunits.schemas import OrgUnitCreate, OrgUnitUpdate
@@ -25,7 +27,7 @@ async def load_demo(database: Database) -> bool:
         if (await session.exec(select(func.count()).select_from(OrgUnit))).one():
             return False
         for key, label, rank in LEVELS:
-            await orgunits.put_level(session, key, label, rank)
+            await orgunits.put_level(session, key, label, rank, DEMO_LOADER)
         for unit_id, code, name, level, parent, valid_from, valid_to, kolada in UNITS:
             await orgunits.create_unit(
                 session,
@@ -59,4 +61,5 @@ async def load_demo(database: Database) -> bool:
         await plans.put_config(session, MUNICIPALITY, CONFIG, DEMO_LOADER)
         await load_plan_2025(session, DEMO_LOADER)
         await load_followup_2024(session, DEMO_LOADER)
+        await load_trosa(session, DEMO_LOADER)
     return True

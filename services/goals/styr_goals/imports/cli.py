@@ -132,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     imp.add_argument("--source", help="name of the delivering system, e.g. Viva")
     imp.add_argument(
+        "--municipality",
+        default=os.environ.get("STYR_MUNICIPALITY"),
+        help="the municipality the file is for, e.g. oxelosund (env STYR_MUNICIPALITY); "
+        "default: the only one your token works in",
+    )
+    imp.add_argument(
         "--format",
         choices=["csv", "json", "ndjson", "kolada"],
         help="default: from the file name (.csv, .json, .ndjson, optionally .gz)",
@@ -150,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     params = {"dry_run": str(args.dry_run).lower(), "atomic": str(args.atomic).lower()}
     if args.source:
         params["source"] = args.source
+    if args.municipality:
+        params["municipality"] = args.municipality
     if args.format == "kolada":
         params["format"] = "kolada"
 

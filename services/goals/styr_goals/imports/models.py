@@ -23,6 +23,8 @@ class ImportRun(SQLModel, table=True):
     # SHA-256 of what the key was first sent with (content and options), hex.
     request_fingerprint: str | None = Field(default=None, max_length=64)
     source: str | None = Field(default=None, max_length=200)
+    # The municipality the run wrote to; null for an importer in several that named none.
+    municipality_id: str | None = Field(default=None, max_length=64, index=True)
     format: str = Field(max_length=20)
     compressed: bool = False
     dry_run: bool = False

@@ -6,6 +6,12 @@ rules are those of the single-value write path (:func:`styr_goals.measures.servi
 the unit must exist and be in the caller's scope, the period must fit the measure's
 periodicity, segments and gender must fit the measure, numerator and denominator go together,
 and a closed period needs a controller.
+
+An import acts in one municipality (:func:`import_scope`): codes name units and measures of
+that municipality, and a unit of another is rejected. An importer who works in several and
+names none has codes looked up in all of its municipalities, and a code found in two of
+them is a rejected row (use the id, or name the municipality), never a guess. A measure and
+the unit of its value are always of the same municipality.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.imports.parsing import RowError, SourceRow
@@ -25,7 +31,9 @@ from styr_goals.measures.periods import Period, PeriodError, parse_period
 from styr_goals.measures.service import CLOSED_PERIOD_WRITERS, VALUE_WRITERS
 from styr_goals.orgunits.models import OrgUnit
 from styr_shared.auth import Principal
+from styr_shared.errors import InvalidFieldError
 from styr_shared.numbers import NumberError, parse_decimal
+from styr_shared.tenancy import municipalities_in_scope, resolve_municipality
 
 STATES = {
     "preliminary": "preliminary",
@@ -36,11 +44,42 @@ STATES = {
 GENDERS = {"T": "T", "K": "K", "M": "M", "F": "K"}
 MAX_ABS = Decimal(10) ** 14  # Numeric(18, 4)
 MAX_COMMENT = 20000
+AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class ImportScope:
+    """Where an import's codes are looked up (``municipalities``) and, when it acts in one
+    municipality, which (``bound``: units of any other are rejected)."""
+
+    municipalities: frozenset[str]
+    bound: str | None
+
+
+async def import_scope(
+    session: AsyncSession, actor: Principal, requested: str | None
+) -> ImportScope:
+    """The municipality an import acts in: the one named (``query.municipality``; 422 when
+    unknown, 403 outside the importer's scope), else the only one the importer works in or
+    the deployment has. An importer in several that names none gets all of them, with
+    ambiguous codes rejected row by row."""
+    try:
+        one = await resolve_municipality(session, OrgUnit, actor, requested, "query.municipality")
+    except InvalidFieldError:
+        if requested is not None:
+            raise
+        touched = await municipalities_in_scope(session, OrgUnit, actor)
+        if not touched:
+            roots = select(OrgUnit.id).where(col(OrgUnit.parent_id).is_(None))
+            touched = set((await session.exec(roots)).all())
+        return ImportScope(frozenset(touched), None)
+    return ImportScope(frozenset({one}), one)
 
 
 @dataclass(slots=True, frozen=True)
 class MeasureInfo:
     id: str
+    municipality: str
     periodicity: str
     point_in_time: str | None
     segments: frozenset[str]
@@ -79,24 +118,33 @@ class ValueRow:
 class Catalogue:
     """What a row is checked against, loaded once per import."""
 
-    def __init__(self) -> None:
+    def __init__(self, scope: ImportScope) -> None:
+        self.scope = scope
         self.measures: dict[str, MeasureInfo] = {}
         self.measure_codes: dict[str, list[str]] = defaultdict(list)
         self.kolada_kpis: dict[str, list[str]] = defaultdict(list)
-        self.units: set[str] = set()
-        self.unit_codes: dict[str, str] = {}
+        self.units: dict[str, str] = {}  # id -> municipality
+        self.unit_codes: dict[str, dict[str, str]] = defaultdict(dict)  # code -> {m: id}
         self.kolada_units: dict[str, list[str]] = defaultdict(list)
         self.parents: dict[str, str | None] = {}
         self.closed_through: dict[str, date] = {}
         self.writable: set[str] = set()
         self.may_write_closed = False
         self._periods: dict[tuple[str, str, str | None], Period | str] = {}
-        self._measure_cache: dict[tuple[str, bool], MeasureInfo | tuple[str]] = {}
+        self._measure_cache: dict[tuple[str, bool, str | None], MeasureInfo | tuple[str]] = {}
         self._unit_cache: dict[tuple[str, bool], str | tuple[str]] = {}
 
     @classmethod
-    async def load(cls, session: AsyncSession, actor: Principal) -> Catalogue:
-        catalogue = cls()
+    async def load(
+        cls, session: AsyncSession, actor: Principal, scope: ImportScope | None = None
+    ) -> Catalogue:
+        catalogue = cls(scope or await import_scope(session, actor, None))
+        for unit in (await session.exec(select(OrgUnit))).all():
+            catalogue.units[unit.id] = unit.municipality_id
+            catalogue.unit_codes[unit.code][unit.municipality_id] = unit.id
+            catalogue.parents[unit.id] = unit.parent_id
+            if unit.kolada_id:
+                catalogue.kolada_units[unit.kolada_id.upper()].append(unit.id)
         definitions: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for definition in (await session.exec(select(MeasureDefinition))).all():
             definitions[definition.measure_id].append(
@@ -105,6 +153,7 @@ class Catalogue:
         for measure in (await session.exec(select(Measure))).all():
             catalogue.measures[measure.id] = MeasureInfo(
                 id=measure.id,
+                municipality=catalogue.units[measure.org_unit_id],
                 periodicity=measure.periodicity,
                 point_in_time=measure.point_in_time,
                 segments=frozenset(measure.segments),
@@ -114,12 +163,6 @@ class Catalogue:
             catalogue.measure_codes[measure.code].append(measure.id)
             if measure.kolada_kpi_id:
                 catalogue.kolada_kpis[measure.kolada_kpi_id.upper()].append(measure.id)
-        for unit in (await session.exec(select(OrgUnit))).all():
-            catalogue.units.add(unit.id)
-            catalogue.unit_codes[unit.code] = unit.id
-            catalogue.parents[unit.id] = unit.parent_id
-            if unit.kolada_id:
-                catalogue.kolada_units[unit.kolada_id.upper()].append(unit.id)
         locks = (await session.exec(select(ValuePeriodLock))).all()
         own_locks = {lock.org_unit_id: lock.closed_through for lock in locks}
         for unit_id in catalogue.units:
@@ -156,42 +199,63 @@ class Catalogue:
         if not ids:
             return (f"unknown {what}",)
         if len(ids) > 1:
-            return (f"ambiguous {what}: use the id",)
+            return (f"{AMBIGUOUS} {what}: use the id",)
         return ids[0]
 
-    def _measure(self, raw: str, kolada: bool) -> MeasureInfo | tuple[str]:
+    def _measure(self, raw: str, kolada: bool, home: str | None) -> MeasureInfo | tuple[str]:
+        """The measure a row names: by id, or by code (or Kolada KPI) among the measures of
+        the row's unit's municipality (``home``), else of the import's municipalities."""
         # A file names the same few thousand measures and units a million times: resolve
         # each spelling once. A 1-tuple holds the reason a spelling does not resolve.
-        key = (raw, kolada)
+        key = (raw, kolada, home)
         found = self._measure_cache.get(key)
         if found is None:
             text = raw.strip()
+            places = {home} if home is not None else self.scope.municipalities
             if kolada:
                 measure_id = self._one(
-                    self.kolada_kpis.get(text.upper(), []), "Kolada KPI (no measure has it)"
+                    self._in(self.kolada_kpis.get(text.upper(), []), places),
+                    "Kolada KPI (no measure has it)",
                 )
             elif text in self.measures:
                 measure_id = text
             else:
-                measure_id = self._one(self.measure_codes.get(text, []), "measure")
+                measure_id = self._one(
+                    self._in(self.measure_codes.get(text, []), places), "measure"
+                )
             found = measure_id if isinstance(measure_id, tuple) else self.measures[measure_id]
             self._measure_cache[key] = found
         return found
+
+    def _in(self, measure_ids: list[str], places: set[str] | frozenset[str]) -> list[str]:
+        return [m for m in measure_ids if self.measures[m].municipality in places]
 
     def _unit(self, raw: str, kolada: bool) -> str | tuple[str]:
         key = (raw, kolada)
         found = self._unit_cache.get(key)
         if found is None:
             text = raw.strip()
+            places = self.scope.municipalities
             if kolada:
                 found = self._one(
-                    self.kolada_units.get(text.upper(), []),
+                    [u for u in self.kolada_units.get(text.upper(), []) if self.units[u] in places],
                     "Kolada municipality/OU (no org unit has it)",
                 )
             elif text in self.units:
                 found = text
             else:
-                found = self.unit_codes.get(text) or ("unknown org unit",)
+                holders = {m: u for m, u in self.unit_codes.get(text, {}).items() if m in places}
+                if len(holders) > 1:
+                    names = ", ".join(sorted(holders))
+                    found = (
+                        f"{AMBIGUOUS} org unit code: it names a unit in {names}; use the id or "
+                        "name the municipality (municipality=)",
+                    )
+                else:
+                    found = next(iter(holders.values()), None) or ("unknown org unit",)
+            bound = self.scope.bound
+            if isinstance(found, str) and bound is not None and self.units[found] != bound:
+                found = (f"not in municipality {bound!r}, which this import writes to",)
             if isinstance(found, str) and found not in self.writable:
                 found = ("outside your scope (or your roles do not write values)",)
             self._unit_cache[key] = found
@@ -209,12 +273,24 @@ class Catalogue:
         ):
             return _missing(source)
 
-        measure = self._measure(raw_measure, source.kolada)
-        if isinstance(measure, tuple):
-            return RowError(row, "measure", measure[0], raw_measure.strip())
         unit_id = self._unit(raw_unit, source.kolada)
+        home = self.units[unit_id] if isinstance(unit_id, str) else None
+        measure = self._measure(raw_measure, source.kolada, home)
+        if isinstance(measure, tuple):
+            if isinstance(unit_id, tuple) and measure[0].startswith(AMBIGUOUS):
+                # The unit decides the municipality a measure code is looked up in: a code
+                # ambiguous for want of it is the unit's error.
+                return RowError(row, "org_unit", unit_id[0], raw_unit.strip())
+            return RowError(row, "measure", measure[0], raw_measure.strip())
         if isinstance(unit_id, tuple):
             return RowError(row, "org_unit", unit_id[0], raw_unit.strip())
+        if measure.municipality != home:
+            return RowError(
+                row,
+                "org_unit",
+                f"not in the measure's municipality ({measure.municipality})",
+                raw_unit.strip(),
+            )
 
         period = self._period(raw_period, measure)
         if isinstance(period, str):

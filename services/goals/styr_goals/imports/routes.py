@@ -12,7 +12,7 @@ from styr_goals.imports import service
 from styr_goals.imports.parsing import ImportFormat
 from styr_goals.imports.schemas import ImportResult, ImportRunRead, RowErrorRead
 from styr_goals.measures.service import VALUE_WRITERS
-from styr_shared.auth import Principal, Role, authenticated, require_roles
+from styr_shared.auth import Principal, authenticated, require_roles
 from styr_shared.db import get_database, get_session
 from styr_shared.errors import PROBLEM_MEDIA_TYPE, ForbiddenError, InvalidFieldError, ProblemError
 from styr_shared.pagination import Page, PageParams, page_params
@@ -136,6 +136,17 @@ async def import_values(
     format: Annotated[
         ImportFormat | None, Query(description="Override the format (`kolada`).")
     ] = None,
+    municipality: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="The municipality the file is for (its root's id): codes name its "
+            "units and measures, and rows for another municipality's units are rejected. "
+            "Default: the only municipality your org scope is in (or the deployment has); "
+            "if you work in several and name none, codes are looked up in all of them and a "
+            "code used in two is a rejected row.",
+        ),
+    ] = None,
     content_type: Annotated[str | None, Header()] = None,
     content_encoding: Annotated[
         str | None,
@@ -171,7 +182,10 @@ async def import_values(
             atomic=atomic,
             idempotency_key=idempotency_key,
             compressed=encoding == "gzip",
-            fingerprint=service.request_fingerprint(body.sha256, fmt, source, dry_run, atomic),
+            municipality=municipality,
+            fingerprint=service.request_fingerprint(
+                body.sha256, fmt, source, dry_run, atomic, municipality
+            ),
         )
         status_code, answer = await service.run_import(
             get_database(request), actor, options, body.file, body.received
@@ -180,24 +194,24 @@ async def import_values(
     return JSONResponse(answer, status_code=status_code, media_type=media_type)
 
 
-def _may_see(actor: Principal, run_owner: str) -> bool:
-    return actor.subject == run_owner or actor.has_any_role(Role.CONTROLLER)
-
-
-@router.get("/import-runs", response_model=Page[ImportRunRead], summary="Recorded import runs")
+@router.get(
+    "/import-runs",
+    response_model=Page[ImportRunRead],
+    summary="Recorded import runs",
+    description="Your own runs; controllers and admins also see the runs of the municipalities "
+    "their org scope touches (an admin without a scope: all).",
+)
 async def list_runs(
     session: Session, actor: authenticated, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[ImportRunRead]:
-    # Admins and controllers see every run; everyone else their own.
-    mine = None if actor.has_any_role(Role.CONTROLLER) else actor.subject
-    runs, next_cursor = await service.list_runs(session, page, requested_by=mine)
+    runs, next_cursor = await service.list_runs(session, page, actor)
     return Page(items=[ImportRunRead.model_validate(r) for r in runs], next_cursor=next_cursor)
 
 
 @router.get("/import-runs/{run_id}", response_model=ImportRunRead, summary="One import run")
 async def get_run(run_id: DbId, session: Session, actor: authenticated) -> ImportRunRead:
     run = await service.get_run(session, run_id)
-    if not _may_see(actor, run.requested_by):
+    if not await service.may_see(session, actor, run):
         raise ForbiddenError("This import run is another caller's.")
     return ImportRunRead.model_validate(run)
 
@@ -214,7 +228,7 @@ async def run_errors(
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[RowErrorRead]:
     run = await service.get_run(session, run_id)
-    if not _may_see(actor, run.requested_by):
+    if not await service.may_see(session, actor, run):
         raise ForbiddenError("This import run is another caller's.")
     errors, next_cursor = await service.run_errors(session, run_id, page)
     return Page(items=[RowErrorRead.model_validate(e) for e in errors], next_cursor=next_cursor)

@@ -56,6 +56,10 @@ class ImportRunRead(ResponseModel):
     requested_by: str
     idempotency_key: str | None
     source: str | None
+    municipality_id: str | None = Field(
+        description="The municipality the run wrote to; null for an importer in several "
+        "municipalities that named none."
+    )
     format: str
     compressed: bool
     dry_run: bool

@@ -40,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.imports.models import ImportRowError, ImportRun
 from styr_goals.imports.parsing import FileError, ImportFormat, RowError, SourceRow, read_rows
-from styr_goals.imports.resolve import Catalogue, ValueRow
+from styr_goals.imports.resolve import Catalogue, ImportScope, ValueRow, import_scope
 from styr_goals.imports.schemas import ImportCounts, ImportResult, RowErrorRead
 from styr_goals.imports.writer import (
     BatchCounts,
@@ -56,11 +56,13 @@ from styr_goals.imports.writer import (
     stage_rows,
     tune_for_bulk,
 )
-from styr_shared.auth import Principal
+from styr_goals.orgunits.models import OrgUnit
+from styr_shared.auth import Principal, Role
 from styr_shared.db import Database, begin_write
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError, ProblemError
 from styr_shared.jsonlimits import JsonLimitError, JsonScanner
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import municipalities_in_scope
 from styr_shared.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -83,17 +85,27 @@ class ImportOptions:
     atomic: bool = False
     idempotency_key: str | None = None
     compressed: bool = False
+    # The municipality the import acts in, as named (None: the importer's only one).
+    municipality: str | None = None
     # What an Idempotency-Key stands for: the content and the options (see
     # request_fingerprint).
     fingerprint: str | None = None
 
 
 def request_fingerprint(
-    content_sha256: str, fmt: ImportFormat, source: str | None, dry_run: bool, atomic: bool
+    content_sha256: str,
+    fmt: ImportFormat,
+    source: str | None,
+    dry_run: bool,
+    atomic: bool,
+    municipality: str | None = None,
 ) -> str:
     """The request an Idempotency-Key was first used for: the decompressed content and the
     options that change the answer."""
     parts = [content_sha256, str(fmt), source or "", str(dry_run), str(atomic)]
+    if municipality is not None:
+        # Only when named, so the fingerprints of runs recorded before stay as they were.
+        parts.append(f"municipality={municipality}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -262,11 +274,12 @@ async def _import(
     run_id: int,
     options: ImportOptions,
     body: IO[bytes],
+    scope: ImportScope,
 ) -> Outcome:
     """Stage the whole file, then check it for duplicates, match, count and merge it in one
     short transaction (the staging transaction touches only temporary tables)."""
     phases = _Phases()
-    catalogue = await Catalogue.load(AsyncSession(bind=connection), actor)
+    catalogue = await Catalogue.load(AsyncSession(bind=connection), actor, scope)
     await prepare_stage(connection)
     await connection.commit()
     body.seek(0)
@@ -312,7 +325,7 @@ async def _import(
 
 
 async def _start_run(
-    database: Database, actor: Principal, options: ImportOptions
+    database: Database, actor: Principal, options: ImportOptions, scope: ImportScope
 ) -> ImportRun | tuple[int, dict[str, Any]]:
     """A new run, or the first answer of an earlier run with the same Idempotency-Key."""
     async with database.session() as session:
@@ -345,6 +358,7 @@ async def _start_run(
             idempotency_key=options.idempotency_key,
             request_fingerprint=options.fingerprint,
             source=options.source,
+            municipality_id=scope.bound,
             format=options.format,
             compressed=options.compressed,
             dry_run=options.dry_run,
@@ -436,7 +450,11 @@ async def run_import(
     bytes_received: int,
 ) -> tuple[int, dict[str, Any]]:
     """Import the spooled body; returns the HTTP status and the JSON answer."""
-    started = await _start_run(database, actor, options)
+    async with database.session() as session:
+        # Before the run is recorded: naming an unknown municipality, or one outside the
+        # importer's scope, is an error of the request (422, 403), not of the file.
+        scope = await import_scope(session, actor, options.municipality)
+    started = await _start_run(database, actor, options, scope)
     if isinstance(started, tuple):
         return started
     run = started
@@ -445,7 +463,7 @@ async def run_import(
     outcome: Outcome | None = None
     try:
         async with database.engine.connect() as connection:
-            outcome = await _import(connection, actor, run.id, options, body)
+            outcome = await _import(connection, actor, run.id, options, body, scope)
     except FileError as exc:
         run.status, run.detail = "failed", str(exc)
     except IntegrityError:
@@ -508,12 +526,33 @@ async def get_run(session: AsyncSession, run_id: int) -> ImportRun:
     return run
 
 
+async def runs_visible_to(session: AsyncSession, actor: Principal) -> set[str] | None:
+    """The municipalities whose runs ``actor`` sees beside its own: controllers and admins
+    see those of the municipalities their scope touches (``None``: all, for the operator)."""
+    if not actor.has_any_role(Role.CONTROLLER):
+        return set()
+    return await municipalities_in_scope(session, OrgUnit, actor)
+
+
+async def may_see(session: AsyncSession, actor: Principal, run: ImportRun) -> bool:
+    if run.requested_by == actor.subject:
+        return True
+    visible = await runs_visible_to(session, actor)
+    return visible is None or run.municipality_id in visible
+
+
 async def list_runs(
-    session: AsyncSession, page: PageParams, *, requested_by: str | None = None
+    session: AsyncSession, page: PageParams, actor: Principal
 ) -> tuple[list[ImportRun], str | None]:
+    """The caller's own runs and those of the municipalities it oversees (see
+    :func:`runs_visible_to`)."""
     statement = select(ImportRun)
-    if requested_by is not None:
-        statement = statement.where(col(ImportRun.requested_by) == requested_by)
+    visible = await runs_visible_to(session, actor)
+    if visible is not None:
+        statement = statement.where(
+            (col(ImportRun.requested_by) == actor.subject)
+            | col(ImportRun.municipality_id).in_(visible)
+        )
     return await paginate(session, statement, [col(ImportRun.id)], page)
 
 

@@ -49,16 +49,23 @@ async def list_measures(
     session: Session,
     _: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
+    municipality: Annotated[
+        str | None,
+        Query(max_length=64, description="Only measures of this municipality's units."),
+    ] = None,
     org_unit_id: Annotated[str | None, Query(description="Owner unit.")] = None,
     goal_id: Annotated[str | None, Query(description="Linked to this goal.")] = None,
     plan_id: Annotated[str | None, Query(description="Linked to a goal of this plan.")] = None,
-    code: str | None = None,
+    code: Annotated[
+        str | None, Query(description="Measure code (unique per unit, so it may match many).")
+    ] = None,
     kolada_kpi_id: str | None = None,
     periodicity: Periodicity | None = None,
 ) -> Page[MeasureRead]:
     measures, cursor = await service.list_measures(
         session,
         page,
+        municipality=municipality,
         org_unit_id=org_unit_id,
         goal_id=goal_id,
         plan_id=plan_id,

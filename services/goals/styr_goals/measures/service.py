@@ -46,8 +46,8 @@ from styr_goals.measures.schemas import (
 from styr_goals.measures.status import Status, compute_status, compute_trend
 from styr_goals.orgunits import service as orgunits
 from styr_goals.orgunits.models import OrgUnit
-from styr_goals.plans.models import Goal
-from styr_goals.plans.service import require_scope
+from styr_goals.plans.models import Goal, Plan
+from styr_goals.plans.service import municipality_of, require_scope
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
@@ -159,8 +159,12 @@ async def list_measures(
     kolada_kpi_id: str | None = None,
     periodicity: str | None = None,
     ids: Sequence[str] | None = None,
+    municipality: str | None = None,
 ) -> tuple[list[Measure], str | None]:
     statement = select(Measure)
+    if municipality is not None:
+        units = select(OrgUnit.id).where(col(OrgUnit.municipality_id) == municipality)
+        statement = statement.where(col(Measure.org_unit_id).in_(units))
     if ids is not None:
         statement = statement.where(col(Measure.id).in_(ids))
     if org_unit_id is not None:
@@ -184,10 +188,18 @@ async def list_measures(
     return await paginate(session, statement, [col(Measure.id)], page)
 
 
-async def _check_goals(session: AsyncSession, goal_ids: Iterable[str]) -> None:
+async def _check_goals(session: AsyncSession, goal_ids: Iterable[str], unit_id: str) -> None:
+    """The goals exist and are goals of the measure's municipality."""
+    municipality = await municipality_of(session, unit_id)
     for index, goal_id in enumerate(goal_ids):
-        if await session.get(Goal, goal_id) is None:
+        goal = await session.get(Goal, goal_id)
+        if goal is None:
             raise InvalidFieldError(f"body.goal_ids.{index}", f"unknown goal {goal_id!r}")
+        plan = await session.get(Plan, goal.plan_id)
+        if plan is None or await municipality_of(session, plan.org_unit_id) != municipality:
+            raise InvalidFieldError(
+                f"body.goal_ids.{index}", f"goal {goal_id!r} is not in the measure's municipality"
+            )
 
 
 async def _link_goals(session: AsyncSession, measure_id: str, goal_ids: list[str]) -> None:
@@ -217,7 +229,7 @@ async def create_measure(session: AsyncSession, data: MeasureCreate, actor: Prin
     if await session.get(OrgUnit, data.org_unit_id) is None:
         raise InvalidFieldError("body.org_unit_id", f"unknown org unit {data.org_unit_id!r}")
     await require_scope(session, actor, data.org_unit_id, MEASURE_WRITERS)
-    await _check_goals(session, data.goal_ids)
+    await _check_goals(session, data.goal_ids, data.org_unit_id)
     measure_id = data.id or uuid.uuid4().hex
     if await session.get(Measure, measure_id) is not None:
         raise ConflictError(f"Measure {measure_id!r} already exists.")
@@ -280,7 +292,7 @@ async def update_measure(
     for field, value in changes.items():
         setattr(measure, field, value)
     if goal_ids is not None:
-        await _check_goals(session, goal_ids)
+        await _check_goals(session, goal_ids, measure.org_unit_id)
         await _link_goals(session, measure.id, goal_ids)
     measure.updated_at = utcnow()
     session.add(measure)
@@ -401,11 +413,16 @@ async def write_value(
     field_prefix: str = "body",
 ) -> tuple[MeasureValue, bool]:
     """Validate and upsert one value; returns it and whether it was created. No commit."""
-    if await session.get(OrgUnit, data.org_unit_id) is None:
+    unit = await session.get(OrgUnit, data.org_unit_id)
+    if unit is None:
         raise InvalidFieldError(
             f"{field_prefix}.org_unit_id", f"unknown org unit {data.org_unit_id!r}"
         )
     await require_scope(session, actor, data.org_unit_id, VALUE_WRITERS)
+    if unit.municipality_id != await municipality_of(session, measure.org_unit_id):
+        raise InvalidFieldError(
+            f"{field_prefix}.org_unit_id", "the unit is not in the measure's municipality"
+        )
     try:
         period = parse_period(data.period, measure.periodicity, measure.point_in_time)
     except PeriodError as exc:

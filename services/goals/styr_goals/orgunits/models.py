@@ -9,13 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from styr_shared.types import JSONDocument, UTCDateTime, utcnow
 
 
 class OrgLevel(SQLModel, table=True):
-    """A level of the organisation tree; names differ per municipality, so they are data."""
+    """A level of the organisation tree; names differ per deployment, so they are data.
+
+    Levels are shared by every municipality of the deployment (only an unrestricted admin
+    writes them): the gateway reads them as one list keyed by ``key``.
+    """
 
     __tablename__ = "org_level"
 
@@ -25,10 +30,21 @@ class OrgLevel(SQLModel, table=True):
 
 
 class OrgUnit(SQLModel, table=True):
+    """A unit of a municipality's tree; a root (no parent) is a municipality, the tenant.
+
+    ``municipality_id`` is the root of the unit's tree (a root names itself). A unit never
+    leaves its municipality, so it is set once, on create. Codes are unique within a
+    municipality (``VON`` may exist in Oxelösund and in Trosa); ids are unique everywhere.
+    """
+
     __tablename__ = "org_unit"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "code", name="uq_org_unit_municipality_code"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
-    code: str = Field(max_length=40, unique=True, index=True)
+    code: str = Field(max_length=40, index=True)
+    municipality_id: str = Field(foreign_key="org_unit.id", max_length=64)
     name: str = Field(max_length=200)
     level: str = Field(foreign_key="org_level.key", max_length=40)
     parent_id: str | None = Field(default=None, foreign_key="org_unit.id", index=True)

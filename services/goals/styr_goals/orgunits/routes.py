@@ -1,4 +1,4 @@
-"""HTTP layer for organisation units, levels and the change feed."""
+"""HTTP layer for municipalities, organisation units, levels and the change feed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_goals.orgunits import service
 from styr_goals.orgunits.schemas import (
     ChangeFeed,
+    MunicipalityRead,
     OrgLevelRead,
     OrgLevelWrite,
     OrgUnitChangeRead,
@@ -33,14 +34,49 @@ async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
     return [OrgLevelRead.model_validate(level) for level in await service.list_levels(session)]
 
 
-@router.put("/org-levels/{key}", response_model=OrgLevelRead, summary="Create or rename a level")
+@router.put(
+    "/org-levels/{key}",
+    response_model=OrgLevelRead,
+    summary="Create or rename a level",
+    description="Levels are shared by every municipality of the deployment, so only an admin "
+    "without an org scope (the deployment's operator) writes them.",
+)
 async def put_level(
     key: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
     body: OrgLevelWrite,
     session: Session,
-    _: OrgAdmin,
+    actor: OrgAdmin,
 ) -> OrgLevelRead:
-    return OrgLevelRead.model_validate(await service.put_level(session, key, body.label, body.rank))
+    level = await service.put_level(session, key, body.label, body.rank, actor)
+    return OrgLevelRead.model_validate(level)
+
+
+@router.get(
+    "/municipalities",
+    response_model=list[MunicipalityRead],
+    tags=["municipalities"],
+    summary="The municipalities (roots of the org trees) you work in",
+    description="An admin without an org scope sees every municipality of the deployment; "
+    "anyone else those their org scope has a unit in.",
+)
+async def list_municipalities(session: Session, actor: authenticated) -> list[MunicipalityRead]:
+    roots = await service.list_municipalities(session, actor)
+    return [MunicipalityRead.model_validate(root) for root in roots]
+
+
+@router.get(
+    "/municipalities/{municipality_id}",
+    response_model=MunicipalityRead,
+    tags=["municipalities"],
+    summary="One municipality",
+    description="404 for an unknown municipality (or a unit that is not a root); 403 when "
+    "your org scope has no unit in it.",
+)
+async def get_municipality(
+    municipality_id: Annotated[str, Path(max_length=64)], session: Session, actor: authenticated
+) -> MunicipalityRead:
+    root = await service.municipality_for(session, actor, municipality_id)
+    return MunicipalityRead.model_validate(root)
 
 
 @router.get(
@@ -76,15 +112,34 @@ async def change_feed(
 @router.get("/org-units", response_model=Page[OrgUnitRead], summary="List org units")
 async def list_units(
     session: Session,
-    _: authenticated,
+    actor: authenticated,
     page: Annotated[PageParams, Depends(page_params)],
+    municipality: Annotated[
+        str | None,
+        Query(max_length=64, description="Only units of this municipality (its root's id)."),
+    ] = None,
     parent_id: str | None = None,
     level: str | None = None,
-    code: str | None = None,
+    code: Annotated[
+        str | None,
+        Query(
+            description="Only the unit with this code. Codes are unique within a municipality: "
+            "without `municipality` the code is looked up in the municipalities your org "
+            "scope touches (all of them for an admin without a scope or a reader without "
+            "one), and a code found in more than one of them is 422."
+        ),
+    ] = None,
     as_of: Annotated[QueryDate | None, Query(description="Only units valid on this date.")] = None,
 ) -> Page[OrgUnitRead]:
     units, next_cursor = await service.list_units(
-        session, page, parent_id=parent_id, level=level, code=code, as_of=as_of
+        session,
+        page,
+        actor,
+        municipality=municipality,
+        parent_id=parent_id,
+        level=level,
+        code=code,
+        as_of=as_of,
     )
     return Page(items=[OrgUnitRead.model_validate(u) for u in units], next_cursor=next_cursor)
 
@@ -94,6 +149,9 @@ async def list_units(
     response_model=OrgUnitRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create an org unit",
+    description="Needs an admin whose org scope covers the parent; a unit without a parent is "
+    "a new municipality and needs an admin without an org scope. The code must be unique in "
+    "the municipality (a municipality's code among municipalities): else 409.",
 )
 async def create_unit(body: OrgUnitCreate, session: Session, actor: OrgAdmin) -> OrgUnitRead:
     return OrgUnitRead.model_validate(await service.create_unit(session, body, actor))
@@ -108,6 +166,8 @@ async def get_unit(unit_id: str, session: Session, _: authenticated) -> OrgUnitR
     "/org-units/{unit_id}",
     response_model=OrgUnitRead,
     summary="Rename, move, close or correct an org unit",
+    description="Needs an admin whose org scope covers the unit (and, for a move, the new "
+    "parent). A unit stays in its municipality: a parent or successor in another is 422.",
 )
 async def update_unit(
     unit_id: str, body: OrgUnitUpdate, session: Session, actor: OrgAdmin

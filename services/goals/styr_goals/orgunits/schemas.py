@@ -49,10 +49,18 @@ class OrgUnitCreate(_Validity):
     id: UnitId | None = Field(
         None, description="Stable id (lowercase slug). Generated when omitted."
     )
-    code: Code = Field(description="Human code, unique, e.g. `VON`.")
+    code: Code = Field(
+        description="Human code, unique within the municipality (a municipality's own code "
+        "unique among municipalities), e.g. `VON`."
+    )
     name: Name
     level: str = Field(max_length=40, description="Key of an org level, e.g. `committee`.")
-    parent_id: str | None = None
+    parent_id: str | None = Field(
+        None,
+        max_length=64,
+        description="The unit above. Omitted: the unit is a new municipality (the root of a "
+        "tree of its own), which only an unrestricted admin may create.",
+    )
     kolada_id: str | None = Field(
         None, max_length=40, description="Kolada municipality code or OU id, e.g. `0481`."
     )
@@ -63,9 +71,11 @@ class OrgUnitUpdate(StrictModel):
 
     code: Code | None = None
     name: Name | None = None
-    parent_id: str | None = None
+    parent_id: str | None = Field(
+        None, max_length=64, description="Move under this unit, in the same municipality."
+    )
     valid_to: date | None = None
-    successor_id: str | None = None
+    successor_id: str | None = Field(None, max_length=64)
     kolada_id: str | None = Field(None, max_length=40)
     effective_from: date | None = Field(
         None, description="When the change takes effect (default: today); kept in the feed."
@@ -78,6 +88,9 @@ class OrgUnitRead(ResponseModel):
     name: str
     level: str
     parent_id: str | None
+    municipality_id: str = Field(
+        description="The municipality: the id of the root of the unit's tree (a root's own)."
+    )
     valid_from: date | None
     valid_to: date | None
     successor_id: str | None
@@ -104,3 +117,14 @@ class ChangeFeed(StrictModel):
         "(unchanged when there was nothing new)."
     )
     has_more: bool = Field(description="True when more changes are waiting: poll again now.")
+
+
+class MunicipalityRead(ResponseModel):
+    """A municipality: the root of an org tree; its id is the root unit's id."""
+
+    id: str
+    code: str
+    name: str
+    kolada_id: str | None = Field(description="Kolada's municipality code, e.g. `0481`.")
+    valid_from: date | None
+    valid_to: date | None

@@ -1,9 +1,16 @@
-"""Organisation logic: the tree, its history and the change feed."""
+"""Organisation logic: the tree, its history and the change feed.
+
+Each root is a municipality (the tenant); every unit carries its root as ``municipality_id``
+and never leaves it. Codes are unique within a municipality, so a code is always looked up
+in one (or reported as ambiguous), never across the deployment. Org writes need an admin
+whose scope covers the place written: the parent for a new unit, the unit (and its new
+parent) for a change; a new municipality needs an unrestricted admin.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,8 +22,9 @@ from styr_goals.orgunits.models import OrgLevel, OrgUnit, OrgUnitChange
 from styr_goals.orgunits.schemas import ChangeKind, OrgUnitCreate, OrgUnitUpdate
 from styr_shared import orgtree
 from styr_shared.auth import Principal
-from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError
+from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import get_municipality, municipalities_in_scope, require_settings_reader
 from styr_shared.types import utcnow
 
 FEED_MAX_LIMIT = 1000
@@ -31,6 +39,7 @@ def snapshot(unit: OrgUnit) -> dict[str, Any]:
         "name": unit.name,
         "level": unit.level,
         "parent_id": unit.parent_id,
+        "municipality_id": unit.municipality_id,
         "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
         "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
         "successor_id": unit.successor_id,
@@ -42,7 +51,19 @@ async def list_levels(session: AsyncSession) -> Sequence[OrgLevel]:
     return (await session.exec(select(OrgLevel).order_by(col(OrgLevel.rank)))).all()
 
 
-async def put_level(session: AsyncSession, key: str, label: str, rank: int) -> OrgLevel:
+def require_deployment_admin(actor: Principal, what: str) -> None:
+    """Things every municipality of the deployment shares need its operator: an admin without
+    an org scope. A municipality's admin must not change what the others see."""
+    if not actor.unrestricted:
+        raise ForbiddenError(
+            f"{what} needs an admin without an org scope: it is shared by every municipality."
+        )
+
+
+async def put_level(
+    session: AsyncSession, key: str, label: str, rank: int, actor: Principal
+) -> OrgLevel:
+    require_deployment_admin(actor, "Changing an org level")
     level = await session.get(OrgLevel, key)
     if level is None:
         level = OrgLevel(key=key, label=label, rank=rank)
@@ -60,36 +81,114 @@ async def get_unit(session: AsyncSession, unit_id: str) -> OrgUnit:
     return unit
 
 
-async def find_unit(session: AsyncSession, id_or_code: str) -> OrgUnit | None:
-    """A unit by id or by its human code."""
+async def find_unit(
+    session: AsyncSession,
+    id_or_code: str,
+    municipalities: Collection[str] | None,
+    *,
+    field: str = "org_unit",
+) -> OrgUnit | None:
+    """A unit by id, or by its code within ``municipalities`` (``None``: any).
+
+    A code is unique only within a municipality: one found in several of ``municipalities``
+    is an error naming ``field`` (422), never a guess.
+    """
     unit = await session.get(OrgUnit, id_or_code)
     if unit is not None:
         return unit
-    return (await session.exec(select(OrgUnit).where(col(OrgUnit.code) == id_or_code))).first()
+    statement = select(OrgUnit).where(col(OrgUnit.code) == id_or_code)
+    if municipalities is not None:
+        statement = statement.where(col(OrgUnit.municipality_id).in_(municipalities))
+    found = (await session.exec(statement.order_by(col(OrgUnit.municipality_id)))).all()
+    if len(found) > 1:
+        raise ambiguous_code(field, id_or_code, [u.municipality_id for u in found])
+    return found[0] if found else None
+
+
+def ambiguous_code(field: str, code: str, municipalities: Collection[str]) -> InvalidFieldError:
+    names = ", ".join(sorted(municipalities))
+    return InvalidFieldError(
+        field,
+        f"the code {code!r} is used in several municipalities ({names}): name the "
+        "municipality or use the unit's id",
+    )
+
+
+async def code_municipalities(
+    session: AsyncSession, actor: Principal, requested: str | None, field: str
+) -> set[str] | None:
+    """Where a code this caller reads by is looked up: the municipality named (checked to
+    exist), else those the caller's scope touches. ``None``: every municipality (an
+    unrestricted caller, or a reader without an org scope, who reads every unit)."""
+    if requested is not None:
+        unit = await session.get(OrgUnit, requested)
+        if unit is None or unit.parent_id is not None:
+            raise InvalidFieldError(field, f"unknown municipality {requested!r}")
+        return {requested}
+    return await municipalities_in_scope(session, OrgUnit, actor) or None
 
 
 async def list_units(
     session: AsyncSession,
     page: PageParams,
+    actor: Principal,
     *,
+    municipality: str | None = None,
     parent_id: str | None = None,
     level: str | None = None,
     code: str | None = None,
     as_of: date | None = None,
 ) -> tuple[list[OrgUnit], str | None]:
     statement = select(OrgUnit)
+    if municipality is not None:
+        await code_municipalities(session, actor, municipality, "query.municipality")
+        statement = statement.where(col(OrgUnit.municipality_id) == municipality)
     if parent_id is not None:
         statement = statement.where(col(OrgUnit.parent_id) == parent_id)
     if level is not None:
         statement = statement.where(col(OrgUnit.level) == level)
     if code is not None:
         statement = statement.where(col(OrgUnit.code) == code)
+        if municipality is None:
+            statement = await _within_one_municipality(session, actor, statement, code)
     if as_of is not None:
         statement = statement.where(
             col(OrgUnit.valid_from).is_(None) | (col(OrgUnit.valid_from) <= as_of),
             col(OrgUnit.valid_to).is_(None) | (col(OrgUnit.valid_to) >= as_of),
         )
     return await paginate(session, statement, [col(OrgUnit.id)], page)
+
+
+async def _within_one_municipality(
+    session: AsyncSession, actor: Principal, statement: Any, code: str
+) -> Any:
+    """A code filter without a municipality: the caller's municipalities, and only one of
+    them may have the code (else 422 naming ``query.code``)."""
+    candidates = await code_municipalities(session, actor, None, "query.municipality")
+    holders = select(OrgUnit.municipality_id).where(col(OrgUnit.code) == code).distinct()
+    if candidates is not None:
+        holders = holders.where(col(OrgUnit.municipality_id).in_(candidates))
+        statement = statement.where(col(OrgUnit.municipality_id).in_(candidates))
+    found = list((await session.exec(holders)).all())
+    if len(found) > 1:
+        raise ambiguous_code("query.code", code, found)
+    return statement
+
+
+async def list_municipalities(session: AsyncSession, actor: Principal) -> Sequence[OrgUnit]:
+    """The roots the caller works in: all for an unrestricted caller, else those its scope
+    touches."""
+    statement = select(OrgUnit).where(col(OrgUnit.parent_id).is_(None))
+    touched = await municipalities_in_scope(session, OrgUnit, actor)
+    if touched is not None:
+        statement = statement.where(col(OrgUnit.id).in_(touched))
+    return (await session.exec(statement.order_by(col(OrgUnit.id)))).all()
+
+
+async def municipality_for(session: AsyncSession, actor: Principal, municipality_id: str) -> Any:
+    """One municipality (404 unknown; 403 when the caller's scope has no unit in it)."""
+    await require_settings_reader(session, OrgUnit, actor, municipality_id)
+    return await get_municipality(session, OrgUnit, municipality_id)
 
 
 async def lineage(session: AsyncSession, unit_id: str) -> list[str]:
@@ -102,21 +201,45 @@ async def descendants(session: AsyncSession, unit_id: str) -> list[str]:
     return await orgtree.descendants(session, OrgUnit, unit_id)
 
 
-async def _check_references(
-    session: AsyncSession, *, level: str | None, parent_id: str | None, successor_id: str | None
-) -> None:
-    if level is not None and await session.get(OrgLevel, level) is None:
+async def _check_level(session: AsyncSession, level: str) -> None:
+    if await session.get(OrgLevel, level) is None:
         raise InvalidFieldError("body.level", f"unknown org level {level!r}")
-    if parent_id is not None and await session.get(OrgUnit, parent_id) is None:
-        raise InvalidFieldError("body.parent_id", f"unknown org unit {parent_id!r}")
-    if successor_id is not None and await session.get(OrgUnit, successor_id) is None:
-        raise InvalidFieldError("body.successor_id", f"unknown org unit {successor_id!r}")
 
 
-async def _code_taken(session: AsyncSession, code: str, other_than: str | None = None) -> bool:
-    statement = select(col(OrgUnit.id)).where(col(OrgUnit.code) == code)
-    if other_than is not None:
-        statement = statement.where(col(OrgUnit.id) != other_than)
+async def _unit_in(
+    session: AsyncSession, unit_id: str, municipality_id: str, field: str
+) -> OrgUnit:
+    """A referenced unit, which must exist and belong to ``municipality_id``."""
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise InvalidFieldError(field, f"unknown org unit {unit_id!r}")
+    if unit.municipality_id != municipality_id:
+        raise InvalidFieldError(
+            field,
+            f"{unit_id!r} belongs to municipality {unit.municipality_id!r}; a unit stays in "
+            f"its own ({municipality_id!r})",
+        )
+    return unit
+
+
+async def _require_org_admin(session: AsyncSession, actor: Principal, unit_id: str) -> None:
+    """An admin whose scope covers ``unit_id`` (a grant on a unit covers everything below)."""
+    if not actor.is_admin:
+        raise ForbiddenError("Changing the organisation needs the admin role.")
+    if not actor.covers(await lineage(session, unit_id)):
+        raise ForbiddenError(f"Org unit {unit_id!r} is outside your scope.")
+
+
+async def _code_taken(
+    session: AsyncSession, code: str, municipality_id: str, *, root: bool, other_than: str
+) -> bool:
+    """Whether ``code`` is taken in the municipality, or, for a root, also by another root."""
+    taken_by = col(OrgUnit.municipality_id) == municipality_id
+    if root:
+        taken_by = taken_by | col(OrgUnit.parent_id).is_(None)
+    statement = select(col(OrgUnit.id)).where(
+        col(OrgUnit.code) == code, col(OrgUnit.id) != other_than, taken_by
+    )
     return (await session.exec(statement)).first() is not None
 
 
@@ -150,12 +273,23 @@ async def _record(
 async def create_unit(session: AsyncSession, data: OrgUnitCreate, actor: Principal) -> OrgUnit:
     await _serialise_feed(session)
     unit_id = data.id or uuid.uuid4().hex
+    if data.parent_id is None:
+        require_deployment_admin(actor, "Creating a municipality (a unit without a parent)")
+        municipality_id = unit_id
+    else:
+        parent = await session.get(OrgUnit, data.parent_id)
+        if parent is None:
+            raise InvalidFieldError("body.parent_id", f"unknown org unit {data.parent_id!r}")
+        await _require_org_admin(session, actor, parent.id)
+        municipality_id = parent.municipality_id
     if await session.get(OrgUnit, unit_id) is not None:
         raise ConflictError(f"Org unit {unit_id!r} already exists.")
-    if await _code_taken(session, data.code):
-        raise ConflictError(f"The code {data.code!r} is already used by another unit.")
-    await _check_references(session, level=data.level, parent_id=data.parent_id, successor_id=None)
-    unit = OrgUnit(id=unit_id, **data.model_dump(exclude={"id"}))
+    root = data.parent_id is None
+    if await _code_taken(session, data.code, municipality_id, root=root, other_than=unit_id):
+        where = "another municipality" if root else "another unit of the municipality"
+        raise ConflictError(f"The code {data.code!r} is already used by {where}.")
+    await _check_level(session, data.level)
+    unit = OrgUnit(id=unit_id, municipality_id=municipality_id, **data.model_dump(exclude={"id"}))
     session.add(unit)
     await session.flush()
     await _record(session, unit, ChangeKind.CREATED, actor, None, data.valid_from)
@@ -178,23 +312,28 @@ async def update_unit(
 ) -> OrgUnit:
     await _serialise_feed(session)
     unit = await get_unit(session, unit_id)
+    await _require_org_admin(session, actor, unit_id)
     changes = data.model_dump(exclude_unset=True, exclude={"effective_from"})
     changed = {field for field, value in changes.items() if getattr(unit, field) != value}
     if not changed:
         return unit
-    if "code" in changed and (data.code is None or await _code_taken(session, data.code, unit_id)):
-        raise InvalidFieldError("body.code", "missing or already used by another unit")
+    if "code" in changed and (
+        data.code is None
+        or await _code_taken(
+            session,
+            data.code,
+            unit.municipality_id,
+            root=unit.parent_id is None,
+            other_than=unit_id,
+        )
+    ):
+        raise InvalidFieldError("body.code", "missing or already used in the municipality")
     if "name" in changed and data.name is None:
         raise InvalidFieldError("body.name", "a unit must keep a name")
-    await _check_references(
-        session,
-        level=None,
-        parent_id=changes.get("parent_id"),
-        successor_id=changes.get("successor_id"),
-    )
-    moving_under = data.parent_id if "parent_id" in changed else None
-    if moving_under is not None and moving_under in await descendants(session, unit_id):
-        raise InvalidFieldError("body.parent_id", "a unit cannot move under itself")
+    if "parent_id" in changed:
+        await _check_move(session, actor, unit, data.parent_id)
+    if "successor_id" in changed and data.successor_id is not None:
+        await _unit_in(session, data.successor_id, unit.municipality_id, "body.successor_id")
     if unit.valid_from and data.valid_to and data.valid_to < unit.valid_from:
         raise InvalidFieldError("body.valid_to", "must not be before valid_from")
     before = snapshot(unit)
@@ -206,6 +345,24 @@ async def update_unit(
     await _record(session, unit, _change_kind(changed), actor, before, effective or utcnow().date())
     await session.commit()
     return unit
+
+
+async def _check_move(
+    session: AsyncSession, actor: Principal, unit: OrgUnit, parent_id: str | None
+) -> None:
+    """A move stays inside the unit's municipality, under a parent the actor also covers."""
+    if unit.parent_id is None:
+        raise InvalidFieldError("body.parent_id", "a municipality cannot move under another unit")
+    if parent_id is None:
+        raise InvalidFieldError(
+            "body.parent_id",
+            "a unit cannot leave its municipality (a new municipality is created with "
+            "POST /org-units without a parent)",
+        )
+    await _unit_in(session, parent_id, unit.municipality_id, "body.parent_id")
+    if parent_id in await descendants(session, unit.id):
+        raise InvalidFieldError("body.parent_id", "a unit cannot move under itself")
+    await _require_org_admin(session, actor, parent_id)
 
 
 async def history(session: AsyncSession, unit_id: str) -> Sequence[OrgUnitChange]:

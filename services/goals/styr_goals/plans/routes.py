@@ -28,7 +28,6 @@ from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["plans and goals"])
 Session = Annotated[AsyncSession, Depends(get_session)]
-Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
 
 
@@ -48,9 +47,12 @@ async def get_config(
     "/municipalities/{municipality_id}/steering-config",
     response_model=SteeringConfigRead,
     summary="Replace a municipality's steering configuration",
+    description="Needs an admin whose org scope covers the municipality's root (a scope on one "
+    "of its units is not enough: every unit shares the configuration). Each change is kept "
+    "in the municipality's settings history (`GET /municipalities/{id}/settings/history`).",
 )
 async def put_config(
-    municipality_id: str, body: SteeringConfigDocument, session: Session, actor: Admin
+    municipality_id: str, body: SteeringConfigDocument, session: Session, actor: authenticated
 ) -> SteeringConfigRead:
     row = await service.put_config(session, municipality_id, body, actor)
     return SteeringConfigRead.model_validate(row)

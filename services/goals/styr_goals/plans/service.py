@@ -1,7 +1,8 @@
 """Steering configuration, plans and the goal tree (no HTTP here).
 
 Write rules: plans and goals are written by planners whose org scope covers the plan's org
-unit (a grant on a unit covers everything below it); the configuration by administrators.
+unit (a grant on a unit covers everything below it); a municipality's configuration by an
+admin whose scope covers the municipality's root, each write kept in its settings history.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from styr_goals.plans.schemas import (
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import record_change, require_settings_writer
 from styr_shared.types import utcnow
 
 PLAN_WRITERS = (Role.PLANNER,)
@@ -53,10 +55,10 @@ async def require_scope(
 
 async def municipality_of(session: AsyncSession, unit_id: str) -> str:
     """The root of the unit's tree: the municipality whose configuration applies."""
-    chain = await orgunits.lineage(session, unit_id)
-    if not chain:
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
         raise NotFoundError(f"Org unit {unit_id!r} does not exist.")
-    return chain[-1]
+    return unit.municipality_id
 
 
 async def put_config(
@@ -65,12 +67,23 @@ async def put_config(
     unit = await orgunits.get_unit(session, municipality_id)
     if unit.parent_id is not None:
         raise InvalidFieldError("path.municipality_id", "configuration belongs to a root unit")
+    require_settings_writer(actor, municipality_id)
     row = await session.get(SteeringConfig, municipality_id)
+    before = None if row is None else dict(row.document)
     data = document.model_dump(mode="json")
     if row is None:
         row = SteeringConfig(municipality_id=municipality_id, document=data, updated_by="")
     row.document, row.updated_by, row.updated_at = data, actor.subject, utcnow()
     session.add(row)
+    await record_change(
+        session,
+        municipality_id=municipality_id,
+        setting="steering_config",
+        key="document",
+        before=before,
+        after=data,
+        actor=actor,
+    )
     await session.commit()
     return row
 
@@ -208,9 +221,15 @@ async def _check_content(
     if follow_up_tag is not None and follow_up_tag not in config.follow_up_tags:
         allowed = ", ".join(config.follow_up_tags)
         raise InvalidFieldError("body.follow_up_tag", f"must be one of: {allowed}")
+    municipality = await municipality_of(session, plan.org_unit_id)
     for index, unit_id in enumerate(addressed_to):
-        if await session.get(OrgUnit, unit_id) is None:
+        unit = await session.get(OrgUnit, unit_id)
+        if unit is None:
             raise InvalidFieldError(f"body.addressed_to.{index}", f"unknown org unit {unit_id!r}")
+        if unit.municipality_id != municipality:
+            raise InvalidFieldError(
+                f"body.addressed_to.{index}", f"{unit_id!r} is not in the plan's municipality"
+            )
 
 
 async def create_goal(
