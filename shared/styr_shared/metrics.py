@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
+
+from styr_shared.errors import ProblemError
 
 DOMAIN_REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -114,3 +118,40 @@ def expose_domain_metrics(registry: CollectorRegistry) -> None:
 def outcome_of_status(status: int | None) -> str:
     """``2xx``, ``4xx``, ``5xx`` or ``unavailable`` (no answer)."""
     return "unavailable" if status is None else f"{status // 100}xx"
+
+
+@dataclass
+class ImportTracker:
+    """Counts of one import run, set by the importer; recorded when the run ends."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    outcome: str = "completed"
+
+
+@contextmanager
+def track_import(service: str, kind: str) -> Iterator[ImportTracker]:
+    """Record a run's duration, outcome and rows: ``completed`` (unless the importer says
+    otherwise), ``rejected`` when it ends in a problem answer (4xx), ``failed`` otherwise."""
+    tracker = ImportTracker()
+    started = time.perf_counter()
+    try:
+        yield tracker
+    except ProblemError:
+        tracker.outcome = "rejected"
+        raise
+    except BaseException:
+        tracker.outcome = "failed"
+        raise
+    finally:
+        record_import(service, kind, tracker.outcome, time.perf_counter() - started, tracker.rows)
+
+
+def record_import(
+    service: str, kind: str, outcome: str, seconds: float, rows: dict[str, int]
+) -> None:
+    """One finished import run: its outcome, duration and rows by outcome."""
+    IMPORT_RUNS.labels(service, kind, outcome).inc()
+    IMPORT_DURATION.labels(service, kind).observe(seconds)
+    for row_outcome, count in rows.items():
+        if count:
+            IMPORT_ROWS.labels(service, kind, row_outcome).inc(count)

@@ -14,7 +14,7 @@ from httpx import AsyncClient
 
 from styr_budget.outcomes.models import Outcome, OutcomeImport
 from styr_budget.outcomes.service import LEGACY_SIE_SOURCE
-from styr_shared.testing import TokenFactory
+from styr_shared.testing import TokenFactory, metric_value
 
 SETTINGS = "/api/v1/municipalities/oxelosund"
 
@@ -218,6 +218,9 @@ async def test_multipart_upload(
     data = sie_file(
         HEADER + voucher("20250120", '#TRANS 5010 {1 "7210"} 400.00', "#TRANS 2440 {} -400.00")
     )
+    runs = await metric_value(
+        client, "styr_import_runs_total", service="budget", kind="outcome_sie", outcome="completed"
+    )
     response = await client.post(
         "/api/v1/outcomes/sie",
         files={"file": ("januari.se", data, "application/octet-stream")},
@@ -226,6 +229,9 @@ async def test_multipart_upload(
     assert response.status_code == 201, response.text
     assert response.json()["filename"] == "januari.se"
     assert response.json()["transactions"] == 2
+    assert runs + 1 == await metric_value(
+        client, "styr_import_runs_total", service="budget", kind="outcome_sie", outcome="completed"
+    )
     no_file = await client.post(
         "/api/v1/outcomes/sie", files={"other": (None, "x")}, headers=controller
     )

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS
 from styr_deviations.config import LOCAL_TIME
 from styr_deviations.intake.ratelimit import PublicRateLimiter
-from styr_shared.testing import TokenFactory
+from styr_shared.testing import TokenFactory, metric_value
 from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 URL = "/api/v1/public/feedback"
@@ -168,6 +168,13 @@ async def test_lone_surrogate_and_oversized_bodies(
 
 async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: None) -> None:
     app.state.public_limiter = PublicRateLimiter(limit=3, window_seconds=600)
+    accepted = await metric_value(client, "styr_citizen_submissions_total", outcome="accepted")
+    limited_before = await metric_value(
+        client, "styr_citizen_submissions_total", outcome="rate_limited"
+    )
+    web_cases = await metric_value(
+        client, "styr_cases_registered_total", kind="feedback", channel="web_form"
+    )
     codes = [
         (await client.post(URL, json={"message": "Hej hej", "anonymous": True})).status_code
         for _ in range(4)
@@ -177,6 +184,23 @@ async def test_rate_limit_per_client(app: FastAPI, client: AsyncClient, org: Non
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) > 0
     assert (await _count(app))[0] == 3
+    # The operations team sees it: three accepted, two refused, three cases from the web form.
+    metrics = {
+        "accepted": await metric_value(
+            client, "styr_citizen_submissions_total", outcome="accepted"
+        ),
+        "rate_limited": await metric_value(
+            client, "styr_citizen_submissions_total", outcome="rate_limited"
+        ),
+        "cases": await metric_value(
+            client, "styr_cases_registered_total", kind="feedback", channel="web_form"
+        ),
+    }
+    assert metrics == {
+        "accepted": accepted + 3,
+        "rate_limited": limited_before + 2,
+        "cases": web_cases + 3,
+    }
 
 
 def named(municipality: str) -> str:

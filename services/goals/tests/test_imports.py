@@ -28,7 +28,7 @@ from styr_goals.imports.resolve import Catalogue
 from styr_goals.measures.models import Measure, MeasureValue, MeasureValueAudit, ValuePeriodLock
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_goals.settings import GoalsSettings
-from styr_shared.testing import TokenFactory, UvicornThread
+from styr_shared.testing import TokenFactory, UvicornThread, metric_value
 from styr_shared.types import utcnow
 
 URL = "/api/v1/measure-values/import"
@@ -148,6 +148,10 @@ GOOD_CSV = (
 async def test_csv_with_bom_semicolons_and_decimal_commas(
     client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
 ) -> None:
+    runs = {"service": "goals", "kind": "measure_values", "outcome": "completed"}
+    before = await metric_value(client, "styr_import_runs_total", **runs)
+    rows = {"service": "goals", "kind": "measure_values", "outcome": "accepted"}
+    rows_before = await metric_value(client, "styr_import_rows_total", **rows)
     response = await client.post(
         URL, content=GOOD_CSV.encode(), headers=importer | CSV, params={"source": "Viva"}
     )
@@ -155,6 +159,8 @@ async def test_csv_with_bom_semicolons_and_decimal_commas(
     result = response.json()
     assert result["counts"] == {"inserted": 8, "updated": 0, "unchanged": 0, "rejected": 0}
     assert result["outcome"] == "completed"
+    assert await metric_value(client, "styr_import_runs_total", **runs) == before + 1
+    assert await metric_value(client, "styr_import_rows_total", **rows) == rows_before + 8
     stored = await _values(app)
     assert stored["m-year", "oxelosund-von", "2024", "", "T"].value == Decimal("1234.5")
     half = stored["m-half", "oxelosund-von", "2024-H1", "", "T"]

@@ -15,6 +15,7 @@ from styr_shared.testing.database import (
 from styr_shared.testing.harness import (
     api_client,
     assert_migrations_in_step,
+    metric_value,
     running_service,
     service_fixtures,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "assert_migrations_in_step",
     "create_test_database",
     "drop_test_database",
+    "metric_value",
     "running_service",
     "seed_org_replica",
     "service_fixtures",

@@ -78,3 +78,14 @@ async def assert_migrations_in_step(
         assert await migrations.schema_drift(url, metadata) == []
     finally:
         await drop_test_database(url)
+
+
+async def metric_value(client: AsyncClient, name: str, **labels: str) -> float:
+    """One sample of ``/metrics`` (0 when the series has none yet)."""
+    text = (await client.get("/metrics")).text
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    prefix = f"{name}{{{wanted}}} " if labels else f"{name} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.removeprefix(prefix))
+    return 0.0

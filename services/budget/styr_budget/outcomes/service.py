@@ -40,6 +40,7 @@ from styr_budget.outcomes.mapping import Mapped
 from styr_budget.outcomes.models import MONTH_COLUMNS, Outcome, OutcomeImport, OutcomeYear
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
+from styr_shared.metrics import track_import
 from styr_shared.pagination import PageParams, paginate
 
 IMPORT_LOCK = 4711002  # pg advisory lock key: one outcome import at a time (rollup rebuild)
@@ -324,24 +325,26 @@ async def import_sie(
     options: SieOptions,
     actor: Principal,
 ) -> OutcomeImport:
-    rules = await load_rules(session, municipality_id, options)
-    # the session's connection is not needed while the file is read
-    await session.commit()
-    mapped = await asyncio.to_thread(_map_sie, stream, rules)
-    if mapped.problems:
-        raise UnmappedRowsError(mapped.problems)
-    source = _source(options.source, _source(mapped.program, "sie"))
-    record = await store(
-        session,
-        municipality_id=municipality_id,
-        source=source,
-        format="sie",
-        filename=filename,
-        sha256=sha256,
-        mapped=mapped,
-        actor=actor,
-    )
-    await session.commit()
+    with track_import("budget", "outcome_sie") as run:
+        rules = await load_rules(session, municipality_id, options)
+        # the session's connection is not needed while the file is read
+        await session.commit()
+        mapped = await asyncio.to_thread(_map_sie, stream, rules)
+        if mapped.problems:
+            raise UnmappedRowsError(mapped.problems)
+        source = _source(options.source, _source(mapped.program, "sie"))
+        record = await store(
+            session,
+            municipality_id=municipality_id,
+            source=source,
+            format="sie",
+            filename=filename,
+            sha256=sha256,
+            mapped=mapped,
+            actor=actor,
+        )
+        await session.commit()
+        run.rows = {"accepted": record.transactions, "skipped": record.accounts_skipped}
     return record
 
 
@@ -355,21 +358,23 @@ async def import_csv(
     source: str | None,
     actor: Principal,
 ) -> OutcomeImport:
-    groups = set((await dimensions.groups_by_key(session, municipality_id)).keys())
-    activities = await dimensions.activity_codes(session, municipality_id)
-    await session.commit()
-    mapped = await asyncio.to_thread(_map_csv, stream, groups, activities, unit)
-    record = await store(
-        session,
-        municipality_id=municipality_id,
-        source=_source(source, "csv"),
-        format="csv",
-        filename=filename,
-        sha256=sha256,
-        mapped=mapped,
-        actor=actor,
-    )
-    await session.commit()
+    with track_import("budget", "outcome_csv") as run:
+        groups = set((await dimensions.groups_by_key(session, municipality_id)).keys())
+        activities = await dimensions.activity_codes(session, municipality_id)
+        await session.commit()
+        mapped = await asyncio.to_thread(_map_csv, stream, groups, activities, unit)
+        record = await store(
+            session,
+            municipality_id=municipality_id,
+            source=_source(source, "csv"),
+            format="csv",
+            filename=filename,
+            sha256=sha256,
+            mapped=mapped,
+            actor=actor,
+        )
+        await session.commit()
+        run.rows = {"accepted": record.transactions}
     return record
 
 

@@ -57,6 +57,7 @@ from styr_deviations.personaldata.personnummer import extract_from_fields
 from styr_shared import orgtree
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
+from styr_shared.metrics import CASES_REGISTERED
 from styr_shared.orgreplica import ReplicaOrgUnit, get_unit
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.types import utcnow
@@ -267,6 +268,7 @@ async def create_case(
     record_created(session, case, actor.subject if actor else "citizen")
     if commit:
         await session.commit()
+        CASES_REGISTERED.labels(case.kind, case.channel).inc()
     return case
 
 
@@ -986,4 +988,5 @@ async def raise_deviation(
         reason=reason,
     )
     await session.commit()
+    CASES_REGISTERED.labels(deviation.kind, deviation.channel).inc()
     return deviation

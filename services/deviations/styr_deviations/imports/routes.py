@@ -13,6 +13,7 @@ from styr_deviations.imports.schemas import ImportResult, ImportRow
 from styr_shared.auth import Principal, Role, require_roles
 from styr_shared.db import get_session
 from styr_shared.errors import UPLOAD_RESPONSES
+from styr_shared.metrics import track_import
 
 router = APIRouter(tags=["migration import"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -48,5 +49,9 @@ Importer = Annotated[Principal, Depends(require_roles(Role.IMPORTER))]
 async def import_cases(
     request: Request, session: Session, ctx: Ctx, actor: Importer
 ) -> ImportResult:
-    rows = service.parse(await request.body(), request.headers.get("content-type", ""))
-    return await service.run_import(session, ctx, actor, rows)
+    with track_import("deviations", "cases") as run:
+        rows = service.parse(await request.body(), request.headers.get("content-type", ""))
+        result = await service.run_import(session, ctx, actor, rows)
+        run.rows = {"accepted": result.created, "skipped": result.unchanged}
+        run.rows["rejected"] = result.failed
+    return result

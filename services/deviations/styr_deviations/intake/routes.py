@@ -20,6 +20,7 @@ from styr_deviations.intake.ratelimit import PublicRateLimiter
 from styr_deviations.intake.schemas import PublicFeedback, Receipt
 from styr_shared.db import get_session
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError, ProblemError
+from styr_shared.metrics import CITIZEN_SUBMISSIONS
 from styr_shared.orgreplica import ReplicaOrgUnit, get_unit
 from styr_shared.types import utcnow
 
@@ -47,6 +48,7 @@ async def _count(request: Request, municipality: str) -> None:
     limiter: PublicRateLimiter = request.app.state.public_limiter
     retry_after = await limiter.hit(f"{municipality}|{client_ip(request)}")
     if retry_after is not None:
+        CITIZEN_SUBMISSIONS.labels("rate_limited").inc()
         raise ProblemError(
             "Too many submissions from your address; try again later.",
             status=429,
@@ -131,6 +133,18 @@ async def submit(body: PublicFeedback, session: Session, ctx: Ctx) -> Receipt:
 
 
 async def _submit(
+    session: AsyncSession, ctx: Context, municipality_id: str, body: PublicFeedback
+) -> Receipt:
+    try:
+        receipt = await _register(session, ctx, municipality_id, body)
+    except ProblemError:
+        CITIZEN_SUBMISSIONS.labels("rejected").inc()
+        raise
+    CITIZEN_SUBMISSIONS.labels("accepted").inc()
+    return receipt
+
+
+async def _register(
     session: AsyncSession, ctx: Context, municipality_id: str, body: PublicFeedback
 ) -> Receipt:
     if body.org_unit_id is not None:

@@ -61,6 +61,7 @@ from styr_shared.auth import Principal, Role
 from styr_shared.db import Database, begin_write
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError, ProblemError
 from styr_shared.jsonlimits import JsonLimitError, JsonScanner
+from styr_shared.metrics import record_import
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.tenancy import municipalities_in_scope
 from styr_shared.types import utcnow
@@ -412,6 +413,16 @@ async def _finish_run(
         stored.response_status, stored.response_body = status_code, body
         session.add(stored)
         await session.commit()
+    record_import(
+        "goals",
+        "measure_values",
+        run.status,
+        (run.duration_ms or 0) / 1000,
+        {
+            "accepted": (run.inserted or 0) + (run.updated or 0) + (run.unchanged or 0),
+            "rejected": run.rejected or 0,
+        },
+    )
 
 
 def _result(run: ImportRun, outcome: Outcome | None) -> ImportResult:
