@@ -4,30 +4,13 @@ named in the changelog; the comparison itself is checked on small documents."""
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT, load_script
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "api_contracts", ROOT / "scripts/api_contracts.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["api_contracts"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-contracts = _load()
+contracts = load_script("api_contracts")
 
 
 def test_the_committed_documents_are_current() -> None:
