@@ -12,7 +12,7 @@ from styr_goals.measures.models import (
     MeasureValueAudit,
     ValuePeriodLock,
 )
-from styr_goals.orgunits.models import OrgLevel, OrgUnit, OrgUnitChange
+from styr_goals.orgunits.models import MunicipalityOrgLevel, OrgLevel, OrgUnit, OrgUnitChange
 from styr_goals.plans.models import Goal, GoalVersion, Plan, SteeringConfig
 from styr_shared.tenancy import SettingChange
 
@@ -30,6 +30,7 @@ __all__ = [
     "MeasureTarget",
     "MeasureValue",
     "MeasureValueAudit",
+    "MunicipalityOrgLevel",
     "OrgLevel",
     "OrgUnit",
     "OrgUnitChange",

@@ -119,7 +119,7 @@ async def test_0006_fills_municipalities_and_goes_back(url: str, before: str) ->
     await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE, before)
     await _seed(url)
 
-    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE, "0006")
     rows = await _run(url, "SELECT id, municipality_id FROM org_unit ORDER BY id")
     assert dict(rows) == {
         "oxelosund": "oxelosund",
@@ -158,7 +158,7 @@ async def test_0006_fills_municipalities_and_goes_back(url: str, before: str) ->
         await _unit(url, "trosa-von", "VON", "trosa", None)
     await _unit(url, "trosa-von", "TVON", "trosa", None)
     # And up once more, with the unit added in between.
-    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE, "0006")
     assert await _run(url, "SELECT municipality_id FROM org_unit WHERE id = 'trosa-von'") == [
         ("trosa",)
     ]
@@ -174,5 +174,5 @@ async def test_0006_gives_earlier_runs_the_only_municipality(url: str) -> None:
         at=STAMP,
     )
     await _import_run(url)
-    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
+    await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE, "0006")
     assert await _run(url, "SELECT municipality_id FROM import_run") == [("oxelosund",)]

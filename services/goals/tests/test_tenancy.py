@@ -292,6 +292,20 @@ WRITES: dict[str, Write] = {
         OPERATOR_ONLY,
         lambda c, h: _get(c, h, "/api/v1/municipalities"),
     ),
+    "municipality org level": Write(
+        "PUT",
+        "/api/v1/municipalities/oxelosund/org-levels/area",
+        {"label": "Område", "rank": 3},
+        ALLOWED_FOR_ROOT,
+        lambda c, h: _get(c, h, "/api/v1/municipalities/oxelosund/org-levels"),
+    ),
+    "municipality org level relabel": Write(
+        "PUT",
+        "/api/v1/municipalities/oxelosund/org-levels/department",
+        {"label": "Avdelning", "rank": 3},
+        ALLOWED_FOR_ROOT,
+        lambda c, h: _get(c, h, "/api/v1/municipalities/oxelosund/org-levels"),
+    ),
     "org level": Write(
         "PUT",
         "/api/v1/org-levels/committee",

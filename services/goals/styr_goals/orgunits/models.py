@@ -16,14 +16,26 @@ from styr_shared.types import JSONDocument, UTCDateTime, utcnow
 
 
 class OrgLevel(SQLModel, table=True):
-    """A level of the organisation tree; names differ per deployment, so they are data.
+    """A default level of the organisation tree, for every municipality of the deployment.
 
-    Levels are shared by every municipality of the deployment (only an unrestricted admin
-    writes them): the gateway reads them as one list keyed by ``key``.
+    Only an unrestricted admin writes them. A municipality relabels or extends them with
+    its own (``MunicipalityOrgLevel``); a unit's level is a key of its municipality's
+    effective list (defaults overridden and extended by its own).
     """
 
     __tablename__ = "org_level"
 
+    key: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=100)
+    rank: int = Field(description="0 is the top (municipality); larger is deeper.")
+
+
+class MunicipalityOrgLevel(SQLModel, table=True):
+    """A municipality's own level: a new one, or a default's key with its own label/rank."""
+
+    __tablename__ = "municipality_org_level"
+
+    municipality_id: str = Field(foreign_key="org_unit.id", primary_key=True, max_length=64)
     key: str = Field(primary_key=True, max_length=40)
     label: str = Field(max_length=100)
     rank: int = Field(description="0 is the top (municipality); larger is deeper.")
@@ -46,7 +58,8 @@ class OrgUnit(SQLModel, table=True):
     code: str = Field(max_length=40, index=True)
     municipality_id: str = Field(foreign_key="org_unit.id", max_length=64)
     name: str = Field(max_length=200)
-    level: str = Field(foreign_key="org_level.key", max_length=40)
+    # No foreign key: a level may be one only the unit's municipality has (checked on write).
+    level: str = Field(max_length=40)
     parent_id: str | None = Field(default=None, foreign_key="org_unit.id", index=True)
     valid_from: date | None = None
     valid_to: date | None = None

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_goals.orgunits import service
 from styr_goals.orgunits.schemas import (
     ChangeFeed,
+    EffectiveOrgLevelRead,
     MunicipalityRead,
     OrgLevelRead,
     OrgLevelWrite,
@@ -29,7 +30,17 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
-@router.get("/org-levels", response_model=list[OrgLevelRead], summary="The organisation's levels")
+LevelKey = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+MunicipalityId = Annotated[str, Path(max_length=64)]
+
+
+@router.get(
+    "/org-levels",
+    response_model=list[OrgLevelRead],
+    summary="The default org levels",
+    description="The levels every municipality starts from; a municipality's effective list "
+    "is `GET /municipalities/{municipality_id}/org-levels`.",
+)
 async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
     return [OrgLevelRead.model_validate(level) for level in await service.list_levels(session)]
 
@@ -37,12 +48,12 @@ async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
 @router.put(
     "/org-levels/{key}",
     response_model=OrgLevelRead,
-    summary="Create or rename a level",
-    description="Levels are shared by every municipality of the deployment, so only an admin "
-    "without an org scope (the deployment's operator) writes them.",
+    summary="Create or rename a default level",
+    description="The defaults are shared by every municipality of the deployment, so only an "
+    "admin without an org scope (the deployment's operator) writes them.",
 )
 async def put_level(
-    key: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
+    key: LevelKey,
     body: OrgLevelWrite,
     session: Session,
     actor: OrgAdmin,
@@ -77,6 +88,57 @@ async def get_municipality(
 ) -> MunicipalityRead:
     root = await service.municipality_for(session, actor, municipality_id)
     return MunicipalityRead.model_validate(root)
+
+
+@router.get(
+    "/municipalities/{municipality_id}/org-levels",
+    response_model=list[EffectiveOrgLevelRead],
+    tags=["municipalities"],
+    summary="A municipality's effective org levels",
+    description="The default levels, overridden (same key) and extended by the municipality's "
+    "own, ordered by rank; `source` says which. Anyone whose scope has a unit in the "
+    "municipality reads them (403 otherwise, 404 for an unknown municipality).",
+)
+async def list_municipality_levels(
+    municipality_id: MunicipalityId, session: Session, actor: authenticated
+) -> list[EffectiveOrgLevelRead]:
+    return await service.municipality_levels(session, actor, municipality_id)
+
+
+@router.put(
+    "/municipalities/{municipality_id}/org-levels/{key}",
+    response_model=EffectiveOrgLevelRead,
+    tags=["municipalities"],
+    summary="Add or relabel one of a municipality's org levels",
+    description="Needs an admin whose scope covers the municipality's root. A default's key "
+    "gets the municipality's own label and rank; a new key adds a level. Recorded in the "
+    "municipality's settings history (`org_level`).",
+)
+async def put_municipality_level(
+    municipality_id: MunicipalityId,
+    key: LevelKey,
+    body: OrgLevelWrite,
+    session: Session,
+    actor: authenticated,
+) -> EffectiveOrgLevelRead:
+    return await service.put_municipality_level(
+        session, municipality_id, key, body.label, body.rank, actor
+    )
+
+
+@router.delete(
+    "/municipalities/{municipality_id}/org-levels/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["municipalities"],
+    summary="Remove one of a municipality's own org levels",
+    description="Needs an admin whose scope covers the municipality's root. 404 when the "
+    "municipality has no own level `key`; 409 while a unit of the municipality uses it "
+    "(also for an override of a default, whose label would change under the unit).",
+)
+async def delete_municipality_level(
+    municipality_id: MunicipalityId, key: LevelKey, session: Session, actor: authenticated
+) -> None:
+    await service.delete_municipality_level(session, municipality_id, key, actor)
 
 
 @router.get(

@@ -34,6 +34,20 @@ class OrgLevelRead(ResponseModel):
     rank: int
 
 
+class LevelSource(StrEnum):
+    DEFAULT = "default"
+    OWN = "own"
+
+
+class EffectiveOrgLevelRead(ResponseModel):
+    """One level as a municipality sees it: a default, or its own (new or relabelled)."""
+
+    key: str
+    label: str
+    rank: int
+    source: LevelSource
+
+
 class _Validity(StrictModel):
     valid_from: date | None = None
     valid_to: date | None = None
@@ -77,6 +91,9 @@ class OrgUnitUpdate(StrictModel):
     valid_to: date | None = None
     successor_id: str | None = Field(None, max_length=64)
     kolada_id: str | None = Field(None, max_length=40)
+    level: str | None = Field(
+        None, max_length=40, description="A key of the municipality's effective org levels."
+    )
     effective_from: date | None = Field(
         None, description="When the change takes effect (default: today); kept in the feed."
     )

@@ -18,13 +18,26 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_goals.orgunits.models import OrgLevel, OrgUnit, OrgUnitChange
-from styr_goals.orgunits.schemas import ChangeKind, OrgUnitCreate, OrgUnitUpdate
+from styr_goals.orgunits.models import MunicipalityOrgLevel, OrgLevel, OrgUnit, OrgUnitChange
+from styr_goals.orgunits.schemas import (
+    ChangeKind,
+    EffectiveOrgLevelRead,
+    LevelSource,
+    OrgUnitCreate,
+    OrgUnitUpdate,
+)
 from styr_shared import orgtree
 from styr_shared.auth import Principal
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
-from styr_shared.tenancy import get_municipality, municipalities_in_scope, require_settings_reader
+from styr_shared.tenancy import (
+    get_municipality,
+    municipalities_in_scope,
+    record_change,
+    require_settings_reader,
+    require_settings_writer,
+)
+from styr_shared.tenancy import snapshot as setting_snapshot
 from styr_shared.types import utcnow
 
 FEED_MAX_LIMIT = 1000
@@ -49,6 +62,105 @@ def snapshot(unit: OrgUnit) -> dict[str, Any]:
 
 async def list_levels(session: AsyncSession) -> Sequence[OrgLevel]:
     return (await session.exec(select(OrgLevel).order_by(col(OrgLevel.rank)))).all()
+
+
+async def effective_levels(
+    session: AsyncSession, municipality_id: str
+) -> list[EffectiveOrgLevelRead]:
+    """The defaults, overridden (same key) and extended by the municipality's own levels."""
+    levels = {
+        level.key: EffectiveOrgLevelRead(
+            key=level.key, label=level.label, rank=level.rank, source=LevelSource.DEFAULT
+        )
+        for level in await list_levels(session)
+    }
+    own = await session.exec(
+        select(MunicipalityOrgLevel).where(
+            col(MunicipalityOrgLevel.municipality_id) == municipality_id
+        )
+    )
+    for level in own.all():
+        levels[level.key] = EffectiveOrgLevelRead(
+            key=level.key, label=level.label, rank=level.rank, source=LevelSource.OWN
+        )
+    return sorted(levels.values(), key=lambda level: (level.rank, level.key))
+
+
+async def municipality_levels(
+    session: AsyncSession, actor: Principal, municipality_id: str
+) -> list[EffectiveOrgLevelRead]:
+    await require_settings_reader(session, OrgUnit, actor, municipality_id)
+    return await effective_levels(session, municipality_id)
+
+
+async def put_municipality_level(
+    session: AsyncSession,
+    municipality_id: str,
+    key: str,
+    label: str,
+    rank: int,
+    actor: Principal,
+) -> EffectiveOrgLevelRead:
+    """Add a level of the municipality's own, or relabel/re-rank one (a default's key too)."""
+    await get_municipality(session, OrgUnit, municipality_id)
+    require_settings_writer(actor, municipality_id)
+    level = await session.get(MunicipalityOrgLevel, (municipality_id, key))
+    before = setting_snapshot(level)
+    if level is None:
+        level = MunicipalityOrgLevel(
+            municipality_id=municipality_id, key=key, label=label, rank=rank
+        )
+    else:
+        level.label, level.rank = label, rank
+    session.add(level)
+    await record_change(
+        session,
+        municipality_id=municipality_id,
+        setting="org_level",
+        key=key,
+        before=before,
+        after=setting_snapshot(level),
+        actor=actor,
+    )
+    await session.commit()
+    return EffectiveOrgLevelRead(key=key, label=label, rank=rank, source=LevelSource.OWN)
+
+
+async def delete_municipality_level(
+    session: AsyncSession, municipality_id: str, key: str, actor: Principal
+) -> None:
+    """Remove one of the municipality's own levels (409 while a unit of it uses the key).
+
+    Removing an override of a default (same key) brings the default back; it is refused
+    while used all the same, so a unit's level never changes meaning unnoticed.
+    """
+    await get_municipality(session, OrgUnit, municipality_id)
+    require_settings_writer(actor, municipality_id)
+    level = await session.get(MunicipalityOrgLevel, (municipality_id, key))
+    if level is None:
+        raise NotFoundError(f"Municipality {municipality_id!r} has no own org level {key!r}.")
+    used = await session.exec(
+        select(func.count())
+        .select_from(OrgUnit)
+        .where(col(OrgUnit.municipality_id) == municipality_id, col(OrgUnit.level) == key)
+    )
+    count = used.one()
+    if count:
+        raise ConflictError(
+            f"The org level {key!r} is used by {count} unit(s) of {municipality_id!r}."
+        )
+    before = setting_snapshot(level)
+    await session.delete(level)
+    await record_change(
+        session,
+        municipality_id=municipality_id,
+        setting="org_level",
+        key=key,
+        before=before,
+        after=None,
+        actor=actor,
+    )
+    await session.commit()
 
 
 def require_deployment_admin(actor: Principal, what: str) -> None:
@@ -201,9 +313,16 @@ async def descendants(session: AsyncSession, unit_id: str) -> list[str]:
     return await orgtree.descendants(session, OrgUnit, unit_id)
 
 
-async def _check_level(session: AsyncSession, level: str) -> None:
-    if await session.get(OrgLevel, level) is None:
-        raise InvalidFieldError("body.level", f"unknown org level {level!r}")
+async def _check_level(session: AsyncSession, level: str, municipality_id: str | None) -> None:
+    """``level`` must be one of the municipality's effective levels (``None``: a new
+    municipality, which has none of its own yet: the defaults)."""
+    if municipality_id is None:
+        known = {default.key for default in await list_levels(session)}
+    else:
+        known = {found.key for found in await effective_levels(session, municipality_id)}
+    if level not in known:
+        where = "the default levels" if municipality_id is None else repr(municipality_id)
+        raise InvalidFieldError("body.level", f"unknown org level {level!r} in {where}")
 
 
 async def _unit_in(
@@ -288,7 +407,7 @@ async def create_unit(session: AsyncSession, data: OrgUnitCreate, actor: Princip
     if await _code_taken(session, data.code, municipality_id, root=root, other_than=unit_id):
         where = "another municipality" if root else "another unit of the municipality"
         raise ConflictError(f"The code {data.code!r} is already used by {where}.")
-    await _check_level(session, data.level)
+    await _check_level(session, data.level, None if root else municipality_id)
     unit = OrgUnit(id=unit_id, municipality_id=municipality_id, **data.model_dump(exclude={"id"}))
     session.add(unit)
     await session.flush()
@@ -328,6 +447,10 @@ async def update_unit(
         )
     ):
         raise InvalidFieldError("body.code", "missing or already used in the municipality")
+    if "level" in changed:
+        if data.level is None:
+            raise InvalidFieldError("body.level", "a unit must keep a level")
+        await _check_level(session, data.level, unit.municipality_id)
     if "name" in changed and data.name is None:
         raise InvalidFieldError("body.name", "a unit must keep a name")
     if "parent_id" in changed:
