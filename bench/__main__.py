@@ -10,6 +10,7 @@ BENCHMARKS: list[str] = [
     "measure_import",
     "gateway_dashboard",
     "measure_sie_import",
+    "measure_case_import",
     "report_render",
 ]
 
