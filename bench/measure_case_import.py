@@ -4,8 +4,8 @@ Posts 20,000 historical cases (the row limit) with long descriptions, a JSON bod
 20 MiB body limit (``STYR_DEVIATIONS_IMPORT_MAX_BODY_BYTES``), to a real deviations service (its
 own process, over HTTP on the loopback) on PostgreSQL, and polls ``/healthz`` every 50 ms while
 it runs. Measures the wall time, the service process's peak memory (VmHWM) and the slowest
-``/healthz`` answer, the figures the Kubernetes manifest's memory limit (512 MiB) and liveness
-timeout (1 s, three misses) must hold. Targets: peak ≤ 384 MB (three quarters of the limit),
+``/healthz`` answer, the figures the Kubernetes manifest's memory limit (640 MiB) and liveness
+timeout (2 s, three misses) must hold. Targets: peak ≤ 480 MB (three quarters of the limit),
 ``/healthz`` ≤ 1 s throughout, every row stored. Run alone:
 ``uv run python -m bench.measure_case_import``.
 """
@@ -34,7 +34,7 @@ from styr_shared.testing.servers import free_port, stop, wait_until_up
 
 ROWS = 20_000
 MAX_BODY_BYTES = 20 * 1024 * 1024
-TARGET_PEAK_MB = 384
+TARGET_PEAK_MB = 480
 TARGET_HEALTHZ_MS = 1000.0
 UNITS = ["oxelosund-sabo", "oxelosund-hemtjanst", "oxelosund-hsl", "oxelosund-lss"]
 CATEGORIES = ["fall", "lakemedel", "dokumentation", "bemotande", "ovrigt"]
@@ -131,7 +131,7 @@ def main() -> int:
     )
     print(
         f"postgresql: service peak memory {peak:.0f} MB (idle {idle:.0f} MB; target ≤ "
-        f"{TARGET_PEAK_MB} MB, the pod's limit is 512 MiB)"
+        f"{TARGET_PEAK_MB} MB, the pod's limit is 640 MiB)"
     )
     ok = response.status_code == 200 and result.get("created") == ROWS
     ok &= slowest_ms <= TARGET_HEALTHZ_MS and watch.failures == 0 and peak <= TARGET_PEAK_MB

@@ -152,3 +152,17 @@ def test_goals_spools_imports_to_a_bounded_volume() -> None:
     ]
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
     assert volume["emptyDir"]["sizeLimit"]
+
+
+def test_services_that_take_imports_state_their_probe_timeout_and_memory_limit() -> None:
+    """The largest accepted import was measured against these (bench/measure_sie_import.py,
+    bench/measure_case_import.py); a probe without a stated timeout or a pod without a memory
+    limit would not say what it was aligned with."""
+    objects = _kustomize(KUSTOMIZE_DIRS[1])
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    for name in ("budget", "deviations"):
+        container = deployments[f"styr-{name}"]["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["timeoutSeconds"] >= 1
+        assert container["resources"]["limits"]["memory"].endswith("Mi")
+    deviations = deployments["styr-deviations"]["spec"]["template"]["spec"]["containers"][0]
+    assert int(deviations["resources"]["limits"]["memory"].removesuffix("Mi")) >= 640

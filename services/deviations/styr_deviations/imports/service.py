@@ -6,6 +6,7 @@ import can simply be run again. All good rows are written in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from styr_shared.jsonlimits import unstorable
 from styr_shared.orgreplica import ReplicaOrgUnit, refresh_for
 
 MAX_ROWS = 20_000
+YIELD_EVERY = 100
+FLUSH_EVERY = 1_000
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,10 @@ async def run_import(
     built: list[tuple[ImportRow, Case]] = []
     unchanged = 0
     for index, raw in enumerate(rows):
+        if index % YIELD_EVERY == 0:
+            # Checking a row awaits nothing that waits (lookups are cached): let the loop
+            # answer others (health probes) between rows of a 20,000-row import.
+            await asyncio.sleep(0)
         if isinstance(raw, RowProblem):
             problem = FieldError(field="row", message=raw.message, type="malformed_csv")
             errors.append(RowError(row=index, external_id=raw.external_id, errors=[problem]))
@@ -240,10 +247,13 @@ async def run_import(
     for municipality_id in sorted(numbered):
         rules = await checker.rules(municipality_id)
         await assign_references(session, municipality_id, rules.settings, numbered[municipality_id])
-    session.add_all(cases)
-    await session.flush()
-    for case in cases:
-        record_created(session, case, principal.subject)
+    for first in range(0, len(cases), FLUSH_EVERY):
+        batch = cases[first : first + FLUSH_EVERY]
+        session.add_all(batch)
+        await session.flush()
+        for case in batch:
+            record_created(session, case, principal.subject)
+        await session.flush()
     await session.commit()
     return ImportResult(
         created=len(built),
