@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from styr_shared.testing import metric_value
+
 GraphQL = Callable[..., Awaitable[httpx.Response]]
 
 TREE = """
@@ -249,19 +251,16 @@ async def test_a_bad_year_fails_only_its_own_field(
     ]  # fmt: skip
 
 
-def _upstream_count(metrics: str, service: str, outcome: str) -> float:
-    prefix = f'styr_gateway_upstream_requests_total{{outcome="{outcome}",service="{service}"}} '
-    lines = [line for line in metrics.splitlines() if line.startswith(prefix)]
-    return float(lines[0].removeprefix(prefix)) if lines else 0.0
+UPSTREAM = "styr_gateway_upstream_requests_total"
 
 
 async def test_the_metrics_count_upstream_calls_per_service(
     gql: GraphQL, goals: Any, gateway: str
 ) -> None:
     async with httpx.AsyncClient(base_url=gateway.removesuffix("/graphql")) as client:
-        before = _upstream_count((await client.get("/metrics")).text, "goals", "2xx")
+        before = await metric_value(client, UPSTREAM, service="goals", outcome="2xx")
         goals.recorder.requests.clear()
         response = await gql('{ orgUnit(id: "oxelosund-sof") { code history { kind } } }')
         assert "errors" not in response.json()
-        after = _upstream_count((await client.get("/metrics")).text, "goals", "2xx")
+        after = await metric_value(client, UPSTREAM, service="goals", outcome="2xx")
     assert after - before == len(goals.recorder.api_calls()) == 2
