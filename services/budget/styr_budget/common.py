@@ -16,13 +16,20 @@ from styr_shared.db import get_session
 from styr_shared.errors import ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.orgreplica import get_unit, refresh_for
 from styr_shared.orgreplica.models import ReplicaOrgUnit
-from styr_shared.tenancy import require_settings_reader, require_settings_writer
+from styr_shared.tenancy import (
+    ReadScope,
+    read_scope,
+    require_settings_reader,
+    require_settings_writer,
+)
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 Controller = Annotated[Principal, Depends(require_roles(Role.CONTROLLER))]
 """Writes budget, forecasts, measures and investments (within the caller's org scope)."""
 LedgerWriter = Annotated[Principal, Depends(require_roles(Role.CONTROLLER, Role.IMPORTER))]
 """Writes ledger outcome: controllers and machine importers."""
+Reader = Annotated[ReadScope, Depends(read_scope(ReplicaOrgUnit))]
+"""Any caller, reading within the municipalities its org scope touches."""
 
 # A request pulls the goals service's org feed at most once: a file naming a thousand unknown
 # units must not make a thousand round trips (the flag lives as long as the request's session).
@@ -47,11 +54,13 @@ async def require_unit(session: AsyncSession, unit_id: str, field: str) -> Repli
     return unit
 
 
-async def find_unit(session: AsyncSession, unit_id: str) -> ReplicaOrgUnit:
-    """The org unit a read is about, or a 404: figures for a unit nobody knows are not zeros."""
+async def find_unit(session: AsyncSession, unit_id: str, scope: ReadScope) -> ReplicaOrgUnit:
+    """The org unit a read is about: 404 when nobody knows it (its figures are not zeros),
+    403 when it belongs to a municipality the caller does not read in."""
     unit = await _unit(session, unit_id)
     if unit is None:
         raise NotFoundError(f"Org unit {unit_id!r} does not exist.")
+    scope.check(unit.municipality_id, f"Org unit {unit_id!r}")
     return unit
 
 

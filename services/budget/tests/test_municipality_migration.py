@@ -19,7 +19,9 @@ from styr_budget.database import MIGRATIONS_DIR, VERSION_TABLE
 from styr_budget.summaries import service as summaries
 from styr_budget.summaries.schemas import BudgetBasis, GroupBy
 from styr_shared import migrations
+from styr_shared.auth import Principal
 from styr_shared.db import Database, create_engine
+from styr_shared.tenancy import ReadScope
 from styr_shared.testing import create_test_database, drop_test_database
 from styr_shared.testing.orgs import OXELOSUND, TROSA
 
@@ -154,6 +156,7 @@ async def _summary(url: str) -> dict[str, Any]:
                 unit=MoneyUnit.KR,
                 forecast_month=None,
                 kinds=None,
+                scope=ReadScope(Principal(subject="migration-test"), municipalities=None),
             )
     finally:
         await database.dispose()

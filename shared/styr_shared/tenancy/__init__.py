@@ -12,6 +12,12 @@ and mount :func:`styr_shared.tenancy.routes.history_router`.
 """
 
 from styr_shared.tenancy.models import SettingChange
+from styr_shared.tenancy.reading import (
+    ReadScope,
+    read_scope,
+    read_scope_of,
+    readable_municipalities,
+)
 from styr_shared.tenancy.service import (
     Municipality,
     get_municipality,
@@ -25,9 +31,13 @@ from styr_shared.tenancy.service import (
 
 __all__ = [
     "Municipality",
+    "ReadScope",
     "SettingChange",
     "get_municipality",
     "municipalities_in_scope",
+    "read_scope",
+    "read_scope_of",
+    "readable_municipalities",
     "record_change",
     "require_settings_reader",
     "require_settings_writer",

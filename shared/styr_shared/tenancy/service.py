@@ -16,6 +16,7 @@ from styr_shared.auth.principal import Principal, Role
 from styr_shared.errors import ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.tenancy.models import SettingChange
+from styr_shared.tenancy.reading import read_scope_of
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,10 @@ async def resolve_municipality(
 async def require_settings_reader(
     session: AsyncSession, org_model: Any, principal: Principal, municipality_id: str
 ) -> None:
-    """Anyone working in the municipality (any unit of it) may read its settings."""
+    """Whoever reads in the municipality reads its settings (see :mod:`.reading`)."""
     await get_municipality(session, org_model, municipality_id)
-    touched = await municipalities_in_scope(session, org_model, principal)
-    if touched is not None and municipality_id not in touched:
+    scope = await read_scope_of(session, org_model, principal)
+    if not scope.allows(municipality_id):
         raise ForbiddenError(f"Your org scope has no unit in municipality {municipality_id!r}.")
 
 

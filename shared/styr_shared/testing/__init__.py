@@ -19,6 +19,7 @@ from styr_shared.testing.harness import (
     running_service,
     service_fixtures,
 )
+from styr_shared.testing.isolation import Read, assert_isolated, unlisted_reads
 from styr_shared.testing.servers import UvicornThread
 from styr_shared.testing.tokens import TokenFactory
 
@@ -27,9 +28,11 @@ __all__ = [
     "OXELOSUND",
     "TEST_BACKENDS",
     "TROSA",
+    "Read",
     "TokenFactory",
     "UvicornThread",
     "api_client",
+    "assert_isolated",
     "assert_migrations_in_step",
     "create_test_database",
     "drop_test_database",
@@ -38,6 +41,7 @@ __all__ = [
     "seed_org_replica",
     "service_fixtures",
     "truncate_all",
+    "unlisted_reads",
 ]
 
 

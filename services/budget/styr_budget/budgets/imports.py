@@ -312,7 +312,7 @@ async def _as_printed(
     """Changes that make the adopted lines' first ``last_month`` months what the file prints,
     keeping each line's amount: the difference comes out of the months after, by the line's
     key (a reallocation between months)."""
-    adopted = await service.lines(session, committee_id, year, None)
+    adopted = await service.adopted_lines(session, committee_id, year, None)
     current = {
         (item.org_unit_id, item.activity_code, item.account_group): item for item in adopted.lines
     }

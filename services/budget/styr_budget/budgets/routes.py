@@ -22,7 +22,7 @@ from styr_budget.budgets.schemas import (
     VersionKind,
     VersionRead,
 )
-from styr_budget.common import Controller, Session, require_unit
+from styr_budget.common import Controller, Reader, Session, require_unit
 from styr_budget.dimensions import service as dimensions
 from styr_budget.outcomes.service import SieOptions, load_rules
 from styr_budget.uploads import (
@@ -32,7 +32,7 @@ from styr_budget.uploads import (
     raw_body,
     receive_upload,
 )
-from styr_shared.auth import Principal, authenticated
+from styr_shared.auth import Principal
 from styr_shared.errors import UPLOAD_RESPONSES, InvalidFieldError
 
 router = APIRouter(tags=["budget"])
@@ -53,10 +53,15 @@ FromMonthQuery = Annotated[
     description="Before a budget is adopted against it; afterwards only a revision changes it.",
 )
 async def put_frame(
-    committee_id: Committee, year: Year, body: FrameWrite, session: Session, actor: Controller
+    committee_id: Committee,
+    year: Year,
+    body: FrameWrite,
+    session: Session,
+    actor: Controller,
+    scope: Reader,
 ) -> BudgetStatus:
     await service.put_frame(session, committee_id, year, body, actor)
-    return await service.status(session, committee_id, year)
+    return await service.status(session, committee_id, year, scope)
 
 
 @router.get(
@@ -65,9 +70,9 @@ async def put_frame(
     summary="Frame, versions, original and revised totals and the gap to the frame",
 )
 async def get_status(
-    committee_id: Committee, year: Year, session: Session, _: authenticated
+    committee_id: Committee, year: Year, session: Session, scope: Reader
 ) -> BudgetStatus:
-    return await service.status(session, committee_id, year)
+    return await service.status(session, committee_id, year, scope)
 
 
 @router.post(
@@ -118,10 +123,10 @@ async def get_lines(
     committee_id: Committee,
     year: Year,
     session: Session,
-    _: authenticated,
+    scope: Reader,
     version: Annotated[int | None, Query(ge=1, description="Adopted version number.")] = None,
 ) -> BudgetLines:
-    return await service.lines(session, committee_id, year, version)
+    return await service.lines(session, committee_id, year, version, scope)
 
 
 @router.post(

@@ -28,6 +28,7 @@ from styr_budget.budgets.schemas import (
 from styr_budget.common import (
     check_scope,
     check_scope_all,
+    find_unit,
     known_units,
     require_unit,
     subtree,
@@ -43,6 +44,7 @@ from styr_shared.errors import (
     NotFoundError,
     ProblemError,
 )
+from styr_shared.tenancy import ReadScope
 from styr_shared.types import utcnow
 
 ZERO = Decimal("0.00")
@@ -139,7 +141,10 @@ def version_read(version: BudgetVersion, total: Decimal) -> VersionRead:
     )
 
 
-async def status(session: AsyncSession, committee_id: str, year: int) -> BudgetStatus:
+async def status(
+    session: AsyncSession, committee_id: str, year: int, scope: ReadScope
+) -> BudgetStatus:
+    await find_unit(session, committee_id, scope)
     frame = await get_frame(session, committee_id, year)
     versions = await _versions(session, committee_id, year)
     sums = await _version_sums(session, [v.id for v in versions if v.id is not None])
@@ -384,8 +389,16 @@ async def version_total(session: AsyncSession, version: BudgetVersion) -> Decima
 
 
 async def lines(
+    session: AsyncSession, committee_id: str, year: int, version: int | None, scope: ReadScope
+) -> BudgetLines:
+    await find_unit(session, committee_id, scope)
+    return await adopted_lines(session, committee_id, year, version)
+
+
+async def adopted_lines(
     session: AsyncSession, committee_id: str, year: int, version: int | None
 ) -> BudgetLines:
+    """The adopted lines up to ``version`` (the latest adopted when ``None``)."""
     await get_frame(session, committee_id, year)
     adopted = [
         v for v in await _versions(session, committee_id, year) if v.status == VersionStatus.ADOPTED

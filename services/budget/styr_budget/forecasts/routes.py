@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from styr_budget.common import Controller, Session
+from styr_budget.common import Controller, Reader, Session
 from styr_budget.forecasts import service
 from styr_budget.forecasts.schemas import (
     Deficit,
@@ -16,7 +16,6 @@ from styr_budget.forecasts.schemas import (
     MeasureRead,
     MeasureUpdate,
 )
-from styr_shared.auth import authenticated
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.types import DbId
 
@@ -45,13 +44,13 @@ async def put_forecasts(
 @router.get("/forecasts", response_model=Page[ForecastRead], summary="Recorded forecasts")
 async def list_forecasts(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     org_unit: Annotated[str | None, Query(max_length=64, description="Subtree root.")] = None,
 ) -> Page[ForecastRead]:
-    rows, next_cursor = await service.list_forecasts(session, page, year, month, org_unit)
+    rows, next_cursor = await service.list_forecasts(session, page, year, month, org_unit, scope)
     return Page(items=[ForecastRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -85,12 +84,12 @@ async def update_measure(
 )
 async def list_measures(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     committee_id: Annotated[str, Query(max_length=64)],
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> Page[MeasureRead]:
-    rows, next_cursor = await service.list_measures(session, page, committee_id, year)
+    rows, next_cursor = await service.list_measures(session, page, committee_id, year, scope)
     return Page(items=[MeasureRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -107,7 +106,7 @@ async def list_measures(
 )
 async def list_deficits(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     committee_id: Annotated[str, Query(max_length=64)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[
@@ -115,5 +114,5 @@ async def list_deficits(
     ] = None,
     without_measures: bool = False,
 ) -> list[Deficit]:
-    found = await service.deficits(session, committee_id, year, month)
+    found = await service.deficits(session, committee_id, year, month, scope)
     return [d for d in found if not d.has_measures] if without_measures else found

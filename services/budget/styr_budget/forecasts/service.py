@@ -34,6 +34,7 @@ from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, InvalidFieldError, NotFoundError, ProblemError
 from styr_shared.orgreplica.models import ReplicaOrgUnit
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import ReadScope
 
 ZERO = Decimal(0)
 
@@ -147,12 +148,15 @@ async def list_forecasts(
     year: int,
     month: int | None,
     org_unit_id: str | None,
+    scope: ReadScope,
 ) -> tuple[list[Forecast], str | None]:
-    statement = select(Forecast).where(col(Forecast.year) == year)
+    statement = select(Forecast).where(
+        col(Forecast.year) == year, scope.clause(Forecast.municipality_id)
+    )
     if month is not None:
         statement = statement.where(col(Forecast.month) == month)
     if org_unit_id is not None:
-        await find_unit(session, org_unit_id)
+        await find_unit(session, org_unit_id, scope)
         units = await subtree(session, org_unit_id)
         statement = statement.where(col(Forecast.org_unit_id).in_(units))
     return await paginate(session, statement, [col(Forecast.id)], page)
@@ -214,9 +218,9 @@ async def update_measure(
 
 
 async def list_measures(
-    session: AsyncSession, page: PageParams, committee_id: str, year: int
+    session: AsyncSession, page: PageParams, committee_id: str, year: int, scope: ReadScope
 ) -> tuple[list[BalanceMeasure], str | None]:
-    await find_unit(session, committee_id)
+    await find_unit(session, committee_id, scope)
     statement = select(BalanceMeasure).where(
         col(BalanceMeasure.committee_id) == committee_id, col(BalanceMeasure.year) == year
     )
@@ -224,7 +228,7 @@ async def list_measures(
 
 
 async def deficits(
-    session: AsyncSession, committee_id: str, year: int, month: int | None
+    session: AsyncSession, committee_id: str, year: int, month: int | None, scope: ReadScope
 ) -> list[Deficit]:
     """Forecast deficits (forecast − budget < 0) of the committee, of each activity and of
     each org unit below it (a unit's figure covers its whole subtree, so a department's
@@ -241,6 +245,7 @@ async def deficits(
             unit=MoneyUnit.KR,
             forecast_month=forecast_month,
             kinds=None,
+            scope=scope,
         )
 
     by_activity = await summary(GroupBy.ACTIVITY, month)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import Controller, Session
+from styr_budget.common import Controller, Reader, Session
 from styr_budget.investments import service
 from styr_budget.investments.schemas import (
     CarryOverCreate,
@@ -17,7 +17,6 @@ from styr_budget.investments.schemas import (
     ObjectWrite,
     YearWrite,
 )
-from styr_shared.auth import authenticated
 from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["investments"])
@@ -27,11 +26,11 @@ ObjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
 @router.get("/investments", response_model=Page[ObjectRead], summary="Investment objects")
 async def list_objects(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     org_unit: Annotated[str | None, Query(max_length=64, description="Subtree root.")] = None,
 ) -> Page[ObjectRead]:
-    items, next_cursor = await service.list_objects(session, page, org_unit)
+    items, next_cursor = await service.list_objects(session, page, org_unit, scope)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -42,17 +41,17 @@ async def list_objects(
 )
 async def totals(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     org_unit: Annotated[str, Query(max_length=64)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     unit: MoneyUnit = MoneyUnit.KR,
 ) -> InvestmentTotals:
-    return await service.totals(session, org_unit, year, unit)
+    return await service.totals(session, org_unit, year, unit, scope)
 
 
 @router.get("/investments/{object_id}", response_model=ObjectRead, summary="One object")
-async def get_object(object_id: ObjectId, session: Session, _: authenticated) -> ObjectRead:
-    return await service.get(session, object_id)
+async def get_object(object_id: ObjectId, session: Session, scope: Reader) -> ObjectRead:
+    return await service.get(session, object_id, scope)
 
 
 @router.put(
@@ -100,6 +99,9 @@ async def carry_over(
     summary="An object's carry-overs",
 )
 async def list_carry_overs(
-    object_id: ObjectId, session: Session, _: authenticated
+    object_id: ObjectId, session: Session, scope: Reader
 ) -> list[CarryOverRead]:
-    return [CarryOverRead.model_validate(r) for r in await service.carry_overs(session, object_id)]
+    return [
+        CarryOverRead.model_validate(r)
+        for r in await service.carry_overs(session, object_id, scope)
+    ]

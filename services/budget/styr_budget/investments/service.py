@@ -22,7 +22,9 @@ from styr_budget.investments.schemas import (
 )
 from styr_shared.auth import Principal
 from styr_shared.errors import ConflictError, InvalidFieldError, NotFoundError
+from styr_shared.orgreplica.models import ReplicaOrgUnit
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import ReadScope
 
 ZERO = Decimal("0.00")
 
@@ -133,11 +135,13 @@ async def carry_over(
 
 
 async def list_objects(
-    session: AsyncSession, page: PageParams, org_unit_id: str | None
+    session: AsyncSession, page: PageParams, org_unit_id: str | None, scope: ReadScope
 ) -> tuple[list[ObjectRead], str | None]:
-    statement = select(InvestmentObject)
+    statement = select(InvestmentObject).where(
+        scope.unit_clause(ReplicaOrgUnit, InvestmentObject.org_unit_id)
+    )
     if org_unit_id is not None:
-        await find_unit(session, org_unit_id)
+        await find_unit(session, org_unit_id, scope)
         units = await subtree(session, org_unit_id)
         statement = statement.where(col(InvestmentObject.org_unit_id).in_(units))
     rows, next_cursor = await paginate(session, statement, [col(InvestmentObject.id)], page)
@@ -145,9 +149,9 @@ async def list_objects(
 
 
 async def totals(
-    session: AsyncSession, org_unit_id: str, year: int, unit: MoneyUnit
+    session: AsyncSession, org_unit_id: str, year: int, unit: MoneyUnit, scope: ReadScope
 ) -> InvestmentTotals:
-    await find_unit(session, org_unit_id)
+    await find_unit(session, org_unit_id, scope)
     units = await subtree(session, org_unit_id)
     statement = (
         select(
@@ -182,12 +186,22 @@ async def totals(
     )
 
 
-async def get(session: AsyncSession, object_id: str) -> ObjectRead:
-    return await read(session, await _object(session, object_id))
+async def _readable_object(
+    session: AsyncSession, object_id: str, scope: ReadScope
+) -> InvestmentObject:
+    row = await _object(session, object_id)
+    await find_unit(session, row.org_unit_id, scope)
+    return row
 
 
-async def carry_overs(session: AsyncSession, object_id: str) -> Sequence[InvestmentCarryOver]:
-    await _object(session, object_id)
+async def get(session: AsyncSession, object_id: str, scope: ReadScope) -> ObjectRead:
+    return await read(session, await _readable_object(session, object_id, scope))
+
+
+async def carry_overs(
+    session: AsyncSession, object_id: str, scope: ReadScope
+) -> Sequence[InvestmentCarryOver]:
+    await _readable_object(session, object_id, scope)
     statement = (
         select(InvestmentCarryOver)
         .where(col(InvestmentCarryOver.object_id) == object_id)

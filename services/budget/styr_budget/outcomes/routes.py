@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import LedgerWriter, Session
+from styr_budget.common import LedgerWriter, Reader, Session
 from styr_budget.outcomes import service
 from styr_budget.outcomes.schemas import ImportRead, OutcomeRead
 from styr_budget.uploads import (
@@ -17,7 +17,6 @@ from styr_budget.uploads import (
     raw_body,
     receive_upload,
 )
-from styr_shared.auth import authenticated
 from styr_shared.errors import UPLOAD_RESPONSES
 from styr_shared.orgreplica.models import ReplicaOrgUnit
 from styr_shared.pagination import Page, PageParams, page_params
@@ -154,13 +153,13 @@ async def import_csv(
 @router.get("/outcomes/imports", response_model=Page[ImportRead], summary="Outcome imports")
 async def list_imports(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     municipality: Annotated[
         str | None, Query(max_length=64, description="Only the imports of this municipality.")
     ] = None,
 ) -> Page[ImportRead]:
-    rows, next_cursor = await service.list_imports(session, page, municipality)
+    rows, next_cursor = await service.list_imports(session, page, municipality, scope)
     return Page(items=[ImportRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -172,13 +171,13 @@ async def list_imports(
 )
 async def list_outcome(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     org_unit: Annotated[str | None, Query(max_length=64, description="Subtree root.")] = None,
 ) -> Page[OutcomeRead]:
-    rows, next_cursor = await service.list_outcome(session, page, year, month, org_unit)
+    rows, next_cursor = await service.list_outcome(session, page, year, month, org_unit, scope)
     items = [
         OutcomeRead(
             year=row.year,

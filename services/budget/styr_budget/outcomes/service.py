@@ -42,6 +42,7 @@ from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, ProblemError
 from styr_shared.metrics import track_import
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import ReadScope
 
 IMPORT_LOCK = 4711002  # pg advisory lock key: one outcome import at a time (rollup rebuild)
 MAX_SOURCE_LENGTH = 100
@@ -379,10 +380,10 @@ async def import_csv(
 
 
 async def list_imports(
-    session: AsyncSession, page: PageParams, municipality_id: str | None
+    session: AsyncSession, page: PageParams, municipality_id: str | None, scope: ReadScope
 ) -> tuple[list[OutcomeImport], str | None]:
-    """Imports in the order they were made (keyset on id)."""
-    statement = select(OutcomeImport)
+    """Imports in the order they were made (keyset on id), of the municipalities read here."""
+    statement = select(OutcomeImport).where(scope.clause(OutcomeImport.municipality_id))
     if municipality_id is not None:
         statement = statement.where(col(OutcomeImport.municipality_id) == municipality_id)
     return await paginate(session, statement, [col(OutcomeImport.id)], page)
@@ -394,12 +395,15 @@ async def list_outcome(
     year: int,
     month: int | None,
     org_unit_id: str | None,
+    scope: ReadScope,
 ) -> tuple[list[Outcome], str | None]:
-    statement = select(Outcome).where(col(Outcome.year) == year)
+    statement = select(Outcome).where(
+        col(Outcome.year) == year, scope.clause(Outcome.municipality_id)
+    )
     if month is not None:
         statement = statement.where(col(Outcome.month) == month)
     if org_unit_id is not None:
-        await find_unit(session, org_unit_id)
+        await find_unit(session, org_unit_id, scope)
         statement = statement.where(
             col(Outcome.org_unit_id).in_(await subtree(session, org_unit_id))
         )

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import Controller, Session
+from styr_budget.common import Controller, Reader, Session
 from styr_budget.results import service
 from styr_budget.results.schemas import ReportList, ReportWrite
-from styr_shared.auth import authenticated
 
 router = APIRouter(tags=["results"])
 
@@ -28,9 +27,10 @@ async def put_report(
     body: ReportWrite,
     session: Session,
     actor: Controller,
+    scope: Reader,
 ) -> ReportList:
     await service.put_report(session, org_unit_id, year, month, body, actor)
-    return await service.list_reports(session, org_unit_id, year, month, MoneyUnit.KR)
+    return await service.list_reports(session, org_unit_id, year, month, MoneyUnit.KR, scope)
 
 
 @router.get(
@@ -40,10 +40,10 @@ async def put_report(
 )
 async def list_reports(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     org_unit: Annotated[str, Query(max_length=64)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[int, Query(ge=1, le=12)] = 12,
     unit: MoneyUnit = MoneyUnit.KR,
 ) -> ReportList:
-    return await service.list_reports(session, org_unit, year, month, unit)
+    return await service.list_reports(session, org_unit, year, month, unit, scope)

@@ -18,6 +18,7 @@ from styr_budget.summaries.schemas import BudgetBasis, GroupBy
 from styr_shared.auth import Principal
 from styr_shared.errors import InvalidFieldError
 from styr_shared.orgreplica.models import ReplicaOrgUnit
+from styr_shared.tenancy import ReadScope
 
 ZERO = Decimal(0)
 
@@ -82,9 +83,14 @@ async def put_report(
 
 
 async def list_reports(
-    session: AsyncSession, org_unit_id: str, year: int, month: int, unit: MoneyUnit
+    session: AsyncSession,
+    org_unit_id: str,
+    year: int,
+    month: int,
+    unit: MoneyUnit,
+    scope: ReadScope,
 ) -> ReportList:
-    await find_unit(session, org_unit_id)
+    await find_unit(session, org_unit_id, scope)
     units = await subtree(session, org_unit_id)
     reports = (
         await session.exec(
@@ -152,6 +158,7 @@ async def list_reports(
         unit=unit,
         forecast_month=None,
         kinds=None,
+        scope=scope,
     )
     return ReportList(
         org_unit_id=org_unit_id,

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from styr_budget.amounts import MoneyUnit
-from styr_budget.common import Session
+from styr_budget.common import Reader, Session
 from styr_budget.dimensions.schemas import GroupKind
 from styr_budget.summaries import service
 from styr_budget.summaries.schemas import BudgetBasis, GroupBy, Summary
-from styr_shared.auth import authenticated
 
 router = APIRouter(tags=["summaries"])
 
@@ -32,7 +31,7 @@ router = APIRouter(tags=["summaries"])
 )
 async def summary(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     org_unit: Annotated[str, Query(max_length=64, description="Root of the subtree.")],
     year: Annotated[int, Query(ge=2000, le=2100)],
     period: Annotated[int, Query(ge=1, le=12, description="Last month included.")] = 12,
@@ -61,4 +60,5 @@ async def summary(
         unit=unit,
         forecast_month=forecast_month,
         kinds=[str(k) for k in kind] if kind else None,
+        scope=scope,
     )

@@ -42,6 +42,7 @@ from styr_budget.summaries.schemas import (
     SummaryTotal,
 )
 from styr_shared.orgreplica.models import ReplicaOrgUnit
+from styr_shared.tenancy import ReadScope
 
 ALLOCATION = "allocation"
 ZERO = Decimal(0)
@@ -103,10 +104,11 @@ async def summarize(
     unit: MoneyUnit,
     forecast_month: int | None,
     kinds: list[str] | None,
+    scope: ReadScope,
 ) -> Summary:
     # a unit the service does not know has no figures (404), not zeros; its subtree is all of
     # one municipality, whose codes and names the rows use
-    municipality_id = (await find_unit(session, org_unit_id)).municipality_id
+    municipality_id = (await find_unit(session, org_unit_id, scope)).municipality_id
     units = await subtree(session, org_unit_id)
     rows: dict[str | None, Figures] = defaultdict(Figures)
     allocation = Figures()
