@@ -60,7 +60,7 @@ def _shared_trosa() -> list[tuple[str, str, str, str, str | None]]:
 
 
 async def test_trosa_has_the_units_every_service_uses(
-    client: AsyncClient, reader: dict[str, str]
+    client: AsyncClient, reader: dict[str, str], tokens: TokenFactory
 ) -> None:
     page = await _get(client, "/api/v1/org-units", reader, municipality="trosa", limit=100)
     units = {(u["id"], u["code"], u["name"], u["level"], u["parent_id"]) for u in page["items"]}
@@ -70,15 +70,18 @@ async def test_trosa_has_the_units_every_service_uses(
     assert (root["code"], root["kolada_id"]) == ("TRS", "0488")
     assert [m["id"] for m in await _get(client, "/api/v1/municipalities", reader)] == ["trosa"]
     # Oxelösund's organisation is as before: its units and the committees KF-03 addresses.
-    oxd = await _get(client, "/api/v1/org-units", reader, municipality="oxelosund", limit=100)
+    # (read by an Oxelösund reader: Trosa's reads nothing of Oxelösund)
+    oxd_reader = tokens.headers("reader", org_units=["oxelosund"])
+    oxd = await _get(client, "/api/v1/org-units", oxd_reader, municipality="oxelosund", limit=100)
     assert len(oxd["items"]) == len(OXELOSUND_UNITS) + len(OTHER_COMMITTEES)
 
 
 async def test_trosa_steers_by_its_own_configuration(
-    client: AsyncClient, reader: dict[str, str]
+    client: AsyncClient, reader: dict[str, str], tokens: TokenFactory
 ) -> None:
     config = await _get(client, "/api/v1/municipalities/trosa/steering-config", reader)
-    oxd = await _get(client, "/api/v1/municipalities/oxelosund/steering-config", reader)
+    oxd_reader = tokens.headers("reader", org_units=["oxelosund"])
+    oxd = await _get(client, "/api/v1/municipalities/oxelosund/steering-config", oxd_reader)
     assert [level["key"] for level in config["document"]["goal_levels"]] == [
         "fullmaktigemal",
         "namndmal",

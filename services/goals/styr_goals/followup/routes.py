@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals import access
+from styr_goals.access import Reader, ReadsGoal, ReadsPlan, ReadsPublication
 from styr_goals.followup import export, service
 from styr_goals.followup.schemas import (
     ActivityCreate,
@@ -22,7 +24,7 @@ from styr_goals.followup.schemas import (
 )
 from styr_goals.plans import service as plans_service
 from styr_goals.reports import service as documents
-from styr_shared.auth import Principal, Role, authenticated, require_roles
+from styr_shared.auth import Principal, Role, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.types import DbId
@@ -67,7 +69,7 @@ async def create_assessment(
 async def list_assessments(
     goal_id: str,
     session: Session,
-    _: authenticated,
+    _: ReadsGoal,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     period: str | None = None,
 ) -> list[AssessmentRead]:
@@ -83,7 +85,7 @@ async def list_assessments(
 )
 async def list_assessments_of_many(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     plan_id: Annotated[str | None, Query(description="Assessments of this plan's goals.")] = None,
     goal_id: GoalIds = None,
@@ -91,7 +93,7 @@ async def list_assessments_of_many(
     period: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Page[AssessmentRead]:
     rows, cursor = await service.assessments_of(
-        session, page, plan_id=plan_id, goal_ids=goal_id, year=year, period=period
+        session, page, plan_id=plan_id, goal_ids=goal_id, year=year, period=period, scope=scope
     )
     return Page(items=[AssessmentRead.model_validate(row) for row in rows], next_cursor=cursor)
 
@@ -104,14 +106,14 @@ async def list_assessments_of_many(
 )
 async def list_activities_of_many(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     plan_id: Annotated[str | None, Query(description="Activities of this plan's goals.")] = None,
     goal_id: GoalIds = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Page[ActivityRead]:
     rows, cursor = await service.activities_of(
-        session, page, plan_id=plan_id, goal_ids=goal_id, year=year
+        session, page, plan_id=plan_id, goal_ids=goal_id, year=year, scope=scope
     )
     return Page(items=[ActivityRead.model_validate(row) for row in rows], next_cursor=cursor)
 
@@ -134,7 +136,7 @@ async def create_activity(
 async def list_activities(
     goal_id: str,
     session: Session,
-    _: authenticated,
+    _: ReadsGoal,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> list[ActivityRead]:
     rows = await service.list_activities(session, goal_id, year=year)
@@ -177,7 +179,7 @@ async def update_activity(
 async def follow_up(
     plan_id: str,
     session: Session,
-    _: authenticated,
+    scope: ReadsPlan,
     year: Annotated[int, Query(ge=1990, le=2100)],
     period: Annotated[str, Query(max_length=40, description="Follow-up period key, `helar`.")],
     org_unit_id: Annotated[
@@ -188,6 +190,8 @@ async def follow_up(
     ] = True,
     format: ReportFormat = ReportFormat.JSON,
 ) -> FollowUpReport | Response:
+    if org_unit_id is not None:
+        await access.check_unit(session, scope, org_unit_id, f"Org unit {org_unit_id!r}")
     report = await service.follow_up(
         session, plan_id, year, period, org_unit_id=org_unit_id, include_below=include_below
     )
@@ -234,7 +238,7 @@ async def publish(
 async def list_publications(
     plan_id: str,
     session: Session,
-    _: authenticated,
+    _: ReadsPlan,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> list[PublicationSummary]:
     await plans_service.get_plan(session, plan_id)
@@ -248,6 +252,6 @@ async def list_publications(
     summary="One publication with its frozen report",
 )
 async def get_publication(
-    publication_id: DbId, session: Session, _: authenticated
+    publication_id: DbId, session: Session, _: ReadsPublication
 ) -> PublicationRead:
     return PublicationRead.model_validate(await service.get_publication(session, publication_id))

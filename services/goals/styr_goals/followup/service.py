@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from styr_goals import access
 from styr_goals.followup.models import Activity, Assessment, Publication
 from styr_goals.followup.schemas import (
     ActivityCreate,
@@ -60,6 +61,7 @@ from styr_goals.plans.schemas import FollowUpPeriodConfig, SteeringConfigDocumen
 from styr_shared.auth import Principal
 from styr_shared.errors import InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import ReadScope
 from styr_shared.types import utcnow
 
 M = TypeVar("M")
@@ -131,7 +133,10 @@ def _of_goals(
     goal_column: Any,
     plan_id: str | None,
     goal_ids: Sequence[str] | None,
+    scope: ReadScope,
 ) -> SelectOfScalar[M]:
+    # rows of another municipality's goals are left out, not refused: a list names many goals
+    statement = statement.where(access.goal_clause(scope, goal_column))
     if goal_ids is not None:
         statement = statement.where(col(goal_column).in_(goal_ids))
     if plan_id is not None:
@@ -148,9 +153,10 @@ async def assessments_of(
     goal_ids: Sequence[str] | None = None,
     year: int | None = None,
     period: str | None = None,
+    scope: ReadScope,
 ) -> tuple[list[Assessment], str | None]:
     """Assessments of many goals (a plan's, or those named), oldest first, one page."""
-    statement = _of_goals(select(Assessment), Assessment.goal_id, plan_id, goal_ids)
+    statement = _of_goals(select(Assessment), Assessment.goal_id, plan_id, goal_ids, scope)
     if year is not None:
         statement = statement.where(col(Assessment.year) == year)
     if period is not None:
@@ -228,9 +234,10 @@ async def activities_of(
     plan_id: str | None = None,
     goal_ids: Sequence[str] | None = None,
     year: int | None = None,
+    scope: ReadScope,
 ) -> tuple[list[Activity], str | None]:
     """Activities of many goals (a plan's, or those named), by id, one page."""
-    statement = _of_goals(select(Activity), Activity.goal_id, plan_id, goal_ids)
+    statement = _of_goals(select(Activity), Activity.goal_id, plan_id, goal_ids, scope)
     if year is not None:
         statement = statement.where(col(Activity.year) == year)
     return await paginate(session, statement, [col(Activity.id)], page)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals import access
+from styr_goals.access import Reader, ReadsMeasure
 from styr_goals.measures import service
 from styr_goals.measures.periods import Periodicity
 from styr_goals.measures.schemas import (
@@ -23,7 +25,7 @@ from styr_goals.measures.schemas import (
     ValueRead,
     ValueWrite,
 )
-from styr_shared.auth import Principal, authenticated, require_roles
+from styr_shared.auth import Principal, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.types import DbId
@@ -47,7 +49,7 @@ MAX_YEARS = 111
 )
 async def list_measures(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     municipality: Annotated[
         str | None,
@@ -72,6 +74,7 @@ async def list_measures(
         code=code,
         kolada_kpi_id=kolada_kpi_id,
         periodicity=periodicity,
+        scope=scope,
     )
     items = [await service.measure_read(session, m) for m in measures]
     return Page(items=items, next_cursor=cursor)
@@ -89,7 +92,7 @@ async def create_measure(body: MeasureCreate, session: Session, actor: Planner) 
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead, summary="One measure")
-async def get_measure(measure_id: str, session: Session, _: authenticated) -> MeasureRead:
+async def get_measure(measure_id: str, session: Session, _: ReadsMeasure) -> MeasureRead:
     return await service.measure_read(session, await service.get_measure(session, measure_id))
 
 
@@ -178,10 +181,12 @@ async def write_value(
 async def list_values(
     measure_id: str,
     session: Session,
-    _: authenticated,
+    scope: ReadsMeasure,
     org_unit_id: str | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> list[ValueRead]:
+    if org_unit_id is not None:
+        await access.check_unit(session, scope, org_unit_id, f"Org unit {org_unit_id!r}")
     measure = await service.get_measure(session, measure_id)
     return await service.evaluated_values(session, measure, org_unit_id=org_unit_id, year=year)
 
@@ -196,7 +201,7 @@ async def list_values(
 )
 async def list_values_of_many(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     plan_id: Annotated[str | None, Query(description="Measures of this plan's goals.")] = None,
     measure_id: Annotated[
@@ -209,7 +214,13 @@ async def list_values_of_many(
     ] = None,
 ) -> Page[MeasureValues]:
     items, cursor = await service.evaluated_values_of_many(
-        session, page, plan_id=plan_id, measure_ids=measure_id, org_unit_id=org_unit_id, years=year
+        session,
+        page,
+        plan_id=plan_id,
+        measure_ids=measure_id,
+        org_unit_id=org_unit_id,
+        years=year,
+        scope=scope,
     )
     return Page(items=items, next_cursor=cursor)
 
@@ -222,7 +233,7 @@ async def list_values_of_many(
 async def value_audit(
     measure_id: str,
     session: Session,
-    _: authenticated,
+    _: ReadsMeasure,
     page: Annotated[PageParams, Depends(page_params)],
     value_id: Annotated[DbId | None, Query(description="Only this value's history.")] = None,
 ) -> Page[ValueAuditRead]:
@@ -232,8 +243,8 @@ async def value_audit(
 
 
 @router.get("/value-locks", response_model=list[LockRead], summary="Closed value periods")
-async def list_locks(session: Session, _: authenticated) -> list[LockRead]:
-    return [LockRead.model_validate(lock) for lock in await service.list_locks(session)]
+async def list_locks(session: Session, scope: Reader) -> list[LockRead]:
+    return [LockRead.model_validate(lock) for lock in await service.list_locks(session, scope)]
 
 
 @router.put(

@@ -18,6 +18,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals import access
 from styr_goals.measures.models import (
     GoalMeasure,
     Measure,
@@ -51,6 +52,7 @@ from styr_goals.plans.service import municipality_of, require_scope
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
+from styr_shared.tenancy import ReadScope
 from styr_shared.types import utcnow
 
 MEASURE_WRITERS = (Role.PLANNER,)
@@ -160,8 +162,9 @@ async def list_measures(
     periodicity: str | None = None,
     ids: Sequence[str] | None = None,
     municipality: str | None = None,
+    scope: ReadScope,
 ) -> tuple[list[Measure], str | None]:
-    statement = select(Measure)
+    statement = select(Measure).where(access.unit_clause(scope, Measure.org_unit_id))
     if municipality is not None:
         units = select(OrgUnit.id).where(col(OrgUnit.municipality_id) == municipality)
         statement = statement.where(col(Measure.org_unit_id).in_(units))
@@ -573,6 +576,7 @@ async def evaluated_values_of_many(
     measure_ids: Sequence[str] | None = None,
     org_unit_id: str | None = None,
     years: Sequence[int] | None = None,
+    scope: ReadScope,
 ) -> tuple[list[MeasureValues], str | None]:
     """The evaluated values of a page of measures (by id), in three queries for the page.
 
@@ -580,7 +584,9 @@ async def evaluated_values_of_many(
     for the first trend), so the answer per measure and year is the same as the single-measure
     endpoint's; without ``years``, all values.
     """
-    measures, cursor = await list_measures(session, page, plan_id=plan_id, ids=measure_ids)
+    measures, cursor = await list_measures(
+        session, page, plan_id=plan_id, ids=measure_ids, scope=scope
+    )
     ids = [measure.id for measure in measures]
     wanted = sorted(set(years)) if years else None
     statement = select(MeasureValue).where(col(MeasureValue.measure_id).in_(ids))
@@ -658,8 +664,12 @@ async def put_lock(
     return lock
 
 
-async def list_locks(session: AsyncSession) -> Sequence[ValuePeriodLock]:
-    statement = select(ValuePeriodLock).order_by(col(ValuePeriodLock.org_unit_id))
+async def list_locks(session: AsyncSession, scope: ReadScope) -> Sequence[ValuePeriodLock]:
+    statement = (
+        select(ValuePeriodLock)
+        .where(access.unit_clause(scope, ValuePeriodLock.org_unit_id))
+        .order_by(col(ValuePeriodLock.org_unit_id))
+    )
     return (await session.exec(statement)).all()
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals.access import Reader, ReadsUnit
 from styr_goals.orgunits import service
 from styr_goals.orgunits.schemas import (
     ChangeFeed,
@@ -67,8 +68,8 @@ async def put_level(
     response_model=list[MunicipalityRead],
     tags=["municipalities"],
     summary="The municipalities (roots of the org trees) you work in",
-    description="An admin without an org scope sees every municipality of the deployment; "
-    "anyone else those their org scope has a unit in.",
+    description="A token without an org scope (the operator, a deployment-wide reader) sees "
+    "every municipality of the deployment; anyone else those their org scope has a unit in.",
 )
 async def list_municipalities(session: Session, actor: authenticated) -> list[MunicipalityRead]:
     roots = await service.list_municipalities(session, actor)
@@ -155,14 +156,14 @@ async def delete_municipality_level(
 )
 async def change_feed(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     after: Annotated[str, Query(description="Cursor from the previous poll; `0` = start.")] = "0",
     limit: Annotated[int, Query(ge=1, le=service.FEED_MAX_LIMIT)] = 500,
 ) -> ChangeFeed:
     if not after.isdigit():
         raise InvalidFieldError("query.after", "must be a cursor returned by this feed")
     position = int(after)
-    items, has_more = await service.changes_after(session, position, limit)
+    items, has_more = await service.changes_after(session, position, limit, scope)
     cursor = str(items[-1].seq) if items else str(position)
     return ChangeFeed(
         items=[OrgUnitChangeRead.model_validate(item) for item in items],
@@ -175,6 +176,7 @@ async def change_feed(
 async def list_units(
     session: Session,
     actor: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     municipality: Annotated[
         str | None,
@@ -202,6 +204,7 @@ async def list_units(
         level=level,
         code=code,
         as_of=as_of,
+        scope=scope,
     )
     return Page(items=[OrgUnitRead.model_validate(u) for u in units], next_cursor=next_cursor)
 
@@ -220,7 +223,7 @@ async def create_unit(body: OrgUnitCreate, session: Session, actor: OrgAdmin) ->
 
 
 @router.get("/org-units/{unit_id}", response_model=OrgUnitRead, summary="One org unit")
-async def get_unit(unit_id: str, session: Session, _: authenticated) -> OrgUnitRead:
+async def get_unit(unit_id: str, session: Session, _: ReadsUnit) -> OrgUnitRead:
     return OrgUnitRead.model_validate(await service.get_unit(session, unit_id))
 
 
@@ -242,7 +245,7 @@ async def update_unit(
     response_model=list[OrgUnitChangeRead],
     summary="Every recorded change of one unit",
 )
-async def unit_history(unit_id: str, session: Session, _: authenticated) -> list[OrgUnitChangeRead]:
+async def unit_history(unit_id: str, session: Session, _: ReadsUnit) -> list[OrgUnitChangeRead]:
     return [OrgUnitChangeRead.model_validate(c) for c in await service.history(session, unit_id)]
 
 
@@ -251,6 +254,6 @@ async def unit_history(unit_id: str, session: Session, _: authenticated) -> list
     response_model=list[str],
     summary="Ids of the unit and every unit below it",
 )
-async def unit_subtree(unit_id: str, session: Session, _: authenticated) -> list[str]:
+async def unit_subtree(unit_id: str, session: Session, _: ReadsUnit) -> list[str]:
     await service.get_unit(session, unit_id)
     return await service.descendants(session, unit_id)

@@ -31,8 +31,10 @@ from styr_shared.auth import Principal
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
 from styr_shared.tenancy import (
+    ReadScope,
     get_municipality,
     municipalities_in_scope,
+    read_scope_of,
     record_change,
     require_settings_reader,
     require_settings_writer,
@@ -250,8 +252,9 @@ async def list_units(
     level: str | None = None,
     code: str | None = None,
     as_of: date | None = None,
+    scope: ReadScope,
 ) -> tuple[list[OrgUnit], str | None]:
-    statement = select(OrgUnit)
+    statement = select(OrgUnit).where(scope.clause(OrgUnit.municipality_id))
     if municipality is not None:
         await code_municipalities(session, actor, municipality, "query.municipality")
         statement = statement.where(col(OrgUnit.municipality_id) == municipality)
@@ -288,12 +291,12 @@ async def _within_one_municipality(
 
 
 async def list_municipalities(session: AsyncSession, actor: Principal) -> Sequence[OrgUnit]:
-    """The roots the caller works in: all for an unrestricted caller, else those its scope
-    touches."""
-    statement = select(OrgUnit).where(col(OrgUnit.parent_id).is_(None))
-    touched = await municipalities_in_scope(session, OrgUnit, actor)
-    if touched is not None:
-        statement = statement.where(col(OrgUnit.id).in_(touched))
+    """The roots the caller reads in: all for a token without an org scope, else those its
+    scope touches."""
+    scope = await read_scope_of(session, OrgUnit, actor)
+    statement = select(OrgUnit).where(
+        col(OrgUnit.parent_id).is_(None), scope.clause(OrgUnit.municipality_id)
+    )
     return (await session.exec(statement.order_by(col(OrgUnit.id)))).all()
 
 
@@ -499,11 +502,11 @@ async def history(session: AsyncSession, unit_id: str) -> Sequence[OrgUnitChange
 
 
 async def changes_after(
-    session: AsyncSession, after: int, limit: int
+    session: AsyncSession, after: int, limit: int, scope: ReadScope
 ) -> tuple[Sequence[OrgUnitChange], bool]:
     statement = (
         select(OrgUnitChange)
-        .where(col(OrgUnitChange.seq) > after)
+        .where(col(OrgUnitChange.seq) > after, scope.unit_clause(OrgUnit, OrgUnitChange.unit_id))
         .order_by(col(OrgUnitChange.seq))
         .limit(limit + 1)
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals.access import Reader, ReadsGoal, ReadsPlan
 from styr_goals.plans import service
 from styr_goals.plans.models import Goal
 from styr_goals.plans.schemas import (
@@ -36,9 +37,8 @@ Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
     response_model=SteeringConfigRead,
     summary="A municipality's goal levels, follow-up periods, result scale, activity statuses",
 )
-async def get_config(
-    municipality_id: str, session: Session, _: authenticated
-) -> SteeringConfigRead:
+async def get_config(municipality_id: str, session: Session, scope: Reader) -> SteeringConfigRead:
+    scope.check(municipality_id, f"The steering configuration of {municipality_id!r}")
     row = await service.get_config_row(session, municipality_id)
     return SteeringConfigRead.model_validate(row)
 
@@ -61,12 +61,14 @@ async def put_config(
 @router.get("/plans", response_model=Page[PlanRead], summary="List plans")
 async def list_plans(
     session: Session,
-    _: authenticated,
+    scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     org_unit_id: str | None = None,
     year: Annotated[int | None, Query(description="Only plans covering this year.")] = None,
 ) -> Page[PlanRead]:
-    plans, cursor = await service.list_plans(session, page, org_unit_id=org_unit_id, year=year)
+    plans, cursor = await service.list_plans(
+        session, page, org_unit_id=org_unit_id, year=year, scope=scope
+    )
     return Page(items=[PlanRead.model_validate(p) for p in plans], next_cursor=cursor)
 
 
@@ -78,7 +80,7 @@ async def create_plan(body: PlanCreate, session: Session, actor: Planner) -> Pla
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, summary="One plan")
-async def get_plan(plan_id: str, session: Session, _: authenticated) -> PlanRead:
+async def get_plan(plan_id: str, session: Session, _: ReadsPlan) -> PlanRead:
     return PlanRead.model_validate(await service.get_plan(session, plan_id))
 
 
@@ -93,7 +95,7 @@ async def update_plan(plan_id: str, body: PlanUpdate, session: Session, actor: P
     summary="The plan's goal tree as it stands in one year",
 )
 async def goal_tree(
-    plan_id: str, year: Annotated[int, Query(ge=1990, le=2100)], session: Session, _: authenticated
+    plan_id: str, year: Annotated[int, Query(ge=1990, le=2100)], session: Session, _: ReadsPlan
 ) -> list[GoalNode]:
     return await service.tree(session, plan_id, year)
 
@@ -116,7 +118,7 @@ async def create_goal(plan_id: str, body: GoalCreate, session: Session, actor: P
 
 
 @router.get("/goals/{goal_id}", response_model=GoalRead, summary="A goal with its history")
-async def get_goal(goal_id: str, session: Session, _: authenticated) -> GoalRead:
+async def get_goal(goal_id: str, session: Session, _: ReadsGoal) -> GoalRead:
     return await _goal_read(session, await service.get_goal(session, goal_id))
 
 

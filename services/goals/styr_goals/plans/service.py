@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from styr_goals import access
 from styr_goals.orgunits import service as orgunits
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans.models import Goal, GoalVersion, Plan, SteeringConfig
@@ -30,7 +31,7 @@ from styr_goals.plans.schemas import (
 from styr_shared.auth import Principal, Role
 from styr_shared.errors import ConflictError, ForbiddenError, InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
-from styr_shared.tenancy import record_change, require_settings_writer
+from styr_shared.tenancy import ReadScope, record_change, require_settings_writer
 from styr_shared.types import utcnow
 
 PLAN_WRITERS = (Role.PLANNER,)
@@ -122,8 +123,9 @@ async def list_plans(
     *,
     org_unit_id: str | None = None,
     year: int | None = None,
+    scope: ReadScope,
 ) -> tuple[list[Plan], str | None]:
-    statement = select(Plan)
+    statement = select(Plan).where(access.unit_clause(scope, Plan.org_unit_id))
     if org_unit_id is not None:
         statement = statement.where(col(Plan.org_unit_id) == org_unit_id)
     if year is not None:
