@@ -114,6 +114,9 @@ class OrgLoaders:
         self._directory = Once(self._fetch_directory)
         self._feed = Once(self._fetch_feed)
         self._levels = Once(self._fetch_levels)
+        self.municipality_levels = DataLoader[str, dict[str, OrgLevelRecord]](
+            self._load_municipality_levels
+        )
         self.unit = DataLoader[str, OrgUnitRecord](self._load_units)
         self.children = DataLoader[str, list[OrgUnitRecord]](self._load_children)
         self.history = DataLoader[str, list[OrgUnitChangeRecord]](self._load_history)
@@ -137,6 +140,19 @@ class OrgLoaders:
         items = await self._session.get(Service.GOALS, "/api/v1/org-levels")
         levels = parse(OrgLevelList, Service.GOALS, items).root
         return {level.key: level for level in levels}
+
+    async def _load_municipality_levels(
+        self, municipalities: list[str]
+    ) -> list[dict[str, OrgLevelRecord]]:
+        """Each municipality's effective levels (the defaults, overridden and extended by its
+        own): one call per municipality a request meets, few in any deployment."""
+
+        async def one(municipality: str) -> dict[str, OrgLevelRecord]:
+            path = f"/api/v1/municipalities/{quote(municipality, safe='')}/org-levels"
+            items = await self._session.get(Service.GOALS, path)
+            return {level.key: level for level in parse(OrgLevelList, Service.GOALS, items).root}
+
+        return list(await asyncio.gather(*(one(m) for m in municipalities)))
 
     async def _fetch_feed(self) -> dict[str, list[OrgUnitChangeRecord]]:
         history: dict[str, list[OrgUnitChangeRecord]] = {}

@@ -142,7 +142,9 @@ def gateway(goals: Goals) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def reader(tokens: TokenFactory) -> dict[str, str]:
-    return tokens.headers("reader", org_units=["oxelosund"])
+    """A reader working in the suites' three municipalities: Oxelösund, the steering tests'
+    ``gw-kommun`` and the batching tests' ``stor`` (a token reads only where its units are)."""
+    return tokens.headers("reader", org_units=["oxelosund", STEERING_ROOT, "stor"])
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ query Tree($id: ID!) {
 EXPECTED_CALLS = sorted(
     [
         ("GET", "/api/v1/org-units/{root}", ""),
-        ("GET", "/api/v1/org-levels", ""),
+        ("GET", "/api/v1/municipalities/{root}/org-levels", ""),
         ("GET", "/api/v1/org-units", "parent_id={root}&limit=500"),
         ("GET", "/api/v1/org-units", "limit=500"),
         ("GET", "/api/v1/org-units/changes", "after=0&limit=1000"),

@@ -338,6 +338,39 @@ async def test_a_new_municipality_changes_nothing_of_oxelosund(
     ]
     assert gnesta["caseSettings"]["referenceFormat"] == "SN {year}/{n}"
     assert gnesta["orgUnit"] == {"id": GNESTA, "code": "GNE", "municipalityId": GNESTA}
+    # Gnesta names its committee level its own way; Oxelösund's units keep the default label.
+    await ok(
+        d.goals,
+        "PUT",
+        f"/municipalities/{GNESTA}/org-levels/committee",
+        gnesta_admin,
+        json={"label": "Utskott", "rank": 1},
+    )
+    labels = (
+        await post(
+            d.gateway,
+            """{ gnesta: orgUnit(id: "gnesta-von") { level { key label } }
+                 oxd: orgUnit(id: "oxelosund-von") { level { key label } } }""",
+            None,
+            operator,
+        )
+    ).json()["data"]
+    assert labels["gnesta"]["level"] == {"key": "committee", "label": "Utskott"}
+    assert labels["oxd"]["level"] == {"key": "committee", "label": "Nämnd"}
+
+    # Gnesta's admin reads nothing of Oxelösund: not its summary, nor its dashboard.
+    summary = await call(d.budget, "GET", "/summaries", gnesta_admin, params=SUMMARY)
+    assert summary.status_code == 403, summary.text
+    dashboard = (
+        await post(
+            d.gateway,
+            DASHBOARD_QUERY,
+            {"unit": "oxelosund-von", "year": 2024, "period": "helar"},
+            gnesta_admin,
+        )
+    ).json()
+    assert dashboard["errors"][0]["extensions"]["code"] == "FORBIDDEN", dashboard
+
     after = await oxelosund_as_seen(d, post, oxd_admin)
     assert [key for key in before if before[key] != after[key]] == []
     # ... and the history of each service lists Gnesta's writes under Gnesta only.

@@ -190,9 +190,17 @@ class OrgUnit:
     ) -> bool:
         return self.record.valid_on(as_of or today())
 
-    @strawberry.field(description="The unit's level with its display label.")
+    @strawberry.field(
+        description="The unit's level with its display label, as the unit's municipality "
+        "names it (its own levels override the defaults)."
+    )
     async def level(self, info: Info) -> OrgLevel | None:
-        level = (await info.context.loaders.org.levels()).get(self.level_key)
+        org = info.context.loaders.org
+        if self.municipality_id is not None:
+            levels = await org.municipality_levels.load(str(self.municipality_id))
+        else:
+            levels = await org.levels()
+        level = levels.get(self.level_key)
         return OrgLevel.from_record(level) if level else None
 
     @strawberry.field(description="The unit above; null at the top.")
