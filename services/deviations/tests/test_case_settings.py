@@ -46,9 +46,14 @@ async def test_a_municipality_without_settings_uses_the_national_defaults(
         "settings": DEFAULTS,
     }
     assert DEFAULTS["intake_unit_id"] is None
+    # the national default names no committee; Oxelösund keeps the format it had
+    assert DEFAULTS["reference_format"] == "{year}/{n}"
     oxelosund = (await client.get(URL.format("oxelosund"), headers=handler)).json()
     assert oxelosund["stored"] is True
-    assert oxelosund["settings"] == DEFAULTS | {"intake_unit_id": "oxelosund-vof"}
+    assert oxelosund["settings"] == DEFAULTS | {
+        "reference_format": "VON.{year}.{n}",
+        "intake_unit_id": "oxelosund-vof",
+    }
     assert (await client.get(URL.format("trosa"), headers=handler)).status_code == 403
     assert (await client.get(URL.format("nowhere"), headers=trosa_admin)).status_code == 404
 
@@ -100,7 +105,7 @@ async def test_each_municipality_numbers_its_own_series(
     # before Trosa chooses a format it has the national default, but its own series from 1
     assert (await create(client, handler))["reference_number"] == f"VON.{YEAR}.1"
     first = await create(client, trosa_handler, org_unit_id="trosa-sabo")
-    assert (first["reference_number"], first["municipality_id"]) == (f"VON.{YEAR}.1", "trosa")
+    assert (first["reference_number"], first["municipality_id"]) == (f"{YEAR}/1", "trosa")
     stored = await put(
         client, trosa_admin, reference_format="SN {year}/{n}", intake_unit_id="trosa-vof"
     )
@@ -115,7 +120,7 @@ async def test_each_municipality_numbers_its_own_series(
         await client.get("/api/v1/cases", params={"municipality": "trosa"}, headers=trosa_handler)
     ).json()["items"]
     assert sorted(c["reference_number"] for c in trosa_cases) == sorted(
-        [f"VON.{YEAR}.1", f"SN {YEAR}/1", f"SN {YEAR}/2"]
+        [f"{YEAR}/1", f"SN {YEAR}/1", f"SN {YEAR}/2"]
     )
 
 
@@ -210,10 +215,16 @@ async def test_deadlines_and_the_suppression_threshold_are_the_municipalitys(
 
 @pytest.mark.postgresql_only
 async def test_fifty_concurrent_registrations_in_two_municipalities_keep_each_series_gap_free(
-    client: AsyncClient, both: None, trosa_handler: dict[str, str], handler: dict[str, str]
+    client: AsyncClient,
+    both: None,
+    trosa_admin: dict[str, str],
+    trosa_handler: dict[str, str],
+    handler: dict[str, str],
 ) -> None:
-    # Both municipalities use the default format here, so their series have the same text
-    # (VON.<year>.*) and only the municipality in the series key keeps them apart.
+    # Trosa takes Oxelösund's format here, so their series have the same text (VON.<year>.*)
+    # and only the municipality in the series key keeps them apart.
+    stored = await put(client, trosa_admin, reference_format="VON.{year}.{n}")
+    assert stored.status_code == 200, stored.text
     requests = [
         client.post("/api/v1/cases", json=deviation(org_unit_id=unit), headers=headers)
         for n in range(50)

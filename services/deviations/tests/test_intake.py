@@ -235,7 +235,7 @@ async def test_intake_per_municipality(
     ) == [
         ("oxelosund", "oxelosund-vof", f"VON.{YEAR}.1"),
         # before Trosa chose a format: the national default, in Trosa's own series
-        ("trosa", "trosa-hemtjanst", f"VON.{YEAR}.1"),
+        ("trosa", "trosa-hemtjanst", f"{YEAR}/1"),
         ("trosa", "trosa-vof", f"SN {YEAR}/1"),
     ]
 

@@ -45,8 +45,10 @@ class CaseSettings(StrictModel):
     """One municipality's case settings. A PUT replaces the whole document: a field left out
     takes its national default."""
 
+    # The national default names no committee: a municipality sets its own (Oxelösund's
+    # migrated settings keep VON.{year}.{n}).
     reference_format: FormatText = Field(
-        "VON.{year}.{n}",
+        "{year}/{n}",
         description="Reference numbers (diarienummer): `{year}` the year of registration, "
         "`{n}` the gap-free serial (`{n:04d}` pads it), `{committee}` the committee's code "
         "(needed, and only allowed, with `series_scope: committee`). E.g. `SN {year}/{n}`. "

@@ -48,7 +48,9 @@ LOADER = "demo-loader"
 MUNICIPALITY = "oxelosund"
 SETTINGS: dict[str, CaseSettings] = {
     # as migration 0004 gives the municipality that existed before it
-    MUNICIPALITY: NATIONAL_DEFAULTS.model_copy(update={"intake_unit_id": "oxelosund-vof"}),
+    MUNICIPALITY: NATIONAL_DEFAULTS.model_copy(
+        update={"reference_format": "VON.{year}.{n}", "intake_unit_id": "oxelosund-vof"}
+    ),
     trosa.MUNICIPALITY: trosa.SETTINGS,
 }
 CASES = SQLModel.metadata.tables[Case.__tablename__]
