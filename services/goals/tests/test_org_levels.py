@@ -4,6 +4,7 @@ writes need an admin on the municipality's root and land in its settings history
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -231,3 +232,40 @@ async def test_a_controller_on_the_root_may_not_write_levels(
         f"{TROSA_LEVELS}/area", json={"label": "Område", "rank": 3}, headers=controller
     )
     assert response.status_code == 403, response.text
+
+
+@pytest.mark.postgresql_only
+async def test_a_level_removed_while_units_are_created_with_it_never_leaves_them_without_one(
+    client: AsyncClient, trosa: None, tokens: TokenFactory
+) -> None:
+    """Removal and unit creation race on PostgreSQL; whatever order they land in, every unit's
+    level is one of its municipality's effective levels afterwards."""
+    trosa_admin = tokens.headers("admin", org_units=["trosa"], subject="trosa admin")
+    for round_ in range(10):
+        key = f"team{round_}"
+        await _json(
+            await client.put(
+                f"{TROSA_LEVELS}/{key}", json={"label": "Team", "rank": 5}, headers=trosa_admin
+            )
+        )
+        unit = {
+            "id": f"trosa-team-{round_}",
+            "code": f"T{round_}",
+            "name": "Team",
+            "level": key,
+            "parent_id": "trosa-von",
+        }
+        created, removed = await asyncio.gather(
+            client.post(UNITS, json=unit, headers=trosa_admin),
+            client.delete(f"{TROSA_LEVELS}/{key}", headers=trosa_admin),
+        )
+        # exactly one of them wins: the unit (and the removal is 409) or the removal (422)
+        assert sorted([created.status_code, removed.status_code]) in ([201, 409], [204, 422]), (
+            created.text,
+            removed.text,
+        )
+    levels = {lv["key"] for lv in await _json(await client.get(TROSA_LEVELS, headers=trosa_admin))}
+    units = await _json(
+        await client.get(UNITS, params={"municipality": "trosa", "limit": 500}, headers=trosa_admin)
+    )
+    assert {unit["level"] for unit in units["items"]} <= levels

@@ -138,6 +138,9 @@ async def delete_municipality_level(
     """
     await get_municipality(session, OrgUnit, municipality_id)
     require_settings_writer(actor, municipality_id)
+    # Unit writes check their level under the same lock: a unit created with this level
+    # while it is being removed either lands first (and the removal is 409) or is refused.
+    await _serialise_feed(session)
     level = await session.get(MunicipalityOrgLevel, (municipality_id, key))
     if level is None:
         raise NotFoundError(f"Municipality {municipality_id!r} has no own org level {key!r}.")
