@@ -13,6 +13,7 @@ from styr_shared.testing import (
     seed_org_replica,
     service_fixtures,
 )
+from styr_shared.testing.orgs import BOTH_MUNICIPALITIES
 
 # goals_url=None: tests feed the org replica directly instead of polling a goals service.
 app, client = service_fixtures(
@@ -29,6 +30,13 @@ async def org(client: AsyncClient, app: FastAPI) -> None:
 @pytest.fixture
 async def demo(org: None, app: FastAPI) -> None:
     """The Oxelösund demo data (dimensions, budgets, forecasts, outcome, investments)."""
+    assert await load_demo(app.state.database)
+
+
+@pytest.fixture
+async def both(client: AsyncClient, app: FastAPI) -> None:
+    """Oxelösund and Trosa in the replica, with their demo data."""
+    await seed_org_replica(app.state.database, BOTH_MUNICIPALITIES)
     assert await load_demo(app.state.database)
 
 

@@ -11,12 +11,10 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from styr_budget.demo.loader import load_demo
 from styr_shared.testing import (
     Read,
     TokenFactory,
     assert_isolated,
-    seed_org_replica,
     unlisted_reads,
 )
 from styr_shared.testing.orgs import BOTH_MUNICIPALITIES
@@ -79,12 +77,6 @@ LIST_READS = [
 ]
 # Reads about one investment object: filled in with a demo object of Oxelösund's.
 OBJECT_READS = ["/api/v1/investments/{object_id}", "/api/v1/investments/{object_id}/carry-overs"]
-
-
-@pytest.fixture
-async def both(client: AsyncClient, app: FastAPI) -> None:
-    await seed_org_replica(app.state.database, BOTH_MUNICIPALITIES)
-    assert await load_demo(app.state.database)
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
-from styr_budget.demo.loader import load_demo
-from styr_shared.testing import TokenFactory, seed_org_replica
-from styr_shared.testing.orgs import BOTH_MUNICIPALITIES
+from styr_shared.testing import TokenFactory
 
 OXELOSUND = "/api/v1/municipalities/oxelosund"
 TROSA = "/api/v1/municipalities/trosa"
@@ -25,13 +22,6 @@ SETTING_LISTS = [
     "object-mappings",
 ]
 CSV_HEADER = "period;org_unit_id;activity_code;account_group;amount\n"
-
-
-@pytest.fixture
-async def both(client: AsyncClient, app: FastAPI) -> None:
-    """Oxelösund and Trosa in the replica, with their demo data."""
-    await seed_org_replica(app.state.database, BOTH_MUNICIPALITIES)
-    assert await load_demo(app.state.database)
 
 
 @pytest.fixture

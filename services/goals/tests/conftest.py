@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
 from styr_goals.app import create_app
 from styr_goals.database import metadata, migrate
-from styr_goals.demo.loader import DEMO_LOADER
+from styr_goals.demo.loader import DEMO_LOADER, load_demo
 from styr_goals.demo.organisation import LEVELS, UNITS
 from styr_goals.demo.steering import CONFIG
 from styr_goals.demo.trosa import CONFIG as TROSA_CONFIG
@@ -14,11 +16,21 @@ from styr_goals.demo.trosa import UNITS as TROSA_UNITS
 from styr_goals.orgunits.models import OrgLevel, OrgUnit
 from styr_goals.plans import service as plans
 from styr_goals.settings import GoalsSettings
-from styr_shared.testing import TokenFactory, service_fixtures
+from styr_shared.testing import TokenFactory, api_client, service_fixtures, truncate_all
 
 app, client = service_fixtures(
     lambda url: create_app(GoalsSettings(database_url=url)), migrate, metadata
 )
+
+
+@pytest.fixture(scope="module")
+async def demo_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client over the whole demo (Oxelösund and Trosa), loaded once per test module."""
+    await truncate_all(app.state.database, metadata)
+    assert await load_demo(app.state.database)
+    async with api_client(app) as client:
+        yield client
+    await truncate_all(app.state.database, metadata)
 
 
 @pytest.fixture

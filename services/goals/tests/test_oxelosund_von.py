@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
@@ -18,22 +17,11 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from styr_goals.database import metadata
-from styr_goals.demo.loader import load_demo
 from styr_goals.demo.plans import PLAN_2024, PLAN_2025
 from styr_goals.demo.steering import CONFIG
-from styr_shared.testing import TokenFactory, api_client, truncate_all
+from styr_shared.testing import TokenFactory
 
 REPORT = f"/api/v1/plans/{PLAN_2024}/follow-up"
-
-
-@pytest.fixture(scope="module")
-async def demo_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    await truncate_all(app.state.database, metadata)
-    assert await load_demo(app.state.database)
-    async with api_client(app) as client:
-        yield client
-    await truncate_all(app.state.database, metadata)
 
 
 @pytest.fixture

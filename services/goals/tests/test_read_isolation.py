@@ -5,22 +5,18 @@ unit of Oxelösund reads all of them; a token without org units reads every muni
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from styr_goals.database import metadata
-from styr_goals.demo.loader import load_demo
 from styr_goals.demo.plans import PLAN_2024
 from styr_shared.testing import (
     Read,
     TokenFactory,
-    api_client,
     assert_isolated,
-    truncate_all,
     unlisted_reads,
 )
 
@@ -33,15 +29,6 @@ EXEMPT = {
     "/api/v1/import-runs/{run_id}/errors",
     "/api/v1/municipalities",
 }
-
-
-@pytest.fixture(scope="module")
-async def demo_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    await truncate_all(app.state.database, metadata)
-    assert await load_demo(app.state.database)
-    async with api_client(app) as client:
-        yield client
-    await truncate_all(app.state.database, metadata)
 
 
 @pytest.fixture

@@ -5,30 +5,17 @@ measures, targets and values (invented figures, see ``styr_goals.demo.trosa``)."
 from __future__ import annotations
 
 import ast
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 
 import styr_shared.testing
-from styr_goals.database import metadata
-from styr_goals.demo.loader import load_demo
 from styr_goals.demo.organisation import UNITS as OXELOSUND_UNITS
 from styr_goals.demo.steering import OTHER_COMMITTEES
 from styr_goals.demo.trosa import PLAN, measure_id
-from styr_shared.testing import TokenFactory, api_client, truncate_all
-
-
-@pytest.fixture(scope="module")
-async def demo_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    await truncate_all(app.state.database, metadata)
-    assert await load_demo(app.state.database)
-    async with api_client(app) as client:
-        yield client
-    await truncate_all(app.state.database, metadata)
+from styr_shared.testing import TokenFactory
 
 
 @pytest.fixture
