@@ -47,6 +47,10 @@ def run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str
 
 @pytest.fixture(params=OPENAPI_SERVICES)
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    from styr_shared.testing import TEST_BACKENDS
+
+    if "sqlite" not in TEST_BACKENDS:
+        pytest.skip("no storage involved: runs once, with the SQLite run (as make test has it)")
     (tmp_path / "openapi.json").write_text(openapi_text(request.param), encoding="utf-8")
     name: str = request.param
     return name
