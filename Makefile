@@ -10,6 +10,7 @@ SERVICES := goals budget deviations
 MEMBERS := shared services/goals services/budget services/deviations services/gateway
 TEST_DIRS := $(addsuffix /tests,$(MEMBERS)) tests
 VENDORED := shared/styr_shared/static/vendor/MANIFEST.json
+CLIENT_GENERATORS := tests/clients/node_modules/.package-lock.json
 
 .PHONY: help install migrate demo run test lint typecheck pytest token bench fuzz docs clean
 
@@ -20,7 +21,7 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-install: $(UV) $(VENDORED) ## Install every workspace member and tool from uv.lock
+install: $(UV) $(VENDORED) $(CLIENT_GENERATORS) ## Install every workspace member and tool from uv.lock
 	@$(UV) sync --all-packages --frozen --quiet
 
 # The browser assets the services serve themselves (Swagger UI, ReDoc, GraphiQL, fonts), pinned
@@ -28,6 +29,10 @@ install: $(UV) $(VENDORED) ## Install every workspace member and tool from uv.lo
 $(VENDORED): assets/package-lock.json scripts/vendor_assets.py
 	npm ci --prefix assets --ignore-scripts --no-audit --no-fund --loglevel=error
 	python3 scripts/vendor_assets.py
+
+# openapi-typescript and tsc for tests/test_generated_clients.py, pinned by their own lock.
+$(CLIENT_GENERATORS): tests/clients/package-lock.json
+	npm ci --prefix tests/clients --ignore-scripts --no-audit --no-fund --loglevel=error
 
 migrate: install ## Apply every service's migrations
 	@for service in $(SERVICES); do $(RUN) styr-$$service migrate || exit 1; done

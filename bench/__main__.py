@@ -8,6 +8,7 @@ import sys
 # Modules under bench/, each with main() -> int.
 BENCHMARKS: list[str] = [
     "measure_import",
+    "measure_import_health",
     "gateway_dashboard",
     "measure_sie_import",
     "measure_case_import",

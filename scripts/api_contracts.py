@@ -169,6 +169,11 @@ class _Schemas:
         return problems
 
 
+_STABLE_OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+"""A readable ``operationId`` (``listPlans``) is a promise: generated clients name their
+functions after it. FastAPI's generated ones (``list_plans_api_v1_plans_get``) never were."""
+
+
 def _parameters(operation: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
 
@@ -187,8 +192,9 @@ def _json_schema(part: dict[str, Any] | None) -> dict[str, Any] | None:
 def openapi_breaking_changes(
     service: str, old: dict[str, Any], new: dict[str, Any]
 ) -> list[Change]:
-    """Removed operations, parameters, fields and enum values, newly required inputs and
-    changed response shapes between two OpenAPI documents of one service."""
+    """Removed operations, parameters, fields and enum values, newly required inputs,
+    renamed operation ids and changed response shapes between two OpenAPI documents of one
+    service."""
     schemas = _Schemas(old, new)
     changes: list[Change] = []
     for path, old_item in old.get("paths", {}).items():
@@ -201,6 +207,9 @@ def openapi_breaking_changes(
                 changes.append(Change(subject, "removed"))
                 continue
             old_op, new_op = old_item[method], new_item[method]
+            old_id, new_id = old_op.get("operationId"), new_op.get("operationId")
+            if old_id != new_id and _STABLE_OPERATION_ID.match(old_id or ""):
+                changes.append(Change(subject, f"operationId {old_id} is now {new_id}"))
             old_params, new_params = _parameters(old_op), _parameters(new_op)
             for key, param in new_params.items():
                 was = old_params.get(key)

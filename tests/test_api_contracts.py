@@ -147,6 +147,27 @@ def test_each_kind_of_break_is_found(edit: Any, expected: str) -> None:
     assert changed(edit) == [expected]
 
 
+def test_a_readable_operation_id_renamed_is_a_break() -> None:
+    """Generated clients name their functions after the operationId; FastAPI's generated ids
+    (``name_path_method``) were never promised, so replacing one breaks nothing."""
+
+    def with_id(identifier: str) -> dict[str, Any]:
+        doc = copy.deepcopy(BASE)
+        doc["paths"]["/api/v1/years"]["get"]["operationId"] = identifier
+        return doc
+
+    def breaks(old: str, new: str) -> list[str]:
+        return [
+            str(c) for c in contracts.openapi_breaking_changes("budget", with_id(old), with_id(new))
+        ]
+
+    assert breaks("listYears", "listFiscalYears") == [
+        "budget GET /api/v1/years: operationId listYears is now listFiscalYears"
+    ]
+    assert breaks("list_years_api_v1_years_get", "listYears") == []
+    assert breaks("listYears", "listYears") == []
+
+
 def test_graphql_breaks_come_from_graphql_core() -> None:
     old = (
         "type Query { years: [Int!]! plan(id: ID!): State }"

@@ -156,11 +156,11 @@ def test_goals_spools_imports_to_a_bounded_volume() -> None:
 
 def test_services_that_take_imports_state_their_probe_timeout_and_memory_limit() -> None:
     """The largest accepted import was measured against these (bench/measure_sie_import.py,
-    bench/measure_case_import.py); a probe without a stated timeout or a pod without a memory
-    limit would not say what it was aligned with."""
+    bench/measure_case_import.py, bench/measure_import_health.py); a probe without a stated
+    timeout or a pod without a memory limit would not say what it was aligned with."""
     objects = _kustomize(KUSTOMIZE_DIRS[1])
     deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
-    for name in ("budget", "deviations"):
+    for name in ("goals", "budget", "deviations"):
         container = deployments[f"styr-{name}"]["spec"]["template"]["spec"]["containers"][0]
         assert container["livenessProbe"]["timeoutSeconds"] >= 1
         assert container["resources"]["limits"]["memory"].endswith("Mi")

@@ -26,6 +26,7 @@ from styr_shared.health import router as health_router
 from styr_shared.limits import RequestLimitsMiddleware
 from styr_shared.logging import AccessLogMiddleware, configure_logging
 from styr_shared.metrics import expose_domain_metrics
+from styr_shared.openapi import check_operation_ids, hoist_definitions, operation_id
 from styr_shared.settings import DatabaseServiceSettings, ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[Any]]
@@ -76,6 +77,8 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        # Readable, stable operation ids (``listPlans``) for generated clients.
+        generate_unique_id_function=operation_id,
         # Our own /docs and /redoc (styr_shared.docs): FastAPI's load their assets from a CDN.
         docs_url=None,
         redoc_url=None,
@@ -84,7 +87,8 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(FastAPI.openapi(app))
+            document = hoist_definitions(document_problems(FastAPI.openapi(app)))
+            app.openapi_schema = check_operation_ids(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -20,7 +20,12 @@ class Health(BaseModel):
     service: str
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness: the process is up")
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Liveness: the process is up",
+    operation_id="getLiveness",
+)
 async def healthz(request: Request) -> Health:
     return Health(status="ok", service=_service_name(request))
 
@@ -30,6 +35,7 @@ async def healthz(request: Request) -> Health:
     response_model=Health,
     summary="Readiness: the service's dependencies answer",
     responses={503: {"description": "A dependency is unavailable"}},
+    operation_id="getReadiness",
 )
 async def readyz(request: Request) -> Health | JSONResponse:
     try:

@@ -6,12 +6,18 @@ import asyncio
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
 from styr_gateway.graphql_http import GraphQLHTTPRouter
 from styr_gateway.schema import build_schema
 from styr_gateway.settings import GatewaySettings
 from styr_gateway.upstream import Upstream, upstream_client
 from styr_shared.app import create_service_app
+
+
+def graphql_operation_id(route: APIRoute) -> str:
+    """``executeGraphqlGet`` and ``executeGraphqlPost``: strawberry names its routes itself."""
+    return "executeGraphql" + "".join(sorted(route.methods or ())).capitalize()
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -27,7 +33,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         graphiql=settings.graphiql_enabled,
         max_query_length=settings.max_query_length,
     )
-    app.include_router(router, prefix="/graphql")
+    app.include_router(
+        router,
+        prefix="/graphql",
+        tags=["graphql"],
+        generate_unique_id_function=graphql_operation_id,
+    )
     if settings.cors_origins:
         # Outermost, so that a preflight is answered before any check; tokens travel in the
         # Authorization header, never in cookies, so no credentials mode.

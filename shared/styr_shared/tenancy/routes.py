@@ -32,6 +32,7 @@ def history_router(org_model: Any, *, tag: str = "settings") -> APIRouter:
         summary="Every change of the municipality's settings in this service",
         description="Oldest first; each entry has the setting's state before and after the write "
         "and who made it. Readable by anyone whose scope has a unit in the municipality.",
+        operation_id="listSettingsHistory",
     )
     async def settings_history(
         municipality_id: MunicipalityId,

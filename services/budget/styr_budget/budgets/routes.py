@@ -51,6 +51,7 @@ FromMonthQuery = Annotated[
     response_model=BudgetStatus,
     summary="Set a committee's frame (ram) for a year",
     description="Before a budget is adopted against it; afterwards only a revision changes it.",
+    operation_id="putBudgetFrame",
 )
 async def put_frame(
     committee_id: Committee,
@@ -68,6 +69,7 @@ async def put_frame(
     "/budgets/{committee_id}/{year}",
     response_model=BudgetStatus,
     summary="Frame, versions, original and revised totals and the gap to the frame",
+    operation_id="getBudget",
 )
 async def get_status(
     committee_id: Committee, year: Year, session: Session, scope: Reader
@@ -86,6 +88,7 @@ async def get_status(
         "zero); a revision states a new frame. Adopting (now with `adopt: true`, or later) "
         "requires every adopted line plus this version to add up to the frame."
     ),
+    operation_id="createBudgetVersion",
 )
 async def create_version(
     committee_id: Committee,
@@ -102,6 +105,7 @@ async def create_version(
     "/budgets/{committee_id}/{year}/versions/{number}/adopt",
     response_model=VersionRead,
     summary="Adopt a draft version (it must add up to the frame)",
+    operation_id="adoptBudgetVersion",
 )
 async def adopt_version(
     committee_id: Committee,
@@ -118,6 +122,7 @@ async def adopt_version(
     "/budgets/{committee_id}/{year}/lines",
     response_model=BudgetLines,
     summary="Budget lines as of a version (1 = original; default: the revised budget)",
+    operation_id="listBudgetLines",
 )
 async def get_lines(
     committee_id: Committee,
@@ -153,6 +158,7 @@ async def get_lines(
         }
     },
     responses=UPLOAD_RESPONSES,
+    operation_id="importBudgetVersionCsv",
 )
 async def import_versions_csv(
     committee_id: Committee,
@@ -247,6 +253,7 @@ async def _import(
     ),
     openapi_extra=raw_body("application/octet-stream", "An SIE file with #PBUDGET rows."),
     responses=UPLOAD_RESPONSES,
+    operation_id="importBudgetVersionSie",
 )
 async def import_versions_sie(
     committee_id: Committee,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -54,7 +55,20 @@ class FrameWrite(StrictModel):
     note: str | None = Field(None, max_length=500)
 
 
+LINE_EXAMPLE: dict[str, Any] = {
+    "unit": "tkr",
+    "org_unit_id": "oxelosund-ao",
+    "activity_code": "55",
+    "account_group": "personalkostnader",
+    "amount": "-112 450",
+    "periodisation": "linear",
+}
+"""A budget line as the papers print it: elderly care's staff costs, in tkr."""
+
+
 class LineWrite(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
+
     unit: MoneyUnit = UnitField
     org_unit_id: str = Field(max_length=64)
     activity_code: str = Field(max_length=20)
@@ -117,6 +131,24 @@ class LineWrite(StrictModel):
 
 
 class VersionCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "tkr",
+                    "kind": "reallocation",
+                    "label": "Egen personal i stället för köpt verksamhet",
+                    "reason": "Nattbemanningen tas hem från maj.",
+                    "from_month": 5,
+                    "lines": [
+                        {**LINE_EXAMPLE, "amount": "-1 200"},
+                        {**LINE_EXAMPLE, "account_group": "kop_av_verksamhet", "amount": "1 200"},
+                    ],
+                }
+            ]
+        }
+    )
+
     unit: MoneyUnit = UnitField
     kind: VersionKind
     label: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(

@@ -46,7 +46,12 @@ WRITE_RULE = (
 )
 
 
-@router.get("/fiscal-years", response_model=list[FiscalYearRead], summary="Fiscal years")
+@router.get(
+    "/fiscal-years",
+    response_model=list[FiscalYearRead],
+    summary="Fiscal years",
+    operation_id="listFiscalYears",
+)
 async def list_years(
     municipality_id: MunicipalityId, session: Session, principal: authenticated
 ) -> list[FiscalYearRead]:
@@ -61,6 +66,7 @@ async def list_years(
     summary="Set up a fiscal year and its follow-up months",
     description="The municipality's own year: its follow-up months and whether it is closed."
     + WRITE_RULE,
+    operation_id="putFiscalYear",
 )
 async def put_year(
     municipality_id: MunicipalityId,
@@ -74,7 +80,12 @@ async def put_year(
     return FiscalYearRead.model_validate(row)
 
 
-@router.get("/activity-codes", response_model=list[ActivityCodeRead], summary="Activity codes")
+@router.get(
+    "/activity-codes",
+    response_model=list[ActivityCodeRead],
+    summary="Activity codes",
+    operation_id="listActivityCodes",
+)
 async def list_activities(
     municipality_id: MunicipalityId, session: Session, principal: authenticated
 ) -> list[ActivityCodeRead]:
@@ -89,6 +100,7 @@ async def list_activities(
     summary="Create or rename an activity code (verksamhet)",
     description="Codes are the municipality's own: another municipality's code 55 is another "
     "code." + WRITE_RULE,
+    operation_id="putActivityCode",
 )
 async def put_activity(
     municipality_id: MunicipalityId,
@@ -102,7 +114,12 @@ async def put_activity(
     return ActivityCodeRead.model_validate(row)
 
 
-@router.get("/account-groups", response_model=list[AccountGroupRead], summary="Account groups")
+@router.get(
+    "/account-groups",
+    response_model=list[AccountGroupRead],
+    summary="Account groups",
+    operation_id="listAccountGroups",
+)
 async def list_groups(
     municipality_id: MunicipalityId, session: Session, principal: authenticated
 ) -> list[AccountGroupRead]:
@@ -117,6 +134,7 @@ async def list_groups(
     summary="Create or change an account group",
     description="A changed default periodisation key spreads the group's lines again (open "
     "fiscal years)." + WRITE_RULE,
+    operation_id="putAccountGroup",
 )
 async def put_group(
     municipality_id: MunicipalityId,
@@ -134,6 +152,7 @@ async def put_group(
     "/periodisation-keys",
     response_model=list[PeriodisationKeyRead],
     summary="Periodisation keys: the built-in ones and the municipality's named keys",
+    operation_id="listPeriodisationKeys",
 )
 async def list_keys(
     municipality_id: MunicipalityId, session: Session, principal: authenticated
@@ -148,6 +167,7 @@ async def list_keys(
     summary="Create or change a named periodisation key (twelve weights)",
     description="Budget lines spread by the key (their own, or their account group's default) "
     "are spread again at once, except in closed fiscal years." + WRITE_RULE,
+    operation_id="putPeriodisationKey",
 )
 async def put_key(
     municipality_id: MunicipalityId,

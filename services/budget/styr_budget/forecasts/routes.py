@@ -59,6 +59,7 @@ async def list_forecasts(
     response_model=MeasureRead,
     status_code=status.HTTP_201_CREATED,
     summary="Record a measure for a budget in balance (åtgärd för budget i balans)",
+    operation_id="createBalanceMeasure",
 )
 async def create_measure(body: MeasureCreate, session: Session, actor: Controller) -> MeasureRead:
     return MeasureRead.model_validate(await service.create_measure(session, body, actor))
@@ -68,6 +69,7 @@ async def create_measure(body: MeasureCreate, session: Session, actor: Controlle
     "/balance-measures/{measure_id}",
     response_model=MeasureRead,
     summary="Change a measure's status",
+    operation_id="updateBalanceMeasure",
 )
 async def update_measure(
     measure_id: DbId, body: MeasureUpdate, session: Session, actor: Controller
@@ -81,6 +83,7 @@ async def update_measure(
     "/balance-measures",
     response_model=Page[MeasureRead],
     summary="Measures of a committee and year",
+    operation_id="listBalanceMeasures",
 )
 async def list_measures(
     session: Session,

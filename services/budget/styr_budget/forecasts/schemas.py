@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from styr_budget.amounts import MoneyUnit, amount_validator, inherit_unit
 from styr_shared.schemas import ResponseModel, StrictModel
@@ -35,6 +35,26 @@ class ForecastLineWrite(StrictModel):
 
 
 class ForecastWrite(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "tkr",
+                    "lines": [
+                        {
+                            "org_unit_id": "oxelosund-ao",
+                            "activity_code": "55",
+                            "account_group": "personalkostnader",
+                            "amount": "-114 900",
+                            "comment": "Sjukfrånvaro och inhyrd personal under sommaren.",
+                        },
+                        {"org_unit_id": "oxelosund-lss", "activity_code": "56", "amount": -38.5},
+                    ],
+                }
+            ]
+        }
+    )
+
     unit: MoneyUnit = UnitField
     lines: list[ForecastLineWrite] = Field(min_length=1, max_length=20000)
 

@@ -23,7 +23,12 @@ router = APIRouter(tags=["investments"])
 ObjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
 
 
-@router.get("/investments", response_model=Page[ObjectRead], summary="Investment objects")
+@router.get(
+    "/investments",
+    response_model=Page[ObjectRead],
+    summary="Investment objects",
+    operation_id="listInvestments",
+)
 async def list_objects(
     session: Session,
     scope: Reader,
@@ -38,6 +43,7 @@ async def list_objects(
     "/investments/totals",
     response_model=InvestmentTotals,
     summary="Investment budget, carry-over, outcome and forecast of a subtree and year",
+    operation_id="getInvestmentTotals",
 )
 async def totals(
     session: Session,
@@ -49,7 +55,12 @@ async def totals(
     return await service.totals(session, org_unit, year, unit, scope)
 
 
-@router.get("/investments/{object_id}", response_model=ObjectRead, summary="One object")
+@router.get(
+    "/investments/{object_id}",
+    response_model=ObjectRead,
+    summary="One object",
+    operation_id="getInvestment",
+)
 async def get_object(object_id: ObjectId, session: Session, scope: Reader) -> ObjectRead:
     return await service.get(session, object_id, scope)
 
@@ -58,6 +69,7 @@ async def get_object(object_id: ObjectId, session: Session, scope: Reader) -> Ob
     "/investments/{object_id}",
     response_model=ObjectRead,
     summary="Create or change an investment object",
+    operation_id="putInvestment",
 )
 async def put_object(
     object_id: ObjectId, body: ObjectWrite, session: Session, actor: Controller
@@ -69,6 +81,7 @@ async def put_object(
     "/investments/{object_id}/years/{year}",
     response_model=ObjectRead,
     summary="Set an object's budget, outcome or forecast for a year",
+    operation_id="putInvestmentYear",
 )
 async def put_year(
     object_id: ObjectId,
@@ -86,6 +99,7 @@ async def put_year(
     response_model=CarryOverRead,
     status_code=status.HTTP_201_CREATED,
     summary="Carry unspent money to the next year (ombudgetering)",
+    operation_id="carryOverInvestment",
 )
 async def carry_over(
     object_id: ObjectId, body: CarryOverCreate, session: Session, actor: Controller
@@ -97,6 +111,7 @@ async def carry_over(
     "/investments/{object_id}/carry-overs",
     response_model=list[CarryOverRead],
     summary="An object's carry-overs",
+    operation_id="listInvestmentCarryOvers",
 )
 async def list_carry_overs(
     object_id: ObjectId, session: Session, scope: Reader

@@ -76,6 +76,7 @@ MunicipalityQuery = Annotated[
     ),
     openapi_extra=raw_body("application/octet-stream", "An SIE file (type 2, 3 or 4)."),
     responses=UPLOAD_RESPONSES,
+    operation_id="importOutcomeSie",
 )
 async def import_sie(
     request: Request,
@@ -125,6 +126,7 @@ async def import_sie(
     ),
     openapi_extra=raw_body("text/csv", "CSV rows of monthly outcome."),
     responses=UPLOAD_RESPONSES,
+    operation_id="importOutcomeCsv",
 )
 async def import_csv(
     request: Request,
@@ -150,7 +152,12 @@ async def import_csv(
     return ImportRead.model_validate(record)
 
 
-@router.get("/outcomes/imports", response_model=Page[ImportRead], summary="Outcome imports")
+@router.get(
+    "/outcomes/imports",
+    response_model=Page[ImportRead],
+    summary="Outcome imports",
+    operation_id="listOutcomeImports",
+)
 async def list_imports(
     session: Session,
     scope: Reader,
@@ -168,6 +175,7 @@ async def list_imports(
     response_model=Page[OutcomeRead],
     summary="Stored monthly outcome rows",
     description="Summed per month × org unit × activity × account group, result sign.",
+    operation_id="listOutcomes",
 )
 async def list_outcome(
     session: Session,

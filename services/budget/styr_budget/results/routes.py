@@ -19,6 +19,7 @@ router = APIRouter(tags=["results"])
     response_model=ReportList,
     summary="Report a unit's result and explain its larger deviations",
     description="Replaces the unit's report for that month (12 = the annual report).",
+    operation_id="putResultReport",
 )
 async def put_report(
     org_unit_id: Annotated[str, Path(max_length=64)],
@@ -37,6 +38,7 @@ async def put_report(
     "/result-reports",
     response_model=ReportList,
     summary="Reported results of a subtree, reconciled with the ledger",
+    operation_id="listResultReports",
 )
 async def list_reports(
     session: Session,

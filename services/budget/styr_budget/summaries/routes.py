@@ -28,6 +28,7 @@ router = APIRouter(tags=["summaries"])
         "Rows are named by the unit's municipality's codes. An org unit the service does not "
         "know (after pulling the org feed) answers 404."
     ),
+    operation_id="getSummary",
 )
 async def summary(
     session: Session,

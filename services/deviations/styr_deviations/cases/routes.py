@@ -47,6 +47,7 @@ Session = Annotated[AsyncSession, Depends(get_session)]
     description="The matrix of the municipality you work in (the one your scope lies in, or "
     "the deployment's only one); name it with `municipality` otherwise. It is part of the "
     "municipality's case settings (`/municipalities/{municipality_id}/case-settings`).",
+    operation_id="getRiskMatrix",
 )
 async def risk_matrix(
     session: Session,
@@ -64,6 +65,7 @@ async def risk_matrix(
     summary="The state machine: allowed transitions and their roles",
     description="The same for every municipality (deadlines, which differ, are in the "
     "municipality's case settings).",
+    operation_id="getWorkflow",
 )
 async def workflow_definition(_: authenticated) -> dict[str, dict[str, list[str]]]:
     return {
@@ -125,6 +127,7 @@ async def list_cases(
     "/cases/overdue",
     response_model=Page[CaseRead],
     summary="Cases past their deadline (not received / not answered in time)",
+    operation_id="listOverdueCases",
 )
 async def overdue_cases(
     session: Session,
@@ -159,6 +162,7 @@ async def update_case(
     "/cases/{case_id}/history",
     response_model=list[HistoryRead],
     summary="The append-only history: transitions and field changes with before/after",
+    operation_id="getCaseHistory",
 )
 async def case_history(case_id: DbInt, session: Session, actor: authenticated) -> list[HistoryRead]:
     return [HistoryRead.model_validate(h) for h in await service.history(session, actor, case_id)]
@@ -170,6 +174,7 @@ async def case_history(case_id: DbInt, session: Session, actor: authenticated) -
     summary="Move the case through the workflow",
     description="See `GET /workflow` for the allowed transitions and roles. Closing needs a "
     "recorded effect follow-up of every action.",
+    operation_id="transitionCase",
 )
 async def transition(
     case_id: DbInt, body: TransitionIn, session: Session, ctx: Ctx, actor: authenticated
@@ -183,6 +188,7 @@ async def transition(
     response_model=CaseRead,
     summary="Assess the risk: probability × consequence",
     description="High levels (and severe consequences) route health-care cases to MAS.",
+    operation_id="assessCaseRisk",
 )
 async def assess_risk(
     case_id: DbInt, body: RiskIn, session: Session, actor: authenticated
@@ -191,7 +197,12 @@ async def assess_risk(
     return await service.read_case(session, actor, case_id)
 
 
-@router.post("/cases/{case_id}/take-over", response_model=CaseRead, summary="MAS takes the case")
+@router.post(
+    "/cases/{case_id}/take-over",
+    response_model=CaseRead,
+    summary="MAS takes the case",
+    operation_id="takeOverCase",
+)
 async def take_over(case_id: DbInt, session: Session, actor: authenticated) -> CaseRead:
     await service.take_over(session, actor, case_id)
     return await service.read_case(session, actor, case_id)
@@ -202,6 +213,7 @@ async def take_over(case_id: DbInt, session: Session, actor: authenticated) -> C
     response_model=ActionRead,
     status_code=status.HTTP_201_CREATED,
     summary="Add an action",
+    operation_id="addCaseAction",
 )
 async def add_action(
     case_id: DbInt, body: ActionCreate, session: Session, ctx: Ctx, actor: authenticated
@@ -210,7 +222,10 @@ async def add_action(
 
 
 @router.patch(
-    "/cases/{case_id}/actions/{action_id}", response_model=ActionRead, summary="Change an action"
+    "/cases/{case_id}/actions/{action_id}",
+    response_model=ActionRead,
+    summary="Change an action",
+    operation_id="updateCaseAction",
 )
 async def update_action(
     case_id: DbInt,
@@ -228,6 +243,7 @@ async def update_action(
     "/cases/{case_id}/actions/{action_id}/follow-up",
     response_model=ActionRead,
     summary="Record the follow-up of an action's effect",
+    operation_id="followUpCaseAction",
 )
 async def follow_up(
     case_id: DbInt,
@@ -245,6 +261,7 @@ async def follow_up(
     "/cases/{case_id}/answer",
     response_model=CaseRead,
     summary="Record the answer to a complaint or feedback (time to answer)",
+    operation_id="answerCase",
 )
 async def answer(
     case_id: DbInt, body: AnswerIn, session: Session, ctx: Ctx, actor: authenticated
@@ -257,6 +274,7 @@ async def answer(
     "/cases/{case_id}/lex-maria",
     response_model=CaseRead,
     summary="MAS/MAR's Lex Maria assessment, decision and IVO report",
+    operation_id="putLexMaria",
 )
 async def lex_maria(
     case_id: DbInt, body: LexMariaIn, session: Session, ctx: Ctx, actor: authenticated
@@ -269,6 +287,7 @@ async def lex_maria(
     "/cases/{case_id}/lex-sarah",
     response_model=CaseRead,
     summary="The Lex Sarah investigation, graded standpoint and IVO report",
+    operation_id="putLexSarah",
 )
 async def lex_sarah(
     case_id: DbInt, body: LexSarahIn, session: Session, ctx: Ctx, actor: authenticated
@@ -283,6 +302,7 @@ async def lex_sarah(
     summary="Move the case to another regime (e.g. HSL → Lex Sarah, or a staff matter)",
     description="The reason is kept in the history. A staff matter needs the date IVO was "
     "consulted.",
+    operation_id="reclassifyCase",
 )
 async def reclassify(
     case_id: DbInt, body: ReclassifyIn, session: Session, ctx: Ctx, actor: authenticated

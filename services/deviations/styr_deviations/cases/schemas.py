@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from styr_deviations.config import (
     CaseKind,
@@ -67,6 +74,33 @@ class ContactIn(StrictModel):
 
 
 class CaseCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "deviation",
+                    "law_area": "SoL",
+                    "category": "fall",
+                    "housing_type": "sarskilt_boende",
+                    "event_time": "2025-03-14T21:40:00+01:00",
+                    "org_unit_id": "oxelosund-sabo",
+                    "description": "Brukaren hittades på golvet i sitt rum vid kvällsrundan; "
+                    "inga synliga skador.",
+                    "immediate_actions": "Sjuksköterska tillkallad, anhörig underrättad.",
+                },
+                {
+                    "kind": "feedback",
+                    "feedback_type": "praise",
+                    "category": "hemtjanst",
+                    "org_unit_id": "oxelosund-hemtjanst",
+                    "channel": "web_form",
+                    "reporter_type": "relative",
+                    "description": "Tack till hemtjänstgruppen för tålamodet med mamma i vinter.",
+                },
+            ]
+        }
+    )
+
     kind: CaseKind
     law_area: LawArea | None = Field(
         None, description="Required for deviations: HSL (health care), SoL or LSS."

@@ -36,6 +36,7 @@ ONE = "/municipalities/{municipality_id}/categories/{code}"
     "behandling och provtagning and vårdrelaterade infektioner). This is the national default; "
     "a case is checked against its municipality's list, "
     "`/municipalities/{municipality_id}/categories`, of its event's year.",
+    operation_id="listNationalCategories",
 )
 async def national_categories(
     _: authenticated, year: Year, kind: CaseKind | None = None
@@ -50,6 +51,7 @@ async def national_categories(
     description="The national list of the year less the codes the municipality has retired, "
     "with its labels, plus its own codes valid that year. Without `year`, every code it has "
     "with the years each is valid.",
+    operation_id="listMunicipalityCategories",
 )
 async def municipality_categories(
     municipality_id: MunicipalityId,

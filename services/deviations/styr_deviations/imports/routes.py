@@ -15,6 +15,7 @@ from styr_shared.auth import Principal, Role, require_roles
 from styr_shared.db import get_session
 from styr_shared.errors import UPLOAD_RESPONSES
 from styr_shared.metrics import track_import
+from styr_shared.openapi import component_schema
 
 router = APIRouter(tags=["migration import"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -38,11 +39,11 @@ Importer = Annotated[Principal, Depends(require_roles(Role.IMPORTER))]
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "rows": {"type": "array", "items": ImportRow.model_json_schema()}
+                            "rows": {"type": "array", "items": component_schema(ImportRow)}
                         },
                     }
                 },
-                "text/csv": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from styr_deviations.config import (
     CaseKind,
@@ -31,6 +31,30 @@ ExternalId = Annotated[
 
 class ImportRow(StrictModel):
     """One historical case. Personal data is not imported (add it per case if needed)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "procapita-2019-00042",
+                    "reference_number": "AVV 2019/42",
+                    "kind": "deviation",
+                    "law_area": "HSL",
+                    "regime": "lex_maria",
+                    "category": "lakemedel",
+                    "event_time": "2019-05-02T08:15:00+02:00",
+                    "reported_at": "2019-05-02T10:03:00+02:00",
+                    "org_unit_id": "oxelosund-sabo",
+                    "description": "Morgondosen gavs två gånger.",
+                    "state": "closed",
+                    "closed_at": "2019-06-20T14:00:00+02:00",
+                    "lex_maria_report_to_ivo": True,
+                    "lex_maria_ivo_report_date": "2019-05-20",
+                    "lex_maria_ivo_case_number": "3.1.1-12345/2019",
+                }
+            ]
+        }
+    )
 
     external_id: ExternalId = Field(description="The old system's id; imports are idempotent.")
     reference_number: Reference | None = Field(

@@ -94,6 +94,7 @@ DESCRIPTION = (
     description=DESCRIPTION,
     dependencies=[Depends(rate_limit_named)],
     responses=LIMITED,
+    operation_id="submitMunicipalityFeedback",
 )
 async def submit_to(
     municipality_id: MunicipalityId, body: PublicFeedback, session: Session, ctx: Ctx
@@ -116,6 +117,7 @@ async def submit_to(
     "there are several it answers 409: use `/public/{municipality_id}/feedback`.",
     dependencies=[Depends(rate_limit_unnamed)],
     responses=LIMITED,
+    operation_id="submitFeedback",
 )
 async def submit(body: PublicFeedback, session: Session, ctx: Ctx) -> Receipt:
     municipality_id = await _only_municipality(session)

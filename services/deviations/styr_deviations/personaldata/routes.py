@@ -48,6 +48,7 @@ async def read_personal_data(
     "/cases/search-by-person",
     response_model=list[CaseRead],
     summary="Cases about one person, found by keyed hash of the personnummer (logged)",
+    operation_id="searchCasesByPerson",
 )
 async def search_by_person(
     body: PersonSearch, session: Session, ctx: Ctx, actor: authenticated
@@ -62,6 +63,7 @@ async def search_by_person(
     "/personal-data-access",
     response_model=Page[AccessRead],
     summary="The personal-data access log (admins: of the cases in their scope)",
+    operation_id="listPersonalDataAccess",
 )
 async def access_log(
     session: Session,
@@ -87,6 +89,7 @@ async def access_log(
     summary="Re-encrypt all personal data with the current key (after a rotation)",
     description="The keys are the deployment's, so this is the operator's (an admin without "
     "an org scope); a municipality's admin gets 403.",
+    operation_id="reEncryptPersonalData",
 )
 async def re_encrypt(session: Session, ctx: Ctx, admin: Admin) -> ReEncryptResult:
     if not admin.unrestricted:

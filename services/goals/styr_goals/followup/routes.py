@@ -65,6 +65,7 @@ async def create_assessment(
     "/goals/{goal_id}/assessments",
     response_model=list[AssessmentRead],
     summary="A goal's assessments, oldest first",
+    operation_id="listGoalAssessments",
 )
 async def list_assessments(
     goal_id: str,
@@ -82,6 +83,7 @@ async def list_assessments(
     response_model=Page[AssessmentRead],
     summary="Assessments of many goals (a plan's, or those named), oldest first",
     description="One call instead of one per goal; paginated (`cursor`, `limit`).",
+    operation_id="listAssessments",
 )
 async def list_assessments_of_many(
     session: Session,
@@ -103,6 +105,7 @@ async def list_assessments_of_many(
     response_model=Page[ActivityRead],
     summary="Activities of many goals (a plan's, or those named), by id",
     description="One call instead of one per goal; paginated (`cursor`, `limit`).",
+    operation_id="listActivities",
 )
 async def list_activities_of_many(
     session: Session,
@@ -131,7 +134,10 @@ async def create_activity(
 
 
 @router.get(
-    "/goals/{goal_id}/activities", response_model=list[ActivityRead], summary="A goal's activities"
+    "/goals/{goal_id}/activities",
+    response_model=list[ActivityRead],
+    summary="A goal's activities",
+    operation_id="listGoalActivities",
 )
 async def list_activities(
     goal_id: str,
@@ -175,6 +181,7 @@ async def update_activity(
             }
         }
     },
+    operation_id="getPlanFollowUp",
 )
 async def follow_up(
     plan_id: str,
@@ -223,6 +230,7 @@ async def follow_up(
     response_model=PublicationRead,
     status_code=status.HTTP_201_CREATED,
     summary="Freeze the follow-up as reported (or record a printed figure)",
+    operation_id="publishFollowUp",
 )
 async def publish(
     plan_id: str, body: PublicationCreate, session: Session, actor: Planner
@@ -234,6 +242,7 @@ async def publish(
     "/plans/{plan_id}/follow-up/publications",
     response_model=list[PublicationSummary],
     summary="What was reported for a plan, oldest first",
+    operation_id="listFollowUpPublications",
 )
 async def list_publications(
     plan_id: str,
@@ -250,6 +259,7 @@ async def list_publications(
     "/follow-up-publications/{publication_id}",
     response_model=PublicationRead,
     summary="One publication with its frozen report",
+    operation_id="getFollowUpPublication",
 )
 async def get_publication(
     publication_id: DbId, session: Session, _: ReadsPublication

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -30,8 +31,24 @@ MEDIA_TYPES = {
     "application/ndjson": ImportFormat.NDJSON,
     "application/jsonl": ImportFormat.NDJSON,
 }
+ROW_EXAMPLES: list[dict[str, Any]] = [
+    {"measure": "M-04", "org_unit": "oxelosund-ao", "period": "2024", "value": "87,5"},
+    {
+        "measure": "M-07",
+        "org_unit": "oxelosund-hemtjanst",
+        "period": "2024-H1",
+        "value": 92,
+        "gender": "K",
+        "numerator": 184,
+        "denominator": 200,
+        "status": "preliminary",
+        "comment": "Brukarenkäten våren 2024",
+    },
+]
+"""Rows of a night's file: one with the defaults, one with everything."""
 ROW_SCHEMA = {
     "type": "object",
+    "examples": ROW_EXAMPLES,
     "required": ["measure", "org_unit", "period", "value"],
     "properties": {
         "measure": {"type": "string", "description": "Measure id or code."},
@@ -63,9 +80,22 @@ OPENAPI_BODY: dict[str, Any] = {
             "mapped through the measures' Kolada KPI ids and the units' Kolada codes."
         ),
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "array", "items": ROW_SCHEMA}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "measure;org_unit;period;value;gender;status\n"
+                "M-04;oxelosund-ao;2024;87,5;T;final\n"
+                "M-07;oxelosund-hemtjanst;2024-H1;92;K;preliminary\n",
+            },
+            "application/json": {
+                "schema": {"type": "array", "items": ROW_SCHEMA},
+                "example": ROW_EXAMPLES,
+            },
+            "application/x-ndjson": {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "".join(
+                    json.dumps(row, ensure_ascii=False) + "\n" for row in ROW_EXAMPLES
+                ),
+            },
         },
     }
 }
@@ -124,6 +154,7 @@ def _format_of(
         422: {"description": "Unreadable, or an Idempotency-Key reused for another request"},
         415: {"description": "Not CSV, JSON or NDJSON"},
     },
+    operation_id="importMeasureValues",
 )
 async def import_values(
     request: Request,
@@ -200,6 +231,7 @@ async def import_values(
     summary="Recorded import runs",
     description="Your own runs; controllers and admins also see the runs of the municipalities "
     "their org scope touches (an admin without a scope: all).",
+    operation_id="listImportRuns",
 )
 async def list_runs(
     session: Session, actor: authenticated, page: Annotated[PageParams, Depends(page_params)]
@@ -208,7 +240,12 @@ async def list_runs(
     return Page(items=[ImportRunRead.model_validate(r) for r in runs], next_cursor=next_cursor)
 
 
-@router.get("/import-runs/{run_id}", response_model=ImportRunRead, summary="One import run")
+@router.get(
+    "/import-runs/{run_id}",
+    response_model=ImportRunRead,
+    summary="One import run",
+    operation_id="getImportRun",
+)
 async def get_run(run_id: DbId, session: Session, actor: authenticated) -> ImportRunRead:
     run = await service.get_run(session, run_id)
     if not await service.may_see(session, actor, run):
@@ -220,6 +257,7 @@ async def get_run(run_id: DbId, session: Session, actor: authenticated) -> Impor
     "/import-runs/{run_id}/errors",
     response_model=Page[RowErrorRead],
     summary="Every rejected row of an import run",
+    operation_id="listImportRunErrors",
 )
 async def run_errors(
     run_id: DbId,

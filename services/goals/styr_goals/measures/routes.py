@@ -115,6 +115,7 @@ async def update_measure(
     response_model=MeasureRead,
     status_code=status.HTTP_201_CREATED,
     summary="Record a changed definition from a year on (a series break)",
+    operation_id="addMeasureDefinition",
 )
 async def add_definition(
     measure_id: str, body: DefinitionCreate, session: Session, actor: Planner
@@ -127,6 +128,7 @@ async def add_definition(
     "/measures/{measure_id}/targets/{year}",
     response_model=MeasureRead,
     summary="Set the target of one year (and segment)",
+    operation_id="putMeasureTarget",
 )
 async def put_target(
     measure_id: str,
@@ -144,6 +146,7 @@ async def put_target(
     "/measures/{measure_id}/targets/{year}",
     response_model=MeasureRead,
     summary="Remove the target of one year (and segment)",
+    operation_id="deleteMeasureTarget",
 )
 async def delete_target(
     measure_id: str, year: YearPath, session: Session, actor: Planner, segment: str | None = None
@@ -159,6 +162,7 @@ async def delete_target(
     description="201 when the value is new, 200 when it replaced one. A value in a closed "
     "period needs the controller role and is audited; every replacement is audited.",
     responses={201: {"model": ValueRead}},
+    operation_id="writeMeasureValue",
 )
 async def write_value(
     measure_id: str, body: ValueWrite, session: Session, actor: ValueWriter, response: Response
@@ -177,6 +181,7 @@ async def write_value(
     "/measures/{measure_id}/values",
     response_model=list[ValueRead],
     summary="Values with computed status and trend",
+    operation_id="listMeasureValues",
 )
 async def list_values(
     measure_id: str,
@@ -198,6 +203,7 @@ async def list_values(
     description="One call for the values of every measure of a plan (or of the measures "
     "named), each as `GET /measures/{id}/values` answers it; `limit` counts measures. With "
     "several `year`s each year is evaluated on its own (the year before gives the first trend).",
+    operation_id="listValuesOfMeasures",
 )
 async def list_values_of_many(
     session: Session,
@@ -229,6 +235,7 @@ async def list_values_of_many(
     "/measures/{measure_id}/audit",
     response_model=Page[ValueAuditRead],
     summary="Who changed which value of the measure, when, from what (paginated, oldest first)",
+    operation_id="getMeasureValueAudit",
 )
 async def value_audit(
     measure_id: str,
@@ -242,7 +249,12 @@ async def value_audit(
     return Page(items=[ValueAuditRead.model_validate(a) for a in entries], next_cursor=next_cursor)
 
 
-@router.get("/value-locks", response_model=list[LockRead], summary="Closed value periods")
+@router.get(
+    "/value-locks",
+    response_model=list[LockRead],
+    summary="Closed value periods",
+    operation_id="listValueLocks",
+)
 async def list_locks(session: Session, scope: Reader) -> list[LockRead]:
     return [LockRead.model_validate(lock) for lock in await service.list_locks(session, scope)]
 
@@ -251,6 +263,7 @@ async def list_locks(session: Session, scope: Reader) -> list[LockRead]:
     "/value-locks/{org_unit_id}",
     response_model=LockRead,
     summary="Close value periods for a unit and everything below it",
+    operation_id="putValueLock",
 )
 async def put_lock(
     org_unit_id: str, body: LockWrite, session: Session, actor: LockWriter

@@ -41,6 +41,7 @@ MunicipalityId = Annotated[str, Path(max_length=64)]
     summary="The default org levels",
     description="The levels every municipality starts from; a municipality's effective list "
     "is `GET /municipalities/{municipality_id}/org-levels`.",
+    operation_id="listOrgLevels",
 )
 async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
     return [OrgLevelRead.model_validate(level) for level in await service.list_levels(session)]
@@ -52,6 +53,7 @@ async def list_levels(session: Session, _: authenticated) -> list[OrgLevelRead]:
     summary="Create or rename a default level",
     description="The defaults are shared by every municipality of the deployment, so only an "
     "admin without an org scope (the deployment's operator) writes them.",
+    operation_id="putOrgLevel",
 )
 async def put_level(
     key: LevelKey,
@@ -99,6 +101,7 @@ async def get_municipality(
     description="The default levels, overridden (same key) and extended by the municipality's "
     "own, ordered by rank; `source` says which. Anyone whose scope has a unit in the "
     "municipality reads them (403 otherwise, 404 for an unknown municipality).",
+    operation_id="listMunicipalityOrgLevels",
 )
 async def list_municipality_levels(
     municipality_id: MunicipalityId, session: Session, actor: authenticated
@@ -114,6 +117,7 @@ async def list_municipality_levels(
     description="Needs an admin whose scope covers the municipality's root. A default's key "
     "gets the municipality's own label and rank; a new key adds a level. Recorded in the "
     "municipality's settings history (`org_level`).",
+    operation_id="putMunicipalityOrgLevel",
 )
 async def put_municipality_level(
     municipality_id: MunicipalityId,
@@ -135,6 +139,7 @@ async def put_municipality_level(
     description="Needs an admin whose scope covers the municipality's root. 404 when the "
     "municipality has no own level `key`; 409 while a unit of the municipality uses it "
     "(also for an override of a default, whose label would change under the unit).",
+    operation_id="deleteMunicipalityOrgLevel",
 )
 async def delete_municipality_level(
     municipality_id: MunicipalityId, key: LevelKey, session: Session, actor: authenticated
@@ -153,6 +158,7 @@ async def delete_municipality_level(
         "order and stores the cursor in the same transaction. Positions never change and "
         "no change becomes visible behind a position already delivered."
     ),
+    operation_id="listOrgUnitChanges",
 )
 async def change_feed(
     session: Session,
@@ -172,7 +178,12 @@ async def change_feed(
     )
 
 
-@router.get("/org-units", response_model=Page[OrgUnitRead], summary="List org units")
+@router.get(
+    "/org-units",
+    response_model=Page[OrgUnitRead],
+    summary="List org units",
+    operation_id="listOrgUnits",
+)
 async def list_units(
     session: Session,
     actor: authenticated,
@@ -217,12 +228,18 @@ async def list_units(
     description="Needs an admin whose org scope covers the parent; a unit without a parent is "
     "a new municipality and needs an admin without an org scope. The code must be unique in "
     "the municipality (a municipality's code among municipalities): else 409.",
+    operation_id="createOrgUnit",
 )
 async def create_unit(body: OrgUnitCreate, session: Session, actor: OrgAdmin) -> OrgUnitRead:
     return OrgUnitRead.model_validate(await service.create_unit(session, body, actor))
 
 
-@router.get("/org-units/{unit_id}", response_model=OrgUnitRead, summary="One org unit")
+@router.get(
+    "/org-units/{unit_id}",
+    response_model=OrgUnitRead,
+    summary="One org unit",
+    operation_id="getOrgUnit",
+)
 async def get_unit(unit_id: str, session: Session, _: ReadsUnit) -> OrgUnitRead:
     return OrgUnitRead.model_validate(await service.get_unit(session, unit_id))
 
@@ -233,6 +250,7 @@ async def get_unit(unit_id: str, session: Session, _: ReadsUnit) -> OrgUnitRead:
     summary="Rename, move, close or correct an org unit",
     description="Needs an admin whose org scope covers the unit (and, for a move, the new "
     "parent). A unit stays in its municipality: a parent or successor in another is 422.",
+    operation_id="updateOrgUnit",
 )
 async def update_unit(
     unit_id: str, body: OrgUnitUpdate, session: Session, actor: OrgAdmin
@@ -244,6 +262,7 @@ async def update_unit(
     "/org-units/{unit_id}/history",
     response_model=list[OrgUnitChangeRead],
     summary="Every recorded change of one unit",
+    operation_id="getOrgUnitHistory",
 )
 async def unit_history(unit_id: str, session: Session, _: ReadsUnit) -> list[OrgUnitChangeRead]:
     return [OrgUnitChangeRead.model_validate(c) for c in await service.history(session, unit_id)]
@@ -253,6 +272,7 @@ async def unit_history(unit_id: str, session: Session, _: ReadsUnit) -> list[Org
     "/org-units/{unit_id}/subtree",
     response_model=list[str],
     summary="Ids of the unit and every unit below it",
+    operation_id="getOrgUnitSubtree",
 )
 async def unit_subtree(unit_id: str, session: Session, _: ReadsUnit) -> list[str]:
     await service.get_unit(session, unit_id)

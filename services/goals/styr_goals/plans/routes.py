@@ -36,6 +36,7 @@ Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
     "/municipalities/{municipality_id}/steering-config",
     response_model=SteeringConfigRead,
     summary="A municipality's goal levels, follow-up periods, result scale, activity statuses",
+    operation_id="getSteeringConfig",
 )
 async def get_config(municipality_id: str, session: Session, scope: Reader) -> SteeringConfigRead:
     scope.check(municipality_id, f"The steering configuration of {municipality_id!r}")
@@ -50,6 +51,7 @@ async def get_config(municipality_id: str, session: Session, scope: Reader) -> S
     description="Needs an admin whose org scope covers the municipality's root (a scope on one "
     "of its units is not enough: every unit shares the configuration). Each change is kept "
     "in the municipality's settings history (`GET /municipalities/{id}/settings/history`).",
+    operation_id="putSteeringConfig",
 )
 async def put_config(
     municipality_id: str, body: SteeringConfigDocument, session: Session, actor: authenticated
@@ -93,6 +95,7 @@ async def update_plan(plan_id: str, body: PlanUpdate, session: Session, actor: P
     "/plans/{plan_id}/goals",
     response_model=list[GoalNode],
     summary="The plan's goal tree as it stands in one year",
+    operation_id="getGoalTree",
 )
 async def goal_tree(
     plan_id: str, year: Annotated[int, Query(ge=1990, le=2100)], session: Session, _: ReadsPlan
