@@ -48,7 +48,7 @@ from strawberry.types.base import get_object_definition
 
 from styr_gateway.context import Info
 from styr_gateway.cost import FieldCost
-from styr_gateway.errors import ErrorCode, UpstreamError
+from styr_gateway.errors import ErrorCode, GatewayError, UpstreamError, bad_user_input
 from styr_gateway.records import GoalNodeRecord, GoalRecord, PlanRecord
 from styr_gateway.types.deviations import Case
 from styr_gateway.types.goals import Goal, Measure, Plan
@@ -171,6 +171,34 @@ ENTITIES: dict[type, Resolver] = {
     Case: resolve_case,
 }
 """The entity types and how a reference (``{__typename, id}``) becomes one."""
+
+
+ENTITY_NAMES = {get_object_definition(cls, strict=True).name for cls in ENTITIES}
+
+
+def check_representation(representation: object, index: int) -> dict[str, Any] | GatewayError:
+    """A copy of a representation ``{__typename, id}`` of an entity type, or the error that
+    answers it (a bad one fails its own place in ``_entities``, not the request, and is the
+    caller's mistake, not the gateway's)."""
+    where = f"representations[{index}]"
+    if not isinstance(representation, dict):
+        return bad_user_input(f"{where} is not an object", "representations")
+    typename = representation.get("__typename")
+    if typename not in ENTITY_NAMES:
+        return bad_user_input(
+            f"{where}: __typename must be one of {', '.join(sorted(ENTITY_NAMES))}",
+            "representations",
+        )
+    entity_id = representation.get("id")
+    if not isinstance(entity_id, str | int) or isinstance(entity_id, bool):
+        return bad_user_input(f"{where}: {typename} needs its `id`", "representations")
+    extra = sorted(set(representation) - {"__typename", "id"})
+    if extra:
+        return bad_user_input(
+            f"{where}: {typename} is keyed by `id` alone, not {', '.join(extra)}",
+            "representations",
+        )
+    return {"__typename": typename, "id": str(entity_id)}
 
 
 def _reference_resolver(resolve: Resolver) -> Callable[..., Awaitable[Any]]:

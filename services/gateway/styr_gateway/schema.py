@@ -25,6 +25,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext
 
 from styr_gateway.context import GatewayContext
@@ -33,6 +34,7 @@ from styr_gateway.errors import ErrorCode, GatewayError
 from styr_gateway.federation import COSTS as FEDERATION_COSTS
 from styr_gateway.federation import (
     FEDERATION_VERSION,
+    check_representation,
     client_sdl,
     describe_federation_fields,
     register_entities,
@@ -73,6 +75,19 @@ class GatewaySchema(strawberry.federation.Schema):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         describe_federation_fields(self._schema)
+
+    def entities_resolver(
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # A representation that names no entity type or lacks its id is answered with a
+        # BAD_USER_INPUT error in its place (strawberry's resolver would fail the whole field
+        # with an internal error); the others resolve as strawberry resolves them.
+        checked = [check_representation(r, index) for index, r in enumerate(representations)]
+        valid = [FederationAny(r) for r in checked if not isinstance(r, GatewayError)]
+        resolved = iter(super().entities_resolver(info, valid))
+        return [
+            FederationAny(r) if isinstance(r, GatewayError) else next(resolved) for r in checked
+        ]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

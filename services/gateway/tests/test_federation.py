@@ -18,6 +18,8 @@ import pytest
 import strawberry
 from graphql import build_schema as build_graphql_schema
 from graphql import find_breaking_changes, find_dangerous_changes, parse, print_type
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from styr_gateway.cost import query_cost
 from styr_gateway.export_schema import SUBGRAPH_FILE
@@ -382,3 +384,78 @@ async def test_cases_outside_the_callers_scope_do_not_resolve(
     body, _ = await _entities(post, case_gateway, refs("Case", ids[:2]), reader)
     assert body["data"]["_entities"] == [None, None]
     assert {error["extensions"]["code"] for error in body["errors"]} == {"FORBIDDEN"}
+
+
+KNOWN = {
+    **{
+        ("OrgUnit", unit_id): {"id": unit_id, "code": f"F{i:02d}"}
+        for i, unit_id in enumerate(UNITS)
+    },
+    **{
+        ("Plan", plan_id): {"id": plan_id, "orgUnitId": unit}
+        for plan_id, unit in zip(PLANS, UNITS, strict=True)
+    },
+}
+REFERENCE = st.one_of(
+    st.sampled_from(sorted(KNOWN)),
+    st.tuples(st.sampled_from(["OrgUnit", "Plan"]), st.sampled_from(["nope", "fed-99", "x y"])),
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(references=st.lists(REFERENCE, min_size=1, max_size=60))
+async def test_any_mix_of_references_answers_each_in_place_in_few_calls(
+    post: GraphQL,
+    counting_gateway: str,
+    reader: dict[str, str],
+    federation_data: Any,
+    references: list[tuple[str, str]],
+) -> None:
+    # In any order, with repeats and unknown ids: item i answers reference i (null with
+    # NOT_FOUND for an unknown one), and the calls stay within one per kind of entity (plus a
+    # second page of the organisation at most).
+    document = (
+        "query($r: [_Any!]!) { _entities(representations: $r) "
+        "{ ... on OrgUnit { id code } ... on Plan { id orgUnitId } } }"
+    )
+    representations = [{"__typename": kind, "id": entity_id} for kind, entity_id in references]
+    response = await post(counting_gateway, document, {"r": representations}, reader)
+    body = response.json()
+    assert body["data"]["_entities"] == [KNOWN.get(reference) for reference in references]
+    missing = [index for index, reference in enumerate(references) if reference not in KNOWN]
+    assert sorted(error["path"][1] for error in body.get("errors", [])) == missing
+    assert {error["extensions"]["code"] for error in body.get("errors", [])} <= {"NOT_FOUND"}
+    calls = body["extensions"]["upstream"]["calls"]
+    assert calls <= 3
+
+
+async def test_bad_representations_are_bad_user_input_in_their_place(
+    post: GraphQL, counting_gateway: str, reader: dict[str, str], federation_data: Any
+) -> None:
+    representations: list[Any] = [
+        {"__typename": "Plan", "id": "fed-plan-03"},
+        {"__typename": "Nope", "id": "1"},
+        {"id": "fed-01"},
+        {"__typename": "OrgUnit"},
+        "fed-01",
+        {"__typename": "OrgUnit", "id": "fed-01", "employeeCount": 3},
+        {"__typename": "OrgUnit", "id": "fed-02"},
+    ]
+    response = await post(
+        counting_gateway,
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on OrgUnit { id } "
+        "... on Plan { id } } }",
+        {"r": representations},
+        reader,
+    )
+    body = response.json()
+    assert body["data"]["_entities"] == [{"id": "fed-plan-03"}, None, None, None, None, None,
+                                         {"id": "fed-02"}]  # fmt: skip
+    errors = {error["path"][1]: error for error in body["errors"]}
+    assert sorted(errors) == [1, 2, 3, 4, 5]
+    assert {error["extensions"]["code"] for error in errors.values()} == {"BAD_USER_INPUT"}
+    assert errors[3]["message"] == "representations[3]: OrgUnit needs its `id`"
