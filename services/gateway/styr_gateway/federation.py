@@ -60,8 +60,8 @@ FEDERATION_VERSION = "2.5"
 
 KEY = "id"
 ENTITY_WEIGHT = 3
-"""Service calls per kind of entity at most (a measure: its record, its goals, their plans'
-trees; the plans come primed or in one more call, counted in the margin of the sizes)."""
+"""Batched reads per kind of entity at most: a goal needs the goals, their plans and the plans'
+trees of the year; a measure the measures, their goals and their plans."""
 
 COSTS = {
     # Each kind of entity is a few batched reads however many references come; the list is
@@ -202,8 +202,9 @@ def check_representation(representation: object, index: int) -> dict[str, Any] |
 
 
 def _reference_resolver(resolve: Resolver) -> Callable[..., Awaitable[Any]]:
-    # strawberry passes the representation's fields as keyword arguments, and ``info`` when
-    # the function names it; an unknown field fails that one reference, not the request.
+    # strawberry passes the representation's fields as keyword arguments (checked before:
+    # ``id`` alone, see the schema's ``entities_resolver``), and ``info`` as the function
+    # names it.
     async def resolve_reference(info: Info, id: strawberry.ID) -> Any:
         return await resolve(info, id)
 
