@@ -1,7 +1,8 @@
 """The published API contracts: each service's OpenAPI document and the GraphQL schema.
 
 ``python scripts/api_contracts.py --write`` (``make docs``) refreshes the committed documents
-(``services/<service>/openapi.json``, ``services/gateway/schema.graphql``); ``--check`` exits 1
+(``services/<service>/openapi.json``, ``services/gateway/schema.graphql`` and the Federation
+subgraph's ``subgraph.graphql``); ``--check`` exits 1
 when one is stale. ``--breaking`` lists what changed incompatibly since the last release
 (``api/released/``) and which of those changes ``CHANGELOG.md``'s *Unreleased* section does not
 name yet; ``--release`` makes the current documents the released ones.
@@ -29,6 +30,7 @@ REST_SERVICES = ("goals", "budget", "deviations")
 RELEASED = ROOT / "api/released"
 CHANGELOG = ROOT / "CHANGELOG.md"
 GRAPHQL_SCHEMA = ROOT / "services/gateway/schema.graphql"
+SUBGRAPH_SCHEMA = ROOT / "services/gateway/subgraph.graphql"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # One process per service: the goals service's org table and the others' org replica share a
 # table name, so their models cannot be loaded side by side.
@@ -66,9 +68,16 @@ def generate_graphql() -> str:
     return sdl()
 
 
+def generate_subgraph() -> str:
+    from styr_gateway.schema import subgraph_sdl
+
+    return subgraph_sdl()
+
+
 def current_documents() -> dict[Path, str]:
     documents = {openapi_path(service): generate_openapi(service) for service in REST_SERVICES}
     documents[GRAPHQL_SCHEMA] = generate_graphql()
+    documents[SUBGRAPH_SCHEMA] = generate_subgraph()
     return documents
 
 

@@ -593,3 +593,42 @@ async def test_a_municipality_configures_its_own_matrix(
     refused = await client.put(url, json=current | {"risk_matrix": broken}, headers=admin)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"].startswith("body.risk_matrix")
+
+
+async def test_cases_by_ids_come_with_their_actions_and_only_within_scope(
+    client: AsyncClient, org: None, handler: dict[str, str], tokens: TokenFactory
+) -> None:
+    # `GET /cases?id=` (for the gateway's entity references): one call for many cases, each as
+    # `GET /cases/{id}` answers it, actions included; a case outside the caller's scope is
+    # left out as in every list.
+    ao = tokens.headers("case_handler", org_units=["oxelosund-ao"], subject="ec-ao")
+    sabo = [await create(client, handler) for _ in range(3)]
+    elsewhere = await create(client, ao, org_unit_id="oxelosund-hemtjanst")
+    action = {"description": "Rörelselarm", "owner": "ec-sabo"}
+    added = await client.post(
+        f"/api/v1/cases/{sabo[1]['id']}/actions", json=action, headers=handler
+    )
+    assert added.status_code == 201, added.text
+    ids = [sabo[2]["id"], elsewhere["id"], sabo[1]["id"], sabo[0]["id"], 999_999]
+
+    listed = await client.get("/api/v1/cases", params={"id": ids}, headers=ao)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [item["id"] for item in items] == sorted(ids[:4])
+    for item in items:
+        single = await client.get(f"/api/v1/cases/{item['id']}", headers=ao)
+        assert item == single.json()
+    assert [a["description"] for a in items[1]["actions"]] == ["Rörelselarm"]
+
+    in_scope = await client.get("/api/v1/cases", params={"id": ids}, headers=handler)
+    assert [item["id"] for item in in_scope.json()["items"]] == [case["id"] for case in sabo]
+    # Without `id` the list stays as it was: no actions.
+    plain = await client.get("/api/v1/cases", headers=handler)
+    assert all(item["actions"] == [] for item in plain.json()["items"])
+
+    too_many = await client.get("/api/v1/cases", params={"id": list(range(1, 102))}, headers=ao)
+    assert too_many.status_code == 422
+    assert "query.id" in too_many.text
+    reader = tokens.headers("reader", org_units=["oxelosund"])
+    refused = await client.get("/api/v1/cases", params={"id": ids}, headers=reader)
+    assert refused.status_code == 403

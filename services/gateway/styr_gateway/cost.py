@@ -14,6 +14,8 @@ goals), else :data:`DEFAULT_LIST_SIZE`.
   (a value that is not an integer falls back to the argument's default).
 - Introspection (``__schema``, ``__type``) and ``__typename`` cost nothing: the gateway answers
   them itself.
+- A field of a union or interface type (``_entities``) costs what its most costly possible type
+  selects, each type counting only the fragments on it.
 - A field served from a read made at most once per request (``once``: the whole organisation,
   its change feed, its levels) costs its weight once per place in the document: a four-level
   org tree costs the same for 13 or 100 units, in calls and in cost.
@@ -43,10 +45,13 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
+    NamedTypeNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -83,6 +88,9 @@ class FieldCost:
     once: bool = False
     """Served from a read made at most once per request (the whole organisation, its change
     feed, its levels): the weight counts once per place in the document, not per item."""
+    size_from: str | None = None
+    """For a list as long as one of its list arguments (``_entities(representations:)``):
+    that argument's name; its length is the size."""
 
 
 FREE = FieldCost(weight=0)
@@ -136,8 +144,19 @@ class _Walk:
                 return False
         return True
 
+    def _applies(self, condition: NamedTypeNode | None, on: GraphQLObjectType | None) -> bool:
+        """Whether a fragment's type condition can match ``on`` (always when either is unknown
+        or the condition names an abstract type)."""
+        if condition is None or on is None:
+            return True
+        named = self.schema.get_type(condition.name.value)
+        return not isinstance(named, GraphQLObjectType) or named.name == on.name
+
     def _collect(
-        self, selection_sets: Iterable[SelectionSetNode], seen: frozenset[str] = frozenset()
+        self,
+        selection_sets: Iterable[SelectionSetNode],
+        seen: frozenset[str] = frozenset(),
+        on: GraphQLObjectType | None = None,
     ) -> Generator[FieldNode]:
         for selection_set in selection_sets:
             for selection in selection_set.selections:
@@ -146,12 +165,17 @@ class _Walk:
                 if isinstance(selection, FieldNode):
                     yield selection
                 elif isinstance(selection, InlineFragmentNode):
-                    yield from self._collect([selection.selection_set], seen)
+                    if self._applies(selection.type_condition, on):
+                        yield from self._collect([selection.selection_set], seen, on)
                 elif isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
                     fragment = self.fragments.get(name)
-                    if fragment is not None and name not in seen:  # cycles: refused by validation
-                        yield from self._collect([fragment.selection_set], seen | {name})
+                    if (
+                        fragment is not None
+                        and name not in seen  # cycles: refused by validation
+                        and self._applies(fragment.type_condition, on)
+                    ):
+                        yield from self._collect([fragment.selection_set], seen | {name}, on)
 
     def _page(self, node: FieldNode, field: GraphQLField) -> int | None:
         definition = field.args.get(PAGE_ARGUMENT)
@@ -167,16 +191,42 @@ class _Walk:
             return DEFAULT_LIST_SIZE
         return max(0, min(value, MAX_PAGE))
 
+    def _length(self, node: FieldNode, field: GraphQLField, argument_name: str) -> int | None:
+        """The length of a list argument as sent (``None`` when it is not a list)."""
+        definition = field.args.get(argument_name)
+        if definition is None:
+            return None
+        for argument in node.arguments or ():
+            if argument.name.value == argument_name:
+                value = value_from_ast(argument.value, definition.type, self.variables)
+                return len(value) if isinstance(value, list) else None
+        return None
+
+    def abstract_cost(
+        self,
+        abstract: GraphQLUnionType | GraphQLInterfaceType,
+        selection_sets: list[SelectionSetNode],
+        page: int | None,
+    ) -> tuple[int, int]:
+        """The cost of the most costly possible type of ``abstract``."""
+        costs = [
+            self.cost(possible, selection_sets, page, on=possible)
+            for possible in self.schema.get_possible_types(abstract)
+        ]
+        return max(costs, key=sum, default=(0, 0))
+
     def cost(
         self,
         parent: GraphQLObjectType,
         selection_sets: Iterable[SelectionSetNode],
         page: int | None = None,
+        on: GraphQLObjectType | None = None,
     ) -> tuple[int, int]:
         """The cost of ``selection_sets`` on ``parent``: what grows with the lists around it,
-        and what does not (``once`` fields). ``page`` sizes the lists of a connection."""
+        and what does not (``once`` fields). ``page`` sizes the lists of a connection; ``on``
+        keeps only the fragments that apply to that type (below a union or interface)."""
         grouped: dict[str, list[FieldNode]] = {}
-        for node in self._collect(selection_sets):
+        for node in self._collect(selection_sets, on=on):
             key = node.alias.value if node.alias else node.name.value
             grouped.setdefault(key, []).append(node)
         scaled = fixed = 0
@@ -191,13 +241,20 @@ class _Walk:
             else:
                 scaled += declared.weight
             named = get_named_type(field.type)
-            if not isinstance(named, GraphQLObjectType):
+            if not isinstance(named, GraphQLObjectType | GraphQLUnionType | GraphQLInterfaceType):
                 continue
             multiplier = 1
             if is_list_field(field):
                 multiplier = page if page is not None else (declared.size or DEFAULT_LIST_SIZE)
+                if declared.size_from is not None:
+                    length = self._length(nodes[0], field, declared.size_from)
+                    multiplier = length if length is not None else multiplier
             below = [node.selection_set for node in nodes if node.selection_set]
-            child_scaled, child_fixed = self.cost(named, below, self._page(nodes[0], field))
+            child_page = self._page(nodes[0], field)
+            if isinstance(named, GraphQLObjectType):
+                child_scaled, child_fixed = self.cost(named, below, child_page)
+            else:
+                child_scaled, child_fixed = self.abstract_cost(named, below, child_page)
             scaled += multiplier * child_scaled
             fixed += child_fixed
         return scaled, fixed

@@ -38,12 +38,14 @@ from styr_gateway.records import (
     AssessmentRecord,
     CaseHistoryList,
     CaseHistoryRecord,
+    CaseRecord,
     DeficitList,
     DeficitRecord,
     FeedPage,
     FollowUpRecord,
     GoalFollowUpRecord,
     GoalNodeRecord,
+    GoalRecord,
     GoalTree,
     InvestmentTotalsRecord,
     MeasureFollowUpRecord,
@@ -67,6 +69,8 @@ K = TypeVar("K")
 
 UNITS = "/api/v1/org-units"
 FEED_LIMIT = 1000
+MAX_IDS = 100
+"""Most ids the services take in one list filter (``?id=a&id=b``)."""
 # The shape of the goals service's unit ids; anything else cannot exist, so no call is made.
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -86,6 +90,33 @@ def unit_not_found(unit_id: str) -> UpstreamError:
         service=Service.GOALS,
         status=404,
     )
+
+
+def not_found(service: Service, what: str, key: object) -> UpstreamError:
+    return UpstreamError(
+        f"{what} {key!r} does not exist or is not visible to you.",
+        ErrorCode.NOT_FOUND,
+        service=service,
+        status=404,
+    )
+
+
+async def by_ids(
+    session: UpstreamSession,
+    service: Service,
+    path: str,
+    model: type[R],
+    ids: Sequence[str | int],
+    key: Callable[[R], str | int],
+) -> dict[str | int, R]:
+    """The records of ``ids`` from a list endpoint's ``id`` filter: one call per hundred ids
+    (all concurrent); an id the service does not list is missing from the answer."""
+    chunks = [list(ids[start : start + MAX_IDS]) for start in range(0, len(ids), MAX_IDS)]
+    pages = await asyncio.gather(
+        *(session.all_items(service, path, {"id": chunk}) for chunk in chunks)
+    )
+    records = (parse(model, service, item) for items in pages for item in items)
+    return {key(record): record for record in records}
 
 
 class Once(Generic[T]):
@@ -254,6 +285,10 @@ class GoalLoaders:
     def __init__(self, session: UpstreamSession) -> None:
         self._session = session
         self.plan = DataLoader[str, PlanRecord](self._load_plans_by_id)
+        self.goal = DataLoader[str, GoalRecord](self._load_goals_by_id)
+        """Goals by id with their plan (``GET /goals?id=``): for entity references."""
+        self.measure = DataLoader[str, MeasureRecord](self._load_measures_by_id)
+        """Measures by id (``GET /measures?id=``): for entity references."""
         self.plans = DataLoader[PlansKey, list[PlanRecord]](self._load_plans)
         self.tree = DataLoader[TreeKey, list[GoalNodeRecord]](self._load_trees)
         self.measures = DataLoader[str, list[MeasureRecord]](self._load_measures)
@@ -281,16 +316,49 @@ class GoalLoaders:
         ]
 
     async def _load_plans_by_id(self, ids: list[str]) -> list[PlanRecord | BaseException]:
-        async def one(plan_id: str) -> PlanRecord | BaseException:
+        # One plan: the targeted call (its 404 says what is wrong); several: `?id=` in one call
+        # per hundred.
+        if len(ids) == 1:
             try:
                 data = await self._session.get(
-                    Service.GOALS, f"/api/v1/plans/{quote(plan_id, safe='')}"
+                    Service.GOALS, f"/api/v1/plans/{quote(ids[0], safe='')}"
                 )
             except UpstreamError as exc:
-                return exc
-            return parse(PlanRecord, Service.GOALS, data)
+                return [exc]
+            return [parse(PlanRecord, Service.GOALS, data)]
+        try:
+            found = await by_ids(
+                self._session, Service.GOALS, "/api/v1/plans", PlanRecord, ids, lambda p: p.id
+            )
+        except UpstreamError as exc:
+            return [exc] * len(ids)
+        return [found.get(plan_id) or not_found(Service.GOALS, "Plan", plan_id) for plan_id in ids]
 
-        return list(await asyncio.gather(*(one(plan_id) for plan_id in ids)))
+    async def _load_goals_by_id(self, ids: list[str]) -> list[GoalRecord | BaseException]:
+        try:
+            found = await by_ids(
+                self._session, Service.GOALS, "/api/v1/goals", GoalRecord, ids, lambda g: g.id
+            )
+        except UpstreamError as exc:
+            return [exc] * len(ids)
+        return [found.get(goal_id) or not_found(Service.GOALS, "Goal", goal_id) for goal_id in ids]
+
+    async def _load_measures_by_id(self, ids: list[str]) -> list[MeasureRecord | BaseException]:
+        try:
+            found = await by_ids(
+                self._session,
+                Service.GOALS,
+                "/api/v1/measures",
+                MeasureRecord,
+                ids,
+                lambda m: m.id,
+            )
+        except UpstreamError as exc:
+            return [exc] * len(ids)
+        return [
+            found.get(measure_id) or not_found(Service.GOALS, "Measure", measure_id)
+            for measure_id in ids
+        ]
 
     async def _load_trees(self, keys: list[TreeKey]) -> list[list[GoalNodeRecord] | BaseException]:
         async def one(key: TreeKey) -> list[GoalNodeRecord] | BaseException:
@@ -504,6 +572,25 @@ class DeviationLoaders:
             self._load_statistics
         )
         self.history = DataLoader[int, list[CaseHistoryRecord]](self._load_history)
+        self.case = DataLoader[int, CaseRecord](self._load_cases)
+        """Cases by id (``GET /cases?id=``, which leaves out what the caller may not see)."""
+
+    async def _load_cases(self, case_ids: list[int]) -> list[CaseRecord | BaseException]:
+        try:
+            found = await by_ids(
+                self._session,
+                Service.DEVIATIONS,
+                "/api/v1/cases",
+                CaseRecord,
+                case_ids,
+                lambda case: case.id,
+            )
+        except UpstreamError as exc:
+            return [exc] * len(case_ids)
+        return [
+            found.get(case_id) or not_found(Service.DEVIATIONS, "Case", case_id)
+            for case_id in case_ids
+        ]
 
     async def _load_history(
         self, case_ids: list[int]

@@ -526,3 +526,18 @@ class CaseSettingsRecord(Record):
     updated_at: datetime | None = None
     updated_by: str | None = None
     settings: CaseSettingsDocumentRecord
+
+
+class GoalVersionSpan(Record):
+    valid_from_year: int
+    valid_to_year: int | None = None
+
+
+class GoalRecord(Record):
+    """A goal as ``GET /goals`` lists it: which plan it belongs to and the years it applies."""
+
+    id: str
+    plan_id: str
+    level: str
+    code: str
+    versions: list[GoalVersionSpan] = []

@@ -2,7 +2,9 @@
 
 Each domain contributes a ``*Queries`` class (``types/orgunits.py``: :class:`OrgUnitQueries`);
 ``Query`` inherits them all. The SDL is kept in ``services/gateway/schema.graphql``
-(``styr-gateway export-schema``); a test fails when the two disagree.
+(``styr-gateway export-schema``); a test fails when the two disagree. The schema is also an
+Apollo Federation v2 subgraph (:mod:`styr_gateway.federation`): ``_service`` and ``_entities``
+are part of it, and ``subgraph.graphql`` keeps the SDL a router composes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import strawberry
 from asgi_correlation_id import correlation_id
@@ -22,11 +25,20 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext
 
 from styr_gateway.context import GatewayContext
 from styr_gateway.cost import FieldCost, QueryCostLimiter
 from styr_gateway.errors import ErrorCode, GatewayError
+from styr_gateway.federation import COSTS as FEDERATION_COSTS
+from styr_gateway.federation import (
+    FEDERATION_VERSION,
+    check_representation,
+    client_sdl,
+    describe_federation_fields,
+    register_entities,
+)
 from styr_gateway.settings import GatewaySettings
 from styr_gateway.types import budget, deviations, goals, municipalities, orgunits
 from styr_gateway.types.budget import BudgetMutations
@@ -54,11 +66,29 @@ FIELD_COSTS: dict[str, FieldCost] = {
     **budget.COSTS,
     **deviations.COSTS,
     **municipalities.COSTS,
+    **FEDERATION_COSTS,
 }
 """Weights and list sizes of the query cost (``Type.field``), declared by each domain."""
 
 
-class GatewaySchema(strawberry.Schema):
+class GatewaySchema(strawberry.federation.Schema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        describe_federation_fields(self._schema)
+
+    def entities_resolver(
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # A representation that names no entity type or lacks its id is answered with a
+        # BAD_USER_INPUT error in its place (strawberry's resolver would fail the whole field
+        # with an internal error); the others resolve as strawberry resolves them.
+        checked = [check_representation(r, index) for index, r in enumerate(representations)]
+        valid = [FederationAny(r) for r in checked if not isinstance(r, GatewayError)]
+        resolved = iter(super().entities_resolver(info, valid))
+        return [
+            FederationAny(r) if isinstance(r, GatewayError) else next(resolved) for r in checked
+        ]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -150,9 +180,23 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
             extensions.append(DisableIntrospection)
         if settings.upstream_stats:
             extensions.append(UpstreamStats)
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
+    register_entities()
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        federation_version=FEDERATION_VERSION,
+    )
+
+
+def subgraph_sdl() -> str:
+    """The subgraph SDL (``_service { sdl }``: with ``@link`` and ``@key``), as stored in
+    ``subgraph.graphql`` for composing a supergraph."""
+    return build_schema().as_str() + "\n"
 
 
 def sdl() -> str:
-    """The schema in SDL, as stored in ``schema.graphql``."""
-    return build_schema().as_str() + "\n"
+    """The schema in SDL as clients see it by introspection (the federation directives are
+    defined, not applied), as stored in ``schema.graphql``."""
+    schema = build_schema()
+    return client_sdl(schema._schema, schema.as_str() + "\n")

@@ -24,7 +24,14 @@ from styr_gateway.settings import GatewaySettings
 from styr_goals.app import create_app as create_goals
 from styr_goals.database import migrate
 from styr_goals.settings import GoalsSettings
-from styr_shared.testing import TokenFactory, UvicornThread
+from styr_shared.testing import (
+    TokenFactory,
+    UvicornThread,
+    create_test_database,
+    drop_test_database,
+)
+
+from .processes import service_process, wait_for
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
 
@@ -566,3 +573,45 @@ def full_gateway(goals: Goals) -> Iterator[FullGateway]:
         ) as url,
     ):
         yield FullGateway(url, budget, deviations)
+
+
+# --- the real budget and deviations services, each in its own process -------------------------
+
+SUMMARY = {"org_unit": "oxelosund-von", "year": 2024, "period": 12, "group_by": "activity"}
+STATISTICS = {"org_unit_id": "oxelosund-von", "from_year": 2024, "to_year": 2024}
+
+
+@dataclass
+class RealServices:
+    gateway: str
+    budget: str
+    deviations: str
+
+
+@pytest.fixture(scope="session")
+async def real_services(
+    goals: Any,
+    db_backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    reader: dict[str, str],
+) -> AsyncIterator[RealServices]:
+    """Budget and deviations as their own processes, migrated, with demo data, replicating
+    the goals service's org tree (see ``test_real_services.py``)."""
+    budget_db, deviations_db = [
+        await create_test_database(db_backend, tmp_path_factory.mktemp(name), label=name)
+        for name in ("budget", "deviations")
+    ]
+    try:
+        with (
+            service_process("budget", budget_db, goals.url) as budget_url,
+            service_process("deviations", deviations_db, goals.url) as deviations_url,
+        ):
+            wait_for(budget_url, "/api/v1/summaries", SUMMARY, reader)
+            wait_for(deviations_url, "/api/v1/statistics", STATISTICS, reader)
+            with gateway_server(
+                goals_url=goals.url, budget_url=budget_url, deviations_url=deviations_url
+            ) as gateway_url:
+                yield RealServices(gateway_url, budget_url, deviations_url)
+    finally:
+        await drop_test_database(budget_db)
+        await drop_test_database(deviations_db)

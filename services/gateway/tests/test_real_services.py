@@ -11,59 +11,19 @@ budget).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from styr_gateway.dashboard import DASHBOARD_QUERY
-from styr_shared.testing import create_test_database, drop_test_database
 
-from .conftest import gateway_server
-from .processes import service_process, wait_for
+from .conftest import SUMMARY, RealServices, gateway_server
 
 GraphQL = Callable[..., Awaitable[httpx.Response]]
 UNIT, YEAR = "oxelosund-von", 2024
-SUMMARY = {"org_unit": UNIT, "year": YEAR, "period": 12, "group_by": "activity"}
 STATISTICS = {"org_unit_id": UNIT, "from_year": YEAR, "to_year": YEAR}
-
-
-@dataclass
-class RealServices:
-    gateway: str
-    budget: str
-    deviations: str
-
-
-@pytest.fixture(scope="session")
-async def real_services(
-    goals: Any,
-    db_backend: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    reader: dict[str, str],
-) -> AsyncIterator[RealServices]:
-    """Budget and deviations, migrated, with demo data, replicating goals' org tree."""
-    budget_db, deviations_db = [
-        await create_test_database(db_backend, tmp_path_factory.mktemp(name), label=name)
-        for name in ("budget", "deviations")
-    ]
-    try:
-        with (
-            service_process("budget", budget_db, goals.url) as budget_url,
-            service_process("deviations", deviations_db, goals.url) as deviations_url,
-        ):
-            wait_for(budget_url, "/api/v1/summaries", SUMMARY, reader)
-            wait_for(deviations_url, "/api/v1/statistics", STATISTICS, reader)
-            with gateway_server(
-                goals_url=goals.url, budget_url=budget_url, deviations_url=deviations_url
-            ) as gateway_url:
-                yield RealServices(gateway_url, budget_url, deviations_url)
-    finally:
-        await drop_test_database(budget_db)
-        await drop_test_database(deviations_db)
 
 
 def amount(value: Any) -> Decimal | None:

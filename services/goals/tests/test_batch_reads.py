@@ -240,3 +240,39 @@ async def test_values_of_many_measures_equal_the_single_measure_answers(
             expected += await _ok(single, 200)
         key = lambda v: (v["segment"] or "", v["gender"], v["period_end"], v["id"])  # noqa: E731
         assert item["values"] == sorted(expected, key=key)
+
+
+async def test_plans_goals_and_measures_by_ids_answer_as_one_by_one(
+    client: AsyncClient, plans: None, planner: dict[str, str]
+) -> None:
+    # `?id=` (repeatable) on the lists of plans, goals and measures: for the gateway's entity
+    # references, one call for many ids, each item as the single read answers it.
+    cases = [
+        ("/api/v1/plans", ["batch-other", "batch-vp", "no-such-plan"], ["batch-other", "batch-vp"]),
+        ("/api/v1/goals", ["batch-g3", "batch-g1", "nope"], ["batch-g1", "batch-g3"]),
+        ("/api/v1/measures", ["batch-q", "batch-seg", "nope"], ["batch-q", "batch-seg"]),
+    ]
+    for path, asked, found in cases:
+        items = await _pages(client, path, {"id": asked, "limit": 1}, planner)
+        assert [item["id"] for item in items] == found, path
+        for item in items:
+            single = await client.get(f"{path}/{item['id']}", headers=planner)
+            assert item == single.json(), path
+    goals = await _pages(client, "/api/v1/goals", {"id": ["batch-g3", "batch-g1"]}, planner)
+    assert [(goal["plan_id"], len(goal["versions"])) for goal in goals] == [
+        ("batch-vp", 1), ("batch-other", 1),
+    ]  # fmt: skip
+    # Without `id`, every goal; more than 100 ids are refused, naming the parameter.
+    every = await _pages(client, "/api/v1/goals", {"limit": 500}, planner)
+    assert {"batch-g1", "batch-g2", "batch-g3"} <= {goal["id"] for goal in every}
+    for path, _, _ in cases:
+        response = await client.get(
+            path, params={"id": [f"x{i}" for i in range(101)]}, headers=planner
+        )
+        assert response.status_code == 422, response.text
+        assert "query.id" in response.text
+
+
+async def test_goals_list_needs_a_token(client: AsyncClient, plans: None) -> None:
+    response = await client.get("/api/v1/goals", params={"id": "batch-g1"})
+    assert response.status_code == 401

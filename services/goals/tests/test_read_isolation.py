@@ -146,6 +146,7 @@ LISTS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any], dict[str, Any]]
     ("/api/v1/org-units", {"limit": 500}, lambda ids, row: row["municipality_id"]),
     ("/api/v1/org-units/changes", {"limit": 1000}, _owner("unit", "unit_id")),
     ("/api/v1/plans", {"limit": 500}, _owner("unit", "org_unit_id")),
+    ("/api/v1/goals", {"limit": 500}, _owner("goal_owner", "id")),
     ("/api/v1/measures", {"limit": 500}, _owner("unit", "org_unit_id")),
     ("/api/v1/measure-values", {"limit": 500}, _owner("measure_owner", "measure_id")),
     ("/api/v1/assessments", {"limit": 500}, _owner("goal_owner", "goal_id")),

@@ -36,6 +36,8 @@ from styr_shared.orgreplica import ReplicaOrgUnit
 from styr_shared.pagination import Page, PageParams, page_params
 from styr_shared.tenancy import resolve_municipality
 
+MAX_IDS = 100
+"""Most ids in one list filter (`id=1&id=2`)."""
 router = APIRouter(tags=["cases"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 
@@ -106,6 +108,14 @@ async def list_cases(
     municipality: Annotated[
         str | None, Query(max_length=64, description="Only this municipality's cases.")
     ] = None,
+    id: Annotated[
+        list[DbInt] | None,
+        Query(
+            max_length=MAX_IDS,
+            description="Only these cases (repeatable: `id=1&id=2`), with their actions. A case "
+            "outside your scope is left out, as in every list.",
+        ),
+    ] = None,
 ) -> Page[CaseRead]:
     cases, next_cursor = await service.list_cases(
         session,
@@ -119,8 +129,10 @@ async def list_cases(
         year=year,
         mas_routed=mas_routed,
         municipality_id=municipality,
+        ids=id,
     )
-    return Page(items=await service.present(session, cases), next_cursor=next_cursor)
+    items = await service.present(session, cases, with_actions=id is not None)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(

@@ -390,11 +390,25 @@ async def read_case(session: AsyncSession, principal: Principal, case_id: int) -
     return to_read(case, settings, await actions_of(session, case.id))
 
 
-async def present(session: AsyncSession, cases: Sequence[Case]) -> list[CaseRead]:
-    """Cases (without their actions) as the API shows them, each with its municipality's
-    settings (loaded once per municipality)."""
+async def present(
+    session: AsyncSession, cases: Sequence[Case], *, with_actions: bool = False
+) -> list[CaseRead]:
+    """Cases as the API shows them, each with its municipality's settings (loaded once per
+    municipality); their actions only ``with_actions`` (one query for all of them)."""
     settings = await casesettings.load_many(session, {case.municipality_id for case in cases})
-    return [to_read(case, settings[case.municipality_id]) for case in cases]
+    actions: dict[int, list[CaseAction]] = {}
+    if with_actions and cases:
+        statement = (
+            select(CaseAction)
+            .where(col(CaseAction.case_id).in_([case.id for case in cases]))
+            .order_by(col(CaseAction.id))
+        )
+        for action in (await session.exec(statement)).all():
+            actions.setdefault(action.case_id, []).append(action)
+    return [
+        to_read(case, settings[case.municipality_id], actions.get(case.id or 0, ()))
+        for case in cases
+    ]
 
 
 def overdue_clause(today: date) -> Any:
@@ -421,10 +435,13 @@ async def list_cases(
     year: int | None = None,
     mas_routed: bool | None = None,
     municipality_id: str | None = None,
+    ids: Sequence[int] | None = None,
 ) -> tuple[list[Case], str | None]:
     if not access.has_case_role(principal):
         raise ForbiddenError("Case lists need a case-handling role; use the statistics.")
     statement = select(Case)
+    if ids is not None:
+        statement = statement.where(col(Case.id).in_(ids))
     units = await access.scope_units(session, principal)
     if units is not None:
         statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))

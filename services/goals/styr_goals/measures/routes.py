@@ -63,6 +63,10 @@ async def list_measures(
     ] = None,
     kolada_kpi_id: str | None = None,
     periodicity: Periodicity | None = None,
+    id: Annotated[
+        list[str] | None,
+        Query(max_length=MAX_IDS, description="Only these measures (repeatable: `id=a&id=b`)."),
+    ] = None,
 ) -> Page[MeasureRead]:
     measures, cursor = await service.list_measures(
         session,
@@ -75,6 +79,7 @@ async def list_measures(
         kolada_kpi_id=kolada_kpi_id,
         periodicity=periodicity,
         scope=scope,
+        ids=id,
     )
     items = [await service.measure_read(session, m) for m in measures]
     return Page(items=items, next_cursor=cursor)

@@ -28,6 +28,8 @@ from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["plans and goals"])
+MAX_IDS = 100
+"""Most ids in one list filter (`id=a&id=b`)."""
 Session = Annotated[AsyncSession, Depends(get_session)]
 Planner = Annotated[Principal, Depends(require_roles(Role.PLANNER))]
 
@@ -67,9 +69,13 @@ async def list_plans(
     page: Annotated[PageParams, Depends(page_params)],
     org_unit_id: str | None = None,
     year: Annotated[int | None, Query(description="Only plans covering this year.")] = None,
+    id: Annotated[
+        list[str] | None,
+        Query(max_length=MAX_IDS, description="Only these plans (repeatable: `id=a&id=b`)."),
+    ] = None,
 ) -> Page[PlanRead]:
     plans, cursor = await service.list_plans(
-        session, page, org_unit_id=org_unit_id, year=year, scope=scope
+        session, page, org_unit_id=org_unit_id, year=year, ids=id, scope=scope
     )
     return Page(items=[PlanRead.model_validate(p) for p in plans], next_cursor=cursor)
 
@@ -118,6 +124,37 @@ async def _goal_read(session: AsyncSession, goal: Goal) -> GoalRead:
 )
 async def create_goal(plan_id: str, body: GoalCreate, session: Session, actor: Planner) -> GoalRead:
     return await _goal_read(session, await service.create_goal(session, plan_id, body, actor))
+
+
+@router.get(
+    "/goals",
+    response_model=Page[GoalRead],
+    summary="List goals with their history (each with its plan)",
+    description="With `id` (repeatable, up to 100), the goals named: one call for many goals, "
+    "e.g. to find their plans. Ordered by id.",
+)
+async def list_goals(
+    session: Session,
+    scope: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    id: Annotated[
+        list[str] | None,
+        Query(max_length=MAX_IDS, description="Only these goals (repeatable: `id=a&id=b`)."),
+    ] = None,
+) -> Page[GoalRead]:
+    goals, cursor = await service.list_goals(session, page, ids=id, scope=scope)
+    versions = await service.versions_of_many(session, [goal.id for goal in goals])
+    items = [
+        GoalRead(
+            id=goal.id,
+            plan_id=goal.plan_id,
+            level=goal.level,
+            code=goal.code,
+            versions=[GoalVersionRead.model_validate(v) for v in versions[goal.id]],
+        )
+        for goal in goals
+    ]
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/goals/{goal_id}", response_model=GoalRead, summary="A goal with its history")

@@ -123,9 +123,12 @@ async def list_plans(
     *,
     org_unit_id: str | None = None,
     year: int | None = None,
+    ids: Sequence[str] | None = None,
     scope: ReadScope,
 ) -> tuple[list[Plan], str | None]:
     statement = select(Plan).where(access.unit_clause(scope, Plan.org_unit_id))
+    if ids is not None:
+        statement = statement.where(col(Plan.id).in_(ids))
     if org_unit_id is not None:
         statement = statement.where(col(Plan.org_unit_id) == org_unit_id)
     if year is not None:
@@ -177,6 +180,30 @@ async def get_goal(session: AsyncSession, goal_id: str) -> Goal:
     if goal is None:
         raise NotFoundError(f"Goal {goal_id!r} does not exist.")
     return goal
+
+
+async def list_goals(
+    session: AsyncSession, page: PageParams, *, ids: Sequence[str] | None = None, scope: ReadScope
+) -> tuple[list[Goal], str | None]:
+    statement = select(Goal).where(access.goal_clause(scope, Goal.id))
+    if ids is not None:
+        statement = statement.where(col(Goal.id).in_(ids))
+    return await paginate(session, statement, [col(Goal.id)], page)
+
+
+async def versions_of_many(
+    session: AsyncSession, goal_ids: Sequence[str]
+) -> dict[str, list[GoalVersion]]:
+    """The versions of several goals in one query, oldest first per goal."""
+    statement = (
+        select(GoalVersion)
+        .where(col(GoalVersion.goal_id).in_(goal_ids))
+        .order_by(col(GoalVersion.goal_id), col(GoalVersion.valid_from_year))
+    )
+    found: dict[str, list[GoalVersion]] = {goal_id: [] for goal_id in goal_ids}
+    for version in (await session.exec(statement)).all():
+        found[version.goal_id].append(version)
+    return found
 
 
 async def versions(session: AsyncSession, goal_id: str) -> Sequence[GoalVersion]:
