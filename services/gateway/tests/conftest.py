@@ -149,9 +149,10 @@ def gateway(goals: Goals) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def reader(tokens: TokenFactory) -> dict[str, str]:
-    """A reader working in the suites' three municipalities: Oxelösund, the steering tests'
-    ``gw-kommun`` and the batching tests' ``stor`` (a token reads only where its units are)."""
-    return tokens.headers("reader", org_units=["oxelosund", STEERING_ROOT, "stor"])
+    """A reader working in the suites' municipalities: Oxelösund, the steering tests'
+    ``gw-kommun``, the batching tests' ``stor`` and the federation tests' ``fed-kommun`` (a
+    token reads only where its units are)."""
+    return tokens.headers("reader", org_units=["oxelosund", STEERING_ROOT, "stor", "fed-kommun"])
 
 
 @pytest.fixture(scope="session")
