@@ -5,6 +5,7 @@ from styr_goals.imports.models import ImportRowError, ImportRun
 from styr_goals.measures.models import (
     GoalMeasure,
     Measure,
+    MeasureBaseline,
     MeasureDefinition,
     MeasureSeries,
     MeasureTarget,
@@ -25,6 +26,7 @@ __all__ = [
     "ImportRowError",
     "ImportRun",
     "Measure",
+    "MeasureBaseline",
     "MeasureDefinition",
     "MeasureSeries",
     "MeasureTarget",

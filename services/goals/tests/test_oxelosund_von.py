@@ -273,6 +273,7 @@ async def test_every_2025_series_has_its_baseline_and_targets(
                 "value": t["value"],
                 "qualifier": t["qualifier"],
                 "benchmark": None,
+                "direction": None,
             }
             for year, t in expected["targets"].items()
         }, expected["id"]
