@@ -4,6 +4,8 @@ value within a look-back, a measure's data unit, and Kolada's nulls and gender r
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from itertools import pairwise
@@ -457,6 +459,14 @@ async def test_the_follow_up_shows_the_latest_value_within_the_look_back(
     assert (late["value"], late["period"], late["latest_available"]) == (76, "2023", True)
     assert (late["status"], late["trend"], late["target"]["value"]) == ("met", "improving", 75)
     assert found["KOLADA"]["lookback_years"] == 1
+    exported = await client.get(
+        "/api/v1/plans/von-vp/follow-up",
+        params={"year": 2024, "period": "helar", "format": "csv", "dialect": "machine"},
+        headers=planner,
+    )
+    row = next(r for r in csv.DictReader(io.StringIO(exported.text)) if r["Mått"] == "kolada")
+    assert (row["Utfall"], row["Period"], row["Senast tillgängliga"]) == ("76", "2023", "Ja")
+    assert row["Målvärdestyp"] == "Fastställt"
     # A measure without a look-back shows no value of another year.
     own = found["EGEN"]["series"][0]
     assert (own["value"], own["period"], own["status"]) == (None, None, "no_value")
