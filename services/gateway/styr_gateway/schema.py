@@ -28,7 +28,14 @@ from styr_gateway.context import GatewayContext
 from styr_gateway.cost import FieldCost, QueryCostLimiter
 from styr_gateway.errors import ErrorCode, GatewayError
 from styr_gateway.settings import GatewaySettings
-from styr_gateway.types import budget, deviations, goals, municipalities, orgunits
+from styr_gateway.types import (
+    budget,
+    deviations,
+    goals,
+    internal_control,
+    municipalities,
+    orgunits,
+)
 from styr_gateway.types.budget import BudgetMutations
 from styr_gateway.types.deviations import DeviationMutations
 from styr_gateway.types.goals import GoalMutations, GoalQueries
@@ -54,6 +61,7 @@ FIELD_COSTS: dict[str, FieldCost] = {
     **budget.COSTS,
     **deviations.COSTS,
     **municipalities.COSTS,
+    **internal_control.COSTS,
 }
 """Weights and list sizes of the query cost (``Type.field``), declared by each domain."""
 

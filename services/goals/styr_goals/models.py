@@ -2,6 +2,13 @@
 
 from styr_goals.followup.models import Activity, Assessment, Publication
 from styr_goals.imports.models import ImportRowError, ImportRun
+from styr_goals.internal_control.models import (
+    InternalControlControl,
+    InternalControlPlan,
+    InternalControlProcess,
+    InternalControlResult,
+    InternalControlRisk,
+)
 from styr_goals.measures.models import (
     GoalMeasure,
     Measure,
@@ -25,6 +32,11 @@ __all__ = [
     "GoalVersion",
     "ImportRowError",
     "ImportRun",
+    "InternalControlControl",
+    "InternalControlPlan",
+    "InternalControlProcess",
+    "InternalControlResult",
+    "InternalControlRisk",
     "Measure",
     "MeasureBaseline",
     "MeasureDefinition",

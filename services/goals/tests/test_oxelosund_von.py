@@ -356,3 +356,25 @@ async def test_2025_operators(
     )
     assert response.status_code in (200, 201), response.text
     assert response.json()["status"] == expected
+
+
+async def test_the_care_committees_internal_control_plan(
+    client: AsyncClient, demo: None, reader: dict[str, str]
+) -> None:
+    listed = await client.get(
+        "/api/v1/internal-control-plans",
+        params={"org_unit_id": "oxelosund-von", "year": 2025},
+        headers=reader,
+    )
+    assert [p["id"] for p in listed.json()["items"]] == ["von-ik-2025"]
+    report = (
+        await client.get("/api/v1/internal-control-plans/von-ik-2025/report", headers=reader)
+    ).json()
+    assert report["risks"] >= 20
+    assert sum(row["count"] for row in report["distribution"]) == report["risks"]
+    # Every risk at or above the threshold has a control, and each control a result.
+    assert report["risks_without_control"] == []
+    assert report["totals"]["not_reported"] == 0
+    assert report["totals"]["remark"] > 0
+    assert report["financial"]["controls"] > 0
+    assert all(row["financial"] for row in report["financial_controls"])

@@ -330,6 +330,12 @@ async def test_a_qualitative_indicator_has_a_text_and_a_manual_status(
     )
     assert number.status_code == 422
     assert number.json()["errors"][0]["field"] == "body.value"
+    imported = await client.post(
+        IMPORT,
+        content="measure;org_unit;period;value\nEKONOMI;VON;2026;1\n",
+        headers={**planner, "content-type": "text/csv"},
+    )
+    assert imported.json()["errors"][0]["field"] == "value"
     await _measure(client, planner, "antal", unit_kind="count")
     text = await client.put(
         "/api/v1/measures/antal/values",

@@ -85,6 +85,8 @@ class MeasureInfo:
     segments: frozenset[str]
     gender_split: bool
     definitions: tuple[tuple[int, int], ...]  # (valid_from_year, version), newest first
+    # A text measure's values are texts, written one by one (``PUT /measures/{id}/values``).
+    qualitative: bool = False
 
     def definition_version(self, year: int) -> int:
         if not self.definitions:
@@ -161,6 +163,7 @@ class Catalogue:
                 segments=frozenset(measure.segments),
                 gender_split=measure.gender_split,
                 definitions=tuple(sorted(definitions[measure.id], reverse=True)),
+                qualitative=measure.unit_kind == "text",
             )
             catalogue.measure_codes[measure.code].append(measure.id)
             if measure.kolada_kpi_id:
@@ -317,6 +320,10 @@ class Catalogue:
                 return SkippedRow(row, f"gender_without_split:{gender}")
             return RowError(row, "gender", "this measure has no gender split", raw_gender)
 
+        if measure.qualitative:
+            return RowError(
+                row, "value", "a text measure's values are texts, not imported", raw_value
+            )
         value = _number(raw_value)
         if isinstance(value, str):
             return RowError(row, "value", value, raw_value)
