@@ -12,6 +12,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from docx import Document
 from fastapi import FastAPI
 from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
@@ -635,3 +636,42 @@ async def test_a_kolada_page_counts_every_value_once_and_a_re_import_changes_not
     assert first["inserted"] + first["updated"] + first["unchanged"] == totals
     again = (await client.post(IMPORT, json=json.loads(json.dumps(page)), headers=importer)).json()
     assert again["counts"] == {**first, "inserted": 0, "updated": 0, "unchanged": totals}
+
+
+async def test_the_committee_document_shows_interim_direction_and_text_targets(
+    client: AsyncClient, plan: None, planner: dict[str, str]
+) -> None:
+    await _measure(
+        client,
+        planner,
+        "heltid",
+        goal_ids=["nm"],
+        series=[
+            {
+                "baseline": {"value": 50, "period": "2023"},
+                "targets": {"2027": {"op": ">=", "value": 70}},
+            }
+        ],
+    )
+    await _measure(
+        client,
+        planner,
+        "ny",
+        goal_ids=["nm"],
+        series=[{"baseline": {"is_new": True}, "targets": {"2025": {"qualifier": "Öka"}}}],
+    )
+    await _measure(client, planner, "ekonomi", unit_kind="text", goal_ids=["nm"])
+    await _put(client, "heltid", planner, period="2025", value=61)
+    await _put(client, "ny", planner, period="2025", value=3)
+    await _put(client, "ekonomi", planner, period="2025", text="Genomfört", manual_status="met")
+    response = await client.get(
+        "/api/v1/plans/von-vp/follow-up",
+        params={"year": 2025, "period": "helar", "format": "docx"},
+        headers=planner,
+    )
+    assert response.status_code == 200, response.text
+    document = Document(io.BytesIO(response.content))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert "delmål 60 %" in {cell.replace("\xa0", " ") for cell in cells}
+    assert {"Öka", "Genomfört"} <= cells
+    assert any("Jämförelsevärde saknas" in cell for cell in cells)

@@ -278,8 +278,10 @@ def _measure(
             SeriesRow(
                 label=series.segment or "Totalt",
                 baseline=baseline_text,
-                target=fmt.target(series.target, measure.unit_kind, measure.decimals),
-                outcome=fmt.value(series.value, measure.unit_kind, measure.decimals),
+                target=fmt.target(series.target, measure.unit_kind, measure.decimals)
+                if series.interim_target is None
+                else fmt.interim(series.interim_target, measure.unit_kind),
+                outcome=fmt.value(series.value, measure.unit_kind, measure.decimals, series.text),
                 outcome_period=fmt.period(series.period),
                 by_gender=by_gender,
                 status=fmt.STATUS[series.status],
