@@ -222,8 +222,17 @@ def run_backend(backend: str, path: Path, rows: int, workdir: Path) -> bool:
             "updated": 0,
             "unchanged": 0,
             "rejected": 0,
+            "skipped": 0,
+            "skipped_by_reason": {},
         }
-        ok &= again["counts"] == {"inserted": 0, "updated": 0, "unchanged": rows, "rejected": 0}
+        ok &= again["counts"] == {
+            "inserted": 0,
+            "updated": 0,
+            "unchanged": rows,
+            "rejected": 0,
+            "skipped": 0,
+            "skipped_by_reason": {},
+        }
         target = TARGET_SECONDS[backend]
         print(
             f"{backend}: first post {first:.1f} s ({rows / first:,.0f} rows/s), "

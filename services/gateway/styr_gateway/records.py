@@ -108,6 +108,7 @@ class TargetRecord(Record):
     value: float | None = None
     qualifier: str | None = None
     benchmark: str | None = None
+    direction: str | None = None
 
 
 class BaselineRecord(Record):
@@ -139,6 +140,9 @@ class MeasureRecord(Record):
     periodicity: str
     segments: list[str] = []
     gender_split: bool = False
+    unit_label: str | None = None
+    lookback_years: int = 0
+    data_org_unit_id: str | None = None
     goal_ids: list[str] = []
     series: list[SeriesRecord] = []
 
@@ -152,7 +156,9 @@ class ValueRecord(Record):
     period_end: date
     segment: str | None = None
     gender: str
-    value: float
+    value: float | None = None
+    text: str | None = None
+    manual_status: str | None = None
     numerator: float | None = None
     denominator: float | None = None
     state: str
@@ -161,6 +167,10 @@ class ValueRecord(Record):
     recorded_by: str
     recorded_at: datetime
     target: TargetRecord | None = None
+    target_basis: str | None = None
+    interim_target: float | None = None
+    reference: float | None = None
+    reference_period: str | None = None
     status: str
     trend: str | None = None
     series_break: bool = False
@@ -246,8 +256,13 @@ class SeriesFollowUpRecord(Record):
     code: str | None = None
     baseline: BaselineRecord
     target: TargetRecord | None = None
+    target_basis: str | None = None
+    interim_target: float | None = None
+    reference: float | None = None
     value: float | None = None
+    text: str | None = None
     period: str | None = None
+    latest_available: bool = False
     state: str | None = None
     status: str
     trend: str | None = None

@@ -40,7 +40,14 @@ from styr_gateway.federation import (
     register_entities,
 )
 from styr_gateway.settings import GatewaySettings
-from styr_gateway.types import budget, deviations, goals, municipalities, orgunits
+from styr_gateway.types import (
+    budget,
+    deviations,
+    goals,
+    internal_control,
+    municipalities,
+    orgunits,
+)
 from styr_gateway.types.budget import BudgetMutations
 from styr_gateway.types.deviations import DeviationMutations
 from styr_gateway.types.goals import GoalMutations, GoalQueries
@@ -67,6 +74,7 @@ FIELD_COSTS: dict[str, FieldCost] = {
     **deviations.COSTS,
     **municipalities.COSTS,
     **FEDERATION_COSTS,
+    **internal_control.COSTS,
 }
 """Weights and list sizes of the query cost (``Type.field``), declared by each domain."""
 

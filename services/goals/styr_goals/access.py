@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.followup.models import Publication
+from styr_goals.internal_control.models import InternalControlPlan
 from styr_goals.measures.models import Measure
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans.models import Goal, Plan
@@ -104,6 +105,13 @@ async def reads_publication(publication_id: DbId, session: Session, scope: Reade
     return scope
 
 
+async def reads_control_plan(plan_id: str, session: Session, scope: Reader) -> ReadScope:
+    plan = await session.get(InternalControlPlan, plan_id)
+    if plan is not None:
+        await check_unit(session, scope, plan.org_unit_id, f"Internal control plan {plan_id!r}")
+    return scope
+
+
 ReadsUnit = Annotated[ReadScope, Depends(reads_unit)]
 """The caller reads in the municipality of the path's ``unit_id``."""
 ReadsPlan = Annotated[ReadScope, Depends(reads_plan)]
@@ -114,3 +122,5 @@ ReadsMeasure = Annotated[ReadScope, Depends(reads_measure)]
 """The caller reads in the municipality of the path's ``measure_id``."""
 ReadsPublication = Annotated[ReadScope, Depends(reads_publication)]
 """The caller reads in the municipality of the path's ``publication_id``'s plan."""
+ReadsControlPlan = Annotated[ReadScope, Depends(reads_control_plan)]
+"""The caller reads in the municipality of the path's internal control ``plan_id``."""

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from styr_goals.followup.routes import router as followup_router
 from styr_goals.imports.routes import IMPORT_PATH
 from styr_goals.imports.routes import router as imports_router
+from styr_goals.internal_control.routes import router as internal_control_router
 from styr_goals.measures.routes import router as measures_router
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.orgunits.routes import router as orgunits_router
@@ -33,6 +34,7 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
             measures_router,
             followup_router,
             imports_router,
+            internal_control_router,
             history_router(OrgUnit),
         ],
         # Nightly files are large; the import streams them to disk and checks its own limit.

@@ -2,9 +2,17 @@
 
 from styr_goals.followup.models import Activity, Assessment, Publication
 from styr_goals.imports.models import ImportRowError, ImportRun
+from styr_goals.internal_control.models import (
+    InternalControlControl,
+    InternalControlPlan,
+    InternalControlProcess,
+    InternalControlResult,
+    InternalControlRisk,
+)
 from styr_goals.measures.models import (
     GoalMeasure,
     Measure,
+    MeasureBaseline,
     MeasureDefinition,
     MeasureSeries,
     MeasureTarget,
@@ -24,7 +32,13 @@ __all__ = [
     "GoalVersion",
     "ImportRowError",
     "ImportRun",
+    "InternalControlControl",
+    "InternalControlPlan",
+    "InternalControlProcess",
+    "InternalControlResult",
+    "InternalControlRisk",
     "Measure",
+    "MeasureBaseline",
     "MeasureDefinition",
     "MeasureSeries",
     "MeasureTarget",

@@ -32,6 +32,7 @@ from styr_shared.testing import TokenFactory, UvicornThread, metric_value
 from styr_shared.types import utcnow
 
 URL = "/api/v1/measure-values/import"
+NOTHING_SKIPPED: dict[str, Any] = {"skipped": 0, "skipped_by_reason": {}}
 CSV = {"content-type": "text/csv"}
 
 MEASURES: list[dict[str, Any]] = [
@@ -157,7 +158,13 @@ async def test_csv_with_bom_semicolons_and_decimal_commas(
     )
     assert response.status_code == 200, response.text
     result = response.json()
-    assert result["counts"] == {"inserted": 8, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert result["counts"] == {
+        "inserted": 8,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        **NOTHING_SKIPPED,
+    }
     assert result["outcome"] == "completed"
     assert await metric_value(client, "styr_import_runs_total", **runs) == before + 1
     assert await metric_value(client, "styr_import_rows_total", **rows) == rows_before + 8
@@ -184,11 +191,23 @@ async def test_reposting_changes_nothing_and_a_change_is_audited(
 ) -> None:
     first = await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
     again = await client.post(URL, content=GOOD_CSV.encode(), headers=importer | CSV)
-    assert again.json()["counts"] == {"inserted": 0, "updated": 0, "unchanged": 8, "rejected": 0}
+    assert again.json()["counts"] == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 8,
+        "rejected": 0,
+        **NOTHING_SKIPPED,
+    }
     assert await _audits(app) == []
     changed = GOOD_CSV.replace("M-01;VON;2024;1 234,5", "M-01;VON;2024;1 300")
     third = await client.post(URL, content=changed.encode(), headers=importer | CSV)
-    assert third.json()["counts"] == {"inserted": 0, "updated": 1, "unchanged": 7, "rejected": 0}
+    assert third.json()["counts"] == {
+        "inserted": 0,
+        "updated": 1,
+        "unchanged": 7,
+        "rejected": 0,
+        **NOTHING_SKIPPED,
+    }
     audits = await _audits(app)
     assert len(audits) == 1
     assert audits[0].changed_by == "viva-nightly"
@@ -262,8 +281,16 @@ async def test_kolada_page_maps_kpi_and_municipality(
     response = await client.post(URL, json=page, headers=importer, params={"source": "Kolada"})
     result = response.json()
     assert result["format"] == "kolada"
-    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2}
-    assert [(e["row"], e["field"]) for e in result["errors"]] == [(1, "value"), (2, "measure")]
+    # Kolada's null (missing data, with its status) is skipped and counted, not an error.
+    assert result["counts"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "skipped": 1,
+        "skipped_by_reason": {"kolada_null:Saknas": 1},
+    }
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(2, "measure")]
     stored = await _values(app)
     assert stored["m-year", "oxelosund", "2023", "", "T"].value == Decimal("85.3")
 
@@ -287,7 +314,13 @@ async def test_bad_rows_are_reported_and_exactly_the_good_rows_land(
 ) -> None:
     response = await client.post(URL, content=BAD_CSV.encode(), headers=importer | CSV)
     result = response.json()
-    assert result["counts"] == {"inserted": 2, "updated": 0, "unchanged": 0, "rejected": 7}
+    assert result["counts"] == {
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 7,
+        **NOTHING_SKIPPED,
+    }
     errors = {e["row"]: (e["field"], e["value"]) for e in result["errors"]}
     assert errors == {
         3: ("measure", "M-99"),
@@ -331,7 +364,13 @@ async def test_duplicates_across_batches_are_caught(
     result = (
         await client.post(URL, content="\n".join(lines).encode(), headers=importer | CSV)
     ).json()
-    assert result["counts"] == {"inserted": 12, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert result["counts"] == {
+        "inserted": 12,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        **NOTHING_SKIPPED,
+    }
     assert result["errors"][0]["row"] == 14
     assert "row 3" in result["errors"][0]["message"]
     assert (await _values(app))["m-month", "oxelosund-von", "2024-02", "", "T"].value == Decimal(2)
@@ -347,7 +386,13 @@ async def test_atomic_writes_nothing_when_a_row_is_bad(
     assert refused.headers["content-type"] == "application/problem+json"
     problem = refused.json()
     assert problem["status"] == 422
-    assert problem["counts"] == {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 7}
+    assert problem["counts"] == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 7,
+        **NOTHING_SKIPPED,
+    }
     assert len(problem["errors"]) == 7
     assert await _values(app) == {}
     accepted = await client.post(
@@ -368,7 +413,13 @@ async def test_dry_run_counts_without_writing(
         )
     ).json()
     assert dry["dry_run"] is True
-    assert dry["counts"] == {"inserted": 1, "updated": 1, "unchanged": 7, "rejected": 0}
+    assert dry["counts"] == {
+        "inserted": 1,
+        "updated": 1,
+        "unchanged": 7,
+        "rejected": 0,
+        **NOTHING_SKIPPED,
+    }
     stored = await _values(app)
     assert len(stored) == 8
     assert stored["m-year", "oxelosund-von", "2024", "", "T"].value == Decimal("1234.5")
@@ -509,7 +560,13 @@ async def test_many_rows_in_many_batches(
     result = (
         await client.post(URL, content="\n".join(lines).encode(), headers=importer | CSV)
     ).json()
-    assert result["counts"] == {"inserted": 444, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert result["counts"] == {
+        "inserted": 444,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        **NOTHING_SKIPPED,
+    }
     async with app.state.database.session() as session:
         assert (await session.exec(select(func.count()).select_from(MeasureValue))).one() == 444
 
@@ -527,7 +584,13 @@ async def test_free_text_arrives_exactly_and_nul_is_a_row_error(
         {"measure": "M-\x00", "org_unit": "VON", "period": "2023", "value": 3},
     ]
     result = (await client.post(URL, json=rows, headers=importer)).json()
-    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert result["counts"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 2,
+        **NOTHING_SKIPPED,
+    }
     assert [(e["row"], e["field"]) for e in result["errors"]] == [(1, "comment"), (2, "measure")]
     assert result["errors"][1]["value"] == "M-\ufffd"
     assert (await _values(app))["m-year", "oxelosund-von", "2024", "", "T"].comment == comment
@@ -550,7 +613,13 @@ async def test_a_kolada_entry_naming_one_gender_twice_keeps_the_first(
         ]
     }
     result = (await client.post(URL, json=page, headers=importer)).json()
-    assert result["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert result["counts"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        **NOTHING_SKIPPED,
+    }
     assert result["errors"][0]["row"] == 0
     assert "as row 0" in result["errors"][0]["message"]
     assert (await _values(app))["m-year", "oxelosund", "2023", "", "T"].value == Decimal(1)
@@ -588,7 +657,13 @@ async def test_a_measure_removed_during_the_import_writes_nothing(
     # A conflict is worth retrying: the same key imports the file instead of replaying.
     monkeypatch.undo()
     retried = (await client.post(URL, content=body.encode(), headers=headers)).json()
-    assert retried["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert retried["counts"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        **NOTHING_SKIPPED,
+    }
     assert retried["id"] != problem["id"]
 
 

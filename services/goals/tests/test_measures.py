@@ -68,9 +68,22 @@ async def test_a_measure_keeps_every_attribute(
         "segment": "SÄBO",
         "code": "M-05a",
         "baseline": {"value": 49, "period": "2024", "is_new": False, "text": "49% 2024"},
+        "gender_baselines": {},
         "targets": {
-            "2025": {"op": ">=", "value": 50, "qualifier": None, "benchmark": None},
-            "2027": {"op": ">=", "value": 60, "qualifier": None, "benchmark": None},
+            "2025": {
+                "op": ">=",
+                "value": 50,
+                "qualifier": None,
+                "benchmark": None,
+                "direction": None,
+            },
+            "2027": {
+                "op": ">=",
+                "value": 60,
+                "qualifier": None,
+                "benchmark": None,
+                "direction": None,
+            },
         },
     }
     assert measure["series"][1]["baseline"]["is_new"] is True

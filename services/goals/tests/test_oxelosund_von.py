@@ -7,6 +7,8 @@ The demo is loaded once per backend for this module (it takes seconds); tests he
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import json
 from importlib import resources
@@ -175,10 +177,44 @@ async def test_exports_as_csv_and_xlsx(
     csv_response = await client.get(REPORT, params={**params, "format": "csv"}, headers=reader)
     assert csv_response.status_code == 200
     assert csv_response.headers["content-type"].startswith("text/csv")
+    # Swedish Excel's dialect by default: a byte order mark, ";" and a decimal comma.
+    assert csv_response.content.startswith(codecs.BOM_UTF8)
     lines = csv_response.content.decode("utf-8-sig").splitlines()
     assert lines[0].split(";")[:4] == ["Målområde", "Nivå", "Kod", "Mål"]
     friskn = next(line for line in lines if ";N24-16;" in line).split(";")
-    assert (friskn[6], friskn[13], friskn[15]) == ("Ja", "89.77", "not_met")
+    assert (friskn[6], friskn[13], friskn[15]) == ("Ja", "89,77", "not_met")
+    header = lines[0].split(";")
+    assert all(len(line.split(";")) == len(header) for line in lines if '"' not in line)
+    # The roll-up rows close the file: one per goal area (6 kommunmål) and the total.
+    table = list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"))
+    areas = [row for row in table if row["Radtyp"] == "Målområde"]
+    assert [(row["Antal mål"], row["Uppfyllda"]) for row in areas] == [
+        ("2", "2"),
+        ("2", "1"),
+        ("3", "2"),
+        ("3", "2"),
+        ("2", "2"),
+        ("5", "4"),
+    ]
+    total = table[-1]
+    assert (total["Radtyp"], total["Antal mål"], total["Uppfyllda"], total["Andel (%)"]) == (
+        "Totalt",
+        "17",
+        "13",
+        "76",
+    )
+    assert total["Resultatnivå"] == "Mycket god måluppfyllelse"
+    assert sum(int(row["Antal mål"]) for row in areas) == int(total["Antal mål"])
+    assert sum(1 for row in table if row["Radtyp"] == "Mål" and row["Uppfyllt"]) > 0
+    # The machine dialect: no byte order mark, "," and a decimal point.
+    machine = await client.get(
+        REPORT, params={**params, "format": "csv", "dialect": "machine"}, headers=reader
+    )
+    assert not machine.content.startswith(codecs.BOM_UTF8)
+    rows = list(csv.DictReader(io.StringIO(machine.content.decode("utf-8"))))
+    assert next(row for row in rows if row["Kod"] == "N24-16")["Utfall"] == "89.77"
+    assert len(rows) == len(table)
+    assert rows[-1]["Andel (%)"] == "76"
     xlsx = await client.get(REPORT, params={**params, "format": "xlsx"}, headers=reader)
     assert xlsx.status_code == 200
     workbook = load_workbook(io.BytesIO(xlsx.content))
@@ -261,6 +297,7 @@ async def test_every_2025_series_has_its_baseline_and_targets(
                 "value": t["value"],
                 "qualifier": t["qualifier"],
                 "benchmark": None,
+                "direction": None,
             }
             for year, t in expected["targets"].items()
         }, expected["id"]
@@ -307,3 +344,25 @@ async def test_2025_operators(
     )
     assert response.status_code in (200, 201), response.text
     assert response.json()["status"] == expected
+
+
+async def test_the_care_committees_internal_control_plan(
+    client: AsyncClient, demo: None, reader: dict[str, str]
+) -> None:
+    listed = await client.get(
+        "/api/v1/internal-control-plans",
+        params={"org_unit_id": "oxelosund-von", "year": 2025},
+        headers=reader,
+    )
+    assert [p["id"] for p in listed.json()["items"]] == ["von-ik-2025"]
+    report = (
+        await client.get("/api/v1/internal-control-plans/von-ik-2025/report", headers=reader)
+    ).json()
+    assert report["risks"] >= 20
+    assert sum(row["count"] for row in report["distribution"]) == report["risks"]
+    # Every risk at or above the threshold has a control, and each control a result.
+    assert report["risks_without_control"] == []
+    assert report["totals"]["not_reported"] == 0
+    assert report["totals"]["remark"] > 0
+    assert report["financial"]["controls"] > 0
+    assert all(row["financial"] for row in report["financial_controls"])

@@ -74,6 +74,12 @@ async def oxelosund(demo_client: AsyncClient, tokens: TokenFactory) -> dict[str,
                 stack.extend(goal["children"])
     measures = await _json(client, "/api/v1/measures", operator, limit=500)
     measure_owner = {m["id"]: municipality_of[m["org_unit_id"]] for m in measures["items"]}
+    control_plans = await _json(client, "/api/v1/internal-control-plans", operator, limit=500)
+    control_plan = next(
+        plan["id"]
+        for plan in control_plans["items"]
+        if municipality_of[plan["org_unit_id"]] == "oxelosund"
+    )
     goal = next(g for g, owner in goal_owner.items() if owner == "oxelosund")
     measure = next(m for m, owner in measure_owner.items() if owner == "oxelosund")
     publication = await _json(
@@ -93,6 +99,7 @@ async def oxelosund(demo_client: AsyncClient, tokens: TokenFactory) -> dict[str,
         "goal": goal,
         "measure": measure,
         "publication": publication["id"],
+        "control_plan": control_plan,
         "unit": municipality_of,
         "plan": plan_owner,
         "goal_owner": goal_owner,
@@ -130,6 +137,16 @@ ONE_THING = [
     ("/api/v1/goals/{goal_id}/assessments", "/api/v1/goals/{goal}/assessments", {}),
     ("/api/v1/goals/{goal_id}/activities", "/api/v1/goals/{goal}/activities", {}),
     ("/api/v1/measures/{measure_id}", "/api/v1/measures/{measure}", {}),
+    (
+        "/api/v1/internal-control-plans/{plan_id}",
+        "/api/v1/internal-control-plans/{control_plan}",
+        {},
+    ),
+    (
+        "/api/v1/internal-control-plans/{plan_id}/report",
+        "/api/v1/internal-control-plans/{control_plan}/report",
+        {},
+    ),
     ("/api/v1/measures/{measure_id}/values", "/api/v1/measures/{measure}/values", {}),
     ("/api/v1/measures/{measure_id}/audit", "/api/v1/measures/{measure}/audit", {}),
     *(
@@ -152,6 +169,7 @@ LISTS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any], dict[str, Any]]
     ("/api/v1/assessments", {"limit": 500}, _owner("goal_owner", "goal_id")),
     ("/api/v1/activities", {"limit": 500}, _owner("unit", "org_unit_id")),
     ("/api/v1/value-locks", {}, _owner("unit", "org_unit_id")),
+    ("/api/v1/internal-control-plans", {"limit": 500}, _owner("unit", "org_unit_id")),
     # lists naming another municipality's plan leave its rows out
     ("/api/v1/assessments", {"plan_id": PLAN_2024, "limit": 500}, _owner("goal_owner", "goal_id")),
     (
@@ -180,7 +198,9 @@ async def test_a_read_about_another_municipality_is_refused(
     path: str,
     params: dict[str, Any],
 ) -> None:
-    concrete = path.format(**{k: oxelosund[k] for k in ("goal", "measure", "publication")})
+    concrete = path.format(
+        **{k: oxelosund[k] for k in ("goal", "measure", "publication", "control_plan")}
+    )
     await assert_isolated(
         demo_client,
         Read(template, concrete, params),

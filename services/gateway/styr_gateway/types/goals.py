@@ -79,6 +79,30 @@ class MeasureStatus(Enum):
     NOT_MET = strawberry.enum_value("not_met", description="The value misses the target.")
     NO_VALUE = strawberry.enum_value("no_value", description="No value for the period.")
     NO_TARGET = strawberry.enum_value("no_target", description="No target for the year.")
+    NO_REFERENCE = strawberry.enum_value(
+        "no_reference",
+        description="A direction target with nothing to compare with (no previous value, no "
+        "baseline).",
+    )
+
+
+@strawberry.enum(description="What a status was judged against.")
+class TargetBasis(Enum):
+    STATED = strawberry.enum_value("stated", description="The year's stated target.")
+    INTERIM = strawberry.enum_value(
+        "interim",
+        description="An interim target on the straight line to a later year's target (not a "
+        "stated target).",
+    )
+    DIRECTION = strawberry.enum_value(
+        "direction",
+        description='A direction target ("Öka", "Minska", "Behålla") against the previous '
+        "value, else the baseline.",
+    )
+
+
+def _basis(value: str | None) -> TargetBasis | None:
+    return TargetBasis(value) if value else None
 
 
 @strawberry.enum(description="Against the previous period of the same series.")
@@ -117,6 +141,9 @@ class Target:
         description='A target in words, e.g. "Minst en aktivitet på varje enhet."'
     )
     benchmark: str | None = strawberry.field(description="Compare with a group, as written.")
+    direction: str | None = strawberry.field(
+        description="A target without a number: `increase`, `decrease` or `maintain`."
+    )
 
     @classmethod
     def of(cls, record: TargetRecord | None) -> Target | None:
@@ -127,6 +154,7 @@ class Target:
             value=record.value,
             qualifier=record.qualifier,
             benchmark=record.benchmark,
+            direction=record.direction,
         )
 
 
@@ -168,7 +196,10 @@ class MeasureValue:
         description="The series; null for a measure with one series."
     )
     gender: Gender = strawberry.field(description="T (total), K or M.")
-    value: float = strawberry.field(description="The value, in the measure's unit.")
+    value: float | None = strawberry.field(
+        description="The value, in the measure's unit; null for a qualitative value."
+    )
+    text: str | None = strawberry.field(description='A qualitative value ("Genomfört").')
     numerator: float | None = strawberry.field(description="Numerator of a ratio, when reported.")
     denominator: float | None = strawberry.field(
         description="Denominator of a ratio, when reported."
@@ -184,6 +215,15 @@ class MeasureValue:
         description="The target of the value's year and series."
     )
     status: MeasureStatus = strawberry.field(description="The value against its target.")
+    target_basis: TargetBasis | None = strawberry.field(
+        description="What the status was judged against; null without a target."
+    )
+    interim_target: float | None = strawberry.field(
+        description="The year's interim target, when the status was judged against one."
+    )
+    reference: float | None = strawberry.field(
+        description="A direction target's reference (the previous value, else the baseline)."
+    )
     trend: Trend | None = strawberry.field(
         description="Against the previous value of the series; null for the first."
     )
@@ -202,6 +242,7 @@ class MeasureValue:
             segment=record.segment,
             gender=Gender(record.gender),
             value=record.value,
+            text=record.text,
             numerator=record.numerator,
             denominator=record.denominator,
             state=record.state,
@@ -211,6 +252,9 @@ class MeasureValue:
             recorded_at=record.recorded_at,
             target=Target.of(record.target),
             status=_status(record.status),
+            target_basis=_basis(record.target_basis),
+            interim_target=record.interim_target,
+            reference=record.reference,
             trend=_trend(record.trend),
             series_break=record.series_break,
         )
@@ -230,7 +274,18 @@ class SeriesStatus:
     value: float | None = strawberry.field(
         description="The latest value in the period; null when none."
     )
+    text: str | None = strawberry.field(description="A qualitative value shown.")
     period: str | None = strawberry.field(description="Period of the value shown.")
+    latest_available: bool = strawberry.field(
+        description="The value is the latest available of an earlier year (within the "
+        "measure's look-back), judged against the report year's target."
+    )
+    target_basis: TargetBasis | None = strawberry.field(
+        description="What the status was judged against; null without a target."
+    )
+    interim_target: float | None = strawberry.field(
+        description="The year's interim target, when the status was judged against one."
+    )
     state: str | None = strawberry.field(
         description="`preliminary` or `final`, of the value shown."
     )
@@ -248,7 +303,11 @@ class SeriesStatus:
             baseline=Baseline.of(record.baseline),
             target=Target.of(record.target),
             value=record.value,
+            text=record.text,
             period=record.period,
+            latest_available=record.latest_available,
+            target_basis=_basis(record.target_basis),
+            interim_target=record.interim_target,
             state=record.state,
             status=_status(record.status),
             trend=_trend(record.trend),
@@ -518,6 +577,15 @@ class Measure:
         description="The measure's series (e.g. age groups); empty for one series."
     )
     gender_split: bool = strawberry.field(description="Values are reported per gender (T, K, M).")
+    unit_label: str | None = strawberry.field(
+        description='What one unit is, e.g. "individer per år" for a rate.'
+    )
+    lookback_years: int = strawberry.field(
+        description="How many years back a follow-up looks for the latest available value."
+    )
+    data_org_unit_id: strawberry.ID | None = strawberry.field(
+        description="Whose values the measure follows (e.g. the municipality's Kolada values)."
+    )
     record: strawberry.Private[MeasureRecord]
     plan_id: strawberry.Private[str]
     plan_unit_id: strawberry.Private[str]
@@ -540,6 +608,11 @@ class Measure:
             periodicity=record.periodicity,
             segments=record.segments,
             gender_split=record.gender_split,
+            unit_label=record.unit_label,
+            lookback_years=record.lookback_years,
+            data_org_unit_id=strawberry.ID(record.data_org_unit_id)
+            if record.data_org_unit_id
+            else None,
             record=record,
             plan_id=plan.id,
             plan_unit_id=plan.org_unit_id,

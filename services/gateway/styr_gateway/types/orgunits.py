@@ -26,6 +26,7 @@ from styr_gateway.types.budget import BudgetOverview
 from styr_gateway.types.connections import Connection
 from styr_gateway.types.deviations import Case, DeviationStatistics
 from styr_gateway.types.goals import Plan
+from styr_gateway.types.internal_control import InternalControlPlan, YearArgument, plans_of
 from styr_gateway.upstream import Service
 
 MUNICIPAL_TIME = ZoneInfo("Europe/Stockholm")
@@ -294,6 +295,15 @@ class OrgUnit:
     ) -> list[Plan] | None:
         plans = await info.context.loaders.goals.plans.load((str(self.id), year))
         return [Plan.of(plan) for plan in plans]
+
+    @strawberry.field(
+        description="The unit's internal control plans (intern kontroll), one per year; with "
+        "`year`, that year's."
+    )
+    async def internal_control_plans(
+        self, info: Info, year: YearArgument = None
+    ) -> list[InternalControlPlan] | None:
+        return await plans_of(info, str(self.id), year)
 
     @strawberry.field(
         description="The budget follow-up of the unit and everything below it for a year, up "

@@ -1,5 +1,6 @@
 """Demo data: Oxelösund's organisation, its steering configuration and VON's plans
-(Verksamhetsplan 2025–2027 and the 2024 follow-up, from the committee papers), and a second,
+(Verksamhetsplan 2025–2027 and the 2024 follow-up, from the committee papers; its 2025
+internal control plan, invented), and a second,
 small municipality, Trosa, with invented figures (:mod:`styr_goals.demo.trosa`)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
+from styr_goals.demo.internal_control import load_internal_control
 from styr_goals.demo.organisation import LEVELS, MERGED, UNITS
 from styr_goals.demo.plans import load_followup_2024, load_plan_2025
 from styr_goals.demo.steering import CONFIG, MUNICIPALITY, OTHER_COMMITTEES
@@ -61,5 +63,6 @@ async def load_demo(database: Database) -> bool:
         await plans.put_config(session, MUNICIPALITY, CONFIG, DEMO_LOADER)
         await load_plan_2025(session, DEMO_LOADER)
         await load_followup_2024(session, DEMO_LOADER)
+        await load_internal_control(session, DEMO_LOADER)
         await load_trosa(session, DEMO_LOADER)
     return True

@@ -1,8 +1,13 @@
 """The follow-up report as CSV and as an .xlsx workbook.
 
-CSV: UTF-8 with a byte order mark and ``;`` as separator, which is what Excel expects in a
-Swedish locale. One row per measure series, or one per goal without measures. The workbook
-has the same rows on the sheet "Uppföljning" and the roll-up on "Måluppfyllelse".
+One row per measure series, or one per goal without measures, then the roll-up: a row per
+goal area and one for the total (``Radtyp`` says which; their goal counts, share and result
+level in the last columns). The workbook has the same rows on the sheet "Uppföljning" and
+the roll-up alone on "Måluppfyllelse".
+
+CSV dialects: ``excel_sv`` (the default) is what Excel opens as it is in a Swedish locale:
+UTF-8 with a byte order mark, ``;`` between fields and a decimal comma (``89,77``).
+``machine`` is for programs: UTF-8 without a byte order mark, ``,`` and a decimal point.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal
+from enum import StrEnum
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
-from styr_goals.followup.schemas import Completion, FollowUpReport, GoalFollowUp
+from styr_goals.followup.schemas import Completion, FollowUpReport, Fulfilment, GoalFollowUp
 from styr_goals.measures.schemas import TargetRead
 
 HEADER = [
@@ -36,7 +42,22 @@ HEADER = [
     "Status",
     "Trend",
     "Aktiviteter",
+    "Målvärdestyp",
+    "Delmål",
+    "Senast tillgängliga",
+    "Radtyp",
+    "Antal mål",
+    "Uppfyllda",
+    "Andel (%)",
+    "Resultatnivå",
 ]
+BASIS = {"stated": "Fastställt", "interim": "Delmål (interpolerat)", "direction": "Riktning"}
+
+
+class CsvDialect(StrEnum):
+    EXCEL_SV = "excel_sv"
+    MACHINE = "machine"
+
 
 Cell = str | int | float | None
 
@@ -50,6 +71,9 @@ def _number(value: Decimal | None) -> Cell:
 def _target(target: TargetRead | None) -> str | None:
     if target is None:
         return None
+    if target.direction is not None:
+        words = {"increase": "Öka", "decrease": "Minska", "maintain": "Behålla"}
+        return target.qualifier or words[target.direction]
     parts = [f"{target.op} {_number(target.value)}" if target.value is not None else target.op]
     parts += [text for text in (target.qualifier, target.benchmark) if text]
     return " ".join(parts)
@@ -78,8 +102,9 @@ def _rows(goal: GoalFollowUp, area: str) -> Iterator[list[Cell]]:
     ]
     activities = _activities(goal.activities)
     series_rows = [(m, s) for m in goal.measures for s in m.series]
+    goal_row: list[Cell] = ["Mål", None, None, None, None]
     if not series_rows:
-        yield [*common, None, None, None, None, None, None, None, None, activities]
+        yield [*common, *[None] * 8, activities, None, None, None, *goal_row]
     for measure, series in series_rows:
         baseline = series.baseline
         yield [
@@ -88,26 +113,61 @@ def _rows(goal: GoalFollowUp, area: str) -> Iterator[list[Cell]]:
             series.segment,
             "Nytt värde" if baseline.is_new else _number(baseline.value),
             _target(series.target),
-            _number(series.value),
+            _number(series.value) if series.value is not None else series.text,
             series.period,
             series.status.value,
             series.trend.value if series.trend else None,
             activities,
+            BASIS.get(series.target_basis.value) if series.target_basis else None,
+            _number(series.interim_target),
+            _yes_no(series.latest_available) if series.value is not None else None,
+            *goal_row,
         ]
     for child in goal.children:
         yield from _rows(child, area)
 
 
+def _rollup_row(kind: str, area: str, fulfilment: Fulfilment, activities: Completion) -> list[Cell]:
+    return [
+        area,
+        "Måluppfyllelse",
+        *[None] * 15,
+        _activities(activities),
+        None,
+        None,
+        None,
+        kind,
+        fulfilment.goals,
+        fulfilment.fulfilled,
+        fulfilment.percent,
+        fulfilment.result_level,
+    ]
+
+
 def rows(report: FollowUpReport) -> list[list[Cell]]:
-    return [row for goal in report.goals for row in _rows(goal, goal.title)]
+    found = [row for goal in report.goals for row in _rows(goal, goal.title)]
+    for area in report.rollup.areas:
+        found.append(_rollup_row("Målområde", area.title, area.fulfilment, area.activities))
+    total = report.rollup
+    found.append(
+        _rollup_row("Totalt", f"Totalt ({report.period_label})", total.total, total.activities)
+    )
+    return found
 
 
-def to_csv(report: FollowUpReport) -> bytes:
+def _text(cell: Cell, dialect: CsvDialect) -> Cell:
+    if dialect is CsvDialect.EXCEL_SV and isinstance(cell, float):
+        return repr(cell).replace(".", ",")
+    return cell
+
+
+def to_csv(report: FollowUpReport, dialect: CsvDialect = CsvDialect.EXCEL_SV) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    separator = ";" if dialect is CsvDialect.EXCEL_SV else ","
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(report))
-    return buffer.getvalue().encode("utf-8-sig")
+    writer.writerows([_text(cell, dialect) for cell in row] for row in rows(report))
+    return buffer.getvalue().encode("utf-8-sig" if dialect is CsvDialect.EXCEL_SV else "utf-8")
 
 
 def to_xlsx(report: FollowUpReport) -> bytes:

@@ -196,6 +196,14 @@ async def follow_up(
         bool, Query(description="Count activities of every unit below too.")
     ] = True,
     format: ReportFormat = ReportFormat.JSON,
+    dialect: Annotated[
+        export.CsvDialect,
+        Query(
+            description="For `format=csv`: `excel_sv` (default) opens in a Swedish Excel as it "
+            "is (UTF-8 with BOM, `;`, decimal comma); `machine` is UTF-8 without BOM, `,` and "
+            "a decimal point."
+        ),
+    ] = export.CsvDialect.EXCEL_SV,
 ) -> FollowUpReport | Response:
     if org_unit_id is not None:
         await access.check_unit(session, scope, org_unit_id, f"Org unit {org_unit_id!r}")
@@ -205,7 +213,7 @@ async def follow_up(
     filename = f"uppfoljning-{plan_id}-{year}-{period}"
     if format is ReportFormat.CSV:
         return Response(
-            export.to_csv(report),
+            export.to_csv(report, dialect),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
         )

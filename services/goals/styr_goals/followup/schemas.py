@@ -9,7 +9,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from styr_goals.measures.schemas import BaselineRead, Number, TargetRead
-from styr_goals.measures.status import Status, Trend
+from styr_goals.measures.status import Status, TargetBasis, Trend
 from styr_goals.plans.schemas import PeriodKind
 from styr_shared.schemas import ResponseModel, StrictModel
 
@@ -158,9 +158,31 @@ class SeriesFollowUp(StrictModel):
     segment: str | None
     code: str | None
     baseline: BaselineRead
-    target: TargetRead | None
+    target: TargetRead | None = Field(description="The stated target of the year, if any.")
+    target_basis: TargetBasis | None = Field(
+        None,
+        description="What the status was judged against: `stated`, `interim` (on the "
+        "trajectory to a later year's target) or `direction`.",
+    )
+    interim_target: Number | None = Field(
+        None, description="The year's interim target (only with `target_basis: interim`)."
+    )
+    reference: Number | None = Field(
+        None, description="A direction target's reference (previous value, else baseline)."
+    )
+    reference_period: str | None = None
     value: Number | None
-    period: str | None = Field(description="Period of the value shown (latest in the year).")
+    text: str | None = Field(None, description="A qualitative value.")
+    period: str | None = Field(
+        description="Period of the value shown: the latest in the year, else the latest "
+        "available within the measure's look-back."
+    )
+    latest_available: bool = Field(
+        False,
+        description="The value is from an earlier year than the report's (the latest "
+        "available, e.g. a Kolada figure a year late); the status judges it against the "
+        "report year's target.",
+    )
     state: str | None
     status: Status
     trend: Trend | None
@@ -173,8 +195,13 @@ class MeasureFollowUp(StrictModel):
     name: str
     display_name: str | None
     unit_kind: str
+    unit_label: str | None = None
     decimals: int
     direction: str
+    values_org_unit_id: str | None = Field(
+        None, description="Whose values are shown (the measure's data unit, or the report's)."
+    )
+    lookback_years: int = 0
     series: list[SeriesFollowUp]
 
 

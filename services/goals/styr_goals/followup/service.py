@@ -51,8 +51,6 @@ from styr_goals.followup.schemas import (
 )
 from styr_goals.measures import service as measures
 from styr_goals.measures.models import GoalMeasure, Measure
-from styr_goals.measures.schemas import BaselineRead
-from styr_goals.measures.status import compute_status
 from styr_goals.orgunits import service as orgunits
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans import service as plans
@@ -278,6 +276,10 @@ async def _measures_of(
     year: int,
     until: date,
 ) -> dict[str, list[MeasureFollowUp]]:
+    """Each goal's measures with, per series, the latest total value of the year up to
+    ``until``, else the latest available one within the measure's look-back (marked with its
+    own period), judged against the report year's target. A measure that names a data unit
+    shows that unit's values (the municipality's Kolada values in a committee's follow-up)."""
     statement = (
         select(GoalMeasure, Measure)
         .join(Measure, col(Measure.id) == col(GoalMeasure.measure_id))
@@ -286,37 +288,46 @@ async def _measures_of(
     )
     result: dict[str, list[MeasureFollowUp]] = defaultdict(list)
     for link, measure in (await session.exec(statement)).all():
-        targets = measures.group_targets(await measures.targets_of(session, measure.id))
-        values = await measures.evaluated_values(
-            session, measure, org_unit_id=unit_id, year=year, until=until
+        resolver = await measures.series_targets(session, measure.id)
+        values_unit = measure.data_org_unit_id or unit_id
+        first_year = year - measure.lookback_years
+        # The year before the first gives the first value its trend.
+        rows = await measures.values_of(
+            session, measure.id, org_unit_id=values_unit, until=until, from_year=first_year - 1
         )
-        latest = {v.segment or "": v for v in values if v.gender == "T"}
+        values = measures.evaluate(measure, rows, resolver, status_year=year)
+        latest = {
+            v.segment or "": v for v in values if v.gender == "T" and first_year <= v.year <= year
+        }
         series = []
         for row in await measures.series_of(session, measure.id):
-            target = targets.get((row.segment, year))
             value = latest.get(row.segment)
+            # Without a value: what it would be judged against, and no_value (or no_target).
+            empty = measures.judge(
+                measure,
+                None,
+                resolver.resolve(row.segment, "T", year),
+                previous=None,
+                baseline=None,
+            )
             series.append(
                 SeriesFollowUp(
                     segment=row.segment or None,
                     code=row.code,
-                    baseline=BaselineRead(
-                        value=row.baseline_value,
-                        period=row.baseline_period,
-                        is_new=row.baseline_is_new,
-                        text=row.baseline_text,
-                    ),
-                    target=measures.target_read(target) if target else None,
+                    baseline=measures.baseline_read(row),
+                    target=value.target
+                    if value is not None
+                    else (measures.target_read(empty.stated) if empty.stated else None),
+                    target_basis=value.target_basis if value is not None else empty.basis,
+                    interim_target=value.interim_target if value is not None else empty.interim,
+                    reference=value.reference if value else None,
+                    reference_period=value.reference_period if value else None,
                     value=value.value if value else None,
+                    text=value.text if value else None,
                     period=value.period if value else None,
+                    latest_available=value is not None and value.year < year,
                     state=value.state if value else None,
-                    status=value.status
-                    if value
-                    else compute_status(
-                        None,
-                        target.operator if target else None,
-                        target.value if target else None,
-                        measure.decimals,
-                    ),
+                    status=value.status if value else empty.status,
                     trend=value.trend if value else None,
                     series_break=value.series_break if value else False,
                 )
@@ -328,8 +339,11 @@ async def _measures_of(
                 name=measure.name,
                 display_name=measure.display_name,
                 unit_kind=measure.unit_kind,
+                unit_label=measure.unit_label,
                 decimals=measure.decimals,
                 direction=measure.direction,
+                values_org_unit_id=values_unit,
+                lookback_years=measure.lookback_years,
                 series=series,
             )
         )

@@ -110,10 +110,12 @@ def summary(path: Path, result: dict[str, Any], seconds: float) -> str:
     mode = " (dry run: nothing written)" if result.get("dry_run") else ""
     if result.get("outcome") == "rejected":
         mode = " (atomic: nothing written)"
+    skipped = counts.get("skipped", 0)
+    left_out = f", {skipped} skipped" if skipped else ""
     return (
-        f"{path.name}: {total} rows: {counts['inserted']} inserted, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged, {counts['rejected']} rejected; "
-        f"run {result['id']} in {seconds:.1f} s{mode}"
+        f"{path.name}: {total + skipped} rows: {counts['inserted']} inserted, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['rejected']} rejected{left_out}; run {result['id']} in {seconds:.1f} s{mode}"
     )
 
 
@@ -146,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument(
         "--atomic", action="store_true", help="reject the whole file if any row is bad"
     )
+    imp.add_argument(
+        "--strict",
+        action="store_true",
+        help="reject Kolada gender rows of a measure without a gender split (default: skip)",
+    )
     args = parser.parse_args(argv)
 
     if not args.token:
@@ -160,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         params["municipality"] = args.municipality
     if args.format == "kolada":
         params["format"] = "kolada"
+    if args.strict:
+        params["strict"] = "true"
 
     started = time.monotonic()
     try:

@@ -38,6 +38,10 @@ class ImportRun(SQLModel, table=True):
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    # Rows left out on purpose and counted, by reason (Kolada's nulls with their status,
+    # gender rows of a measure without a gender split).
+    skipped: int = 0
+    skipped_reasons: dict[str, int] | None = Field(default=None, sa_column=Column(JSONDocument))
     detail: str | None = Field(default=None, sa_column=Column(Text))
     # The first answer, replayed verbatim to a retry with the same Idempotency-Key.
     response_status: int | None = None

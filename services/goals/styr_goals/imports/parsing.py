@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -56,6 +56,16 @@ class SourceRow:
     fields: dict[str, str]
     # Kolada rows name their measure and unit by Kolada ids, resolved differently.
     kolada: bool = False
+
+
+@dataclass(slots=True)
+class SkippedRow:
+    """A row left out on purpose and counted by ``reason`` (not an error): a Kolada value of
+    ``null`` (``kolada_null:<status>``), a Kolada gender row for a measure without a gender
+    split (``gender_without_split:<K|M>``)."""
+
+    row: int
+    reason: str
 
 
 @dataclass(slots=True)
@@ -225,7 +235,7 @@ def read_json(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
         _require_array(body)
 
 
-def read_kolada(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+def read_kolada(body: IO[bytes]) -> Iterator[SourceRow | RowError | SkippedRow]:
     """A Kolada v2 data page: ``{"values": [{"kpi", "municipality"|"ou", "period",
     "values": [{"gender", "value", "count", "status"}]}]}``; one row per gender value."""
     index = -1
@@ -238,7 +248,7 @@ def read_kolada(body: IO[bytes]) -> Iterator[SourceRow | RowError]:
         yield _broken(index + 1, exc)
 
 
-def _kolada_rows(index: int, entry: Any) -> Iterator[SourceRow | RowError]:
+def _kolada_rows(index: int, entry: Any) -> Iterator[SourceRow | RowError | SkippedRow]:
     if not isinstance(entry, dict):
         yield RowError(index, None, "a Kolada entry must be an object", _text(entry)[:200])
         return
@@ -262,6 +272,11 @@ def _kolada_rows(index: int, entry: Any) -> Iterator[SourceRow | RowError]:
         gender = _text(gender_value.get("gender")).upper()
         if gender not in KOLADA_GENDER:
             yield RowError(index, "gender", "Kolada gender must be T, K, M (or F)", gender)
+            continue
+        if gender_value.get("value") is None:
+            # Kolada's way of saying missing or secret data: its status says which.
+            status = _text(gender_value.get("status")).strip() or "none"
+            yield SkippedRow(index, f"kolada_null:{status[:20]}")
             continue
         fields = {
             "measure": _text(entry["kpi"]),
@@ -292,7 +307,7 @@ def _require_array(body: IO[bytes]) -> None:
         raise FileError("application/json takes an array of value objects")
 
 
-READERS = {
+READERS: dict[ImportFormat, Callable[[IO[bytes]], Iterator[SourceRow | RowError | SkippedRow]]] = {
     ImportFormat.CSV: read_csv,
     ImportFormat.NDJSON: read_ndjson,
     ImportFormat.JSON: read_json,
@@ -300,5 +315,5 @@ READERS = {
 }
 
 
-def read_rows(fmt: ImportFormat, body: IO[bytes]) -> Iterator[SourceRow | RowError]:
+def read_rows(fmt: ImportFormat, body: IO[bytes]) -> Iterator[SourceRow | RowError | SkippedRow]:
     return READERS[fmt](body)

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_goals.imports.parsing import RowError, SourceRow
+from styr_goals.imports.parsing import RowError, SkippedRow, SourceRow
 from styr_goals.measures.models import Measure, MeasureDefinition, ValuePeriodLock
 from styr_goals.measures.periods import Period, PeriodError, parse_period
 from styr_goals.measures.service import CLOSED_PERIOD_WRITERS, VALUE_WRITERS
@@ -85,6 +85,8 @@ class MeasureInfo:
     segments: frozenset[str]
     gender_split: bool
     definitions: tuple[tuple[int, int], ...]  # (valid_from_year, version), newest first
+    # A text measure's values are texts, written one by one (``PUT /measures/{id}/values``).
+    qualitative: bool = False
 
     def definition_version(self, year: int) -> int:
         if not self.definitions:
@@ -130,6 +132,8 @@ class Catalogue:
         self.closed_through: dict[str, date] = {}
         self.writable: set[str] = set()
         self.may_write_closed = False
+        # Reject (instead of skipping) Kolada gender rows of a measure without a gender split.
+        self.strict = False
         self._periods: dict[tuple[str, str, str | None], Period | str] = {}
         self._measure_cache: dict[tuple[str, bool, str | None], MeasureInfo | tuple[str]] = {}
         self._unit_cache: dict[tuple[str, bool], str | tuple[str]] = {}
@@ -159,6 +163,7 @@ class Catalogue:
                 segments=frozenset(measure.segments),
                 gender_split=measure.gender_split,
                 definitions=tuple(sorted(definitions[measure.id], reverse=True)),
+                qualitative=measure.unit_kind == "text",
             )
             catalogue.measure_codes[measure.code].append(measure.id)
             if measure.kolada_kpi_id:
@@ -261,7 +266,7 @@ class Catalogue:
             self._unit_cache[key] = found
         return found
 
-    def resolve(self, source: SourceRow) -> ValueRow | RowError:
+    def resolve(self, source: SourceRow) -> ValueRow | RowError | SkippedRow:
         """Validate one row; the first problem found is reported."""
         fields, row = source.fields, source.row
         raw_measure = fields.get("measure") or ""
@@ -310,8 +315,15 @@ class Catalogue:
         if gender is None:
             return RowError(row, "gender", "must be T, K or M", raw_gender)
         if gender != "T" and not measure.gender_split:
+            if source.kolada and not self.strict:
+                # Kolada publishes K and M beside T for every KPI that has them.
+                return SkippedRow(row, f"gender_without_split:{gender}")
             return RowError(row, "gender", "this measure has no gender split", raw_gender)
 
+        if measure.qualitative:
+            return RowError(
+                row, "value", "a text measure's values are texts, not imported", raw_value
+            )
         value = _number(raw_value)
         if isinstance(value, str):
             return RowError(row, "value", value, raw_value)

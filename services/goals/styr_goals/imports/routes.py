@@ -161,6 +161,13 @@ async def import_values(
     actor: Importer,
     dry_run: Annotated[bool, Query(description="Check and count; write nothing.")] = False,
     atomic: Annotated[bool, Query(description="Write nothing if any row is bad.")] = False,
+    strict: Annotated[
+        bool,
+        Query(
+            description="Reject Kolada gender rows (K/M) of a measure without a gender split "
+            "instead of skipping and counting them."
+        ),
+    ] = False,
     source: Annotated[
         str | None, Query(max_length=200, description="Delivering system, e.g. Viva.")
     ] = None,
@@ -214,8 +221,9 @@ async def import_values(
             idempotency_key=idempotency_key,
             compressed=encoding == "gzip",
             municipality=municipality,
+            strict=strict,
             fingerprint=service.request_fingerprint(
-                body.sha256, fmt, source, dry_run, atomic, municipality
+                body.sha256, fmt, source, dry_run, atomic, municipality, strict
             ),
         )
         status_code, answer = await service.run_import(

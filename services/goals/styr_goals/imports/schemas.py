@@ -14,6 +14,16 @@ class ImportCounts(BaseModel):
     updated: int
     unchanged: int
     rejected: int
+    skipped: int = Field(
+        0,
+        description="Rows left out on purpose, not errors: Kolada values of `null` (missing "
+        "or secret data) and Kolada gender rows (K/M) of a measure without a gender split "
+        "(rejected instead with `strict=true`).",
+    )
+    skipped_by_reason: dict[str, int] = Field(
+        default_factory=dict,
+        description="`kolada_null:<Kolada status>` and `gender_without_split:<K|M>`.",
+    )
 
 
 class RowErrorRead(ResponseModel):
@@ -73,4 +83,6 @@ class ImportRunRead(ResponseModel):
     updated: int
     unchanged: int
     rejected: int
+    skipped: int = 0
+    skipped_reasons: dict[str, int] | None = None
     detail: str | None

@@ -25,6 +25,7 @@ import logging
 import tempfile
 import time
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,7 +40,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.imports.models import ImportRowError, ImportRun
-from styr_goals.imports.parsing import FileError, ImportFormat, RowError, SourceRow, read_rows
+from styr_goals.imports.parsing import (
+    FileError,
+    ImportFormat,
+    RowError,
+    SkippedRow,
+    SourceRow,
+    read_rows,
+)
 from styr_goals.imports.resolve import Catalogue, ImportScope, ValueRow, import_scope
 from styr_goals.imports.schemas import ImportCounts, ImportResult, RowErrorRead
 from styr_goals.imports.writer import (
@@ -88,6 +96,8 @@ class ImportOptions:
     compressed: bool = False
     # The municipality the import acts in, as named (None: the importer's only one).
     municipality: str | None = None
+    # Reject Kolada gender rows of a measure without a gender split instead of skipping them.
+    strict: bool = False
     # What an Idempotency-Key stands for: the content and the options (see
     # request_fingerprint).
     fingerprint: str | None = None
@@ -100,6 +110,7 @@ def request_fingerprint(
     dry_run: bool,
     atomic: bool,
     municipality: str | None = None,
+    strict: bool = False,
 ) -> str:
     """The request an Idempotency-Key was first used for: the decompressed content and the
     options that change the answer."""
@@ -107,6 +118,8 @@ def request_fingerprint(
     if municipality is not None:
         # Only when named, so the fingerprints of runs recorded before stay as they were.
         parts.append(f"municipality={municipality}")
+    if strict:
+        parts.append("strict")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -114,6 +127,7 @@ def request_fingerprint(
 class Outcome:
     counts: BatchCounts = field(default_factory=BatchCounts)
     rejected: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
     shown_errors: list[RowError] = field(default_factory=list)
     # atomic and some row was rejected: nothing was written
     refused: bool = False
@@ -226,11 +240,15 @@ class _FileReader:
     database takes the previous one."""
 
     def __init__(
-        self, items: Iterator[SourceRow | RowError], catalogue: Catalogue, dialect: str
+        self,
+        items: Iterator[SourceRow | RowError | SkippedRow],
+        catalogue: Catalogue,
+        dialect: str,
     ) -> None:
         self.items, self.resolve, self.dialect = items, catalogue.resolve, dialect
         self.ordinal = 0
         self.rejected = 0
+        self.skipped: Counter[str] = Counter()
 
     def next_batch(self) -> tuple[StagePayload, list[tuple[int, RowError]], bool]:
         """The next batch's good rows (encoded for staging), its rejects, and whether it was
@@ -240,7 +258,10 @@ class _FileReader:
         resolve, ordinal, last = self.resolve, self.ordinal, True
         for item in self.items:
             ordinal += 1
-            resolved = item if isinstance(item, RowError) else resolve(item)
+            resolved = item if isinstance(item, (RowError, SkippedRow)) else resolve(item)
+            if isinstance(resolved, SkippedRow):
+                self.skipped[resolved.reason] += 1
+                continue
             if isinstance(resolved, RowError):
                 bad.append((ordinal, resolved))
             else:
@@ -281,6 +302,7 @@ async def _import(
     short transaction (the staging transaction touches only temporary tables)."""
     phases = _Phases()
     catalogue = await Catalogue.load(AsyncSession(bind=connection), actor, scope)
+    catalogue.strict = options.strict
     await prepare_stage(connection)
     await connection.commit()
     body.seek(0)
@@ -310,16 +332,18 @@ async def _import(
     await connection.commit()
     phases.mark("committed")
     logger.info(
-        "import run %s: %s rows, %s rejected; %s",
+        "import run %s: %s rows, %s rejected, %s skipped; %s",
         run_id,
         reader.ordinal,
         rejected,
+        reader.skipped.total(),
         phases,
         extra={"import_run": run_id, "phases": phases.seconds},
     )
     return Outcome(
         counts=BatchCounts() if refused else counts,
         rejected=rejected,
+        skipped=reader.skipped,
         shown_errors=shown,
         refused=refused,
     )
@@ -406,6 +430,8 @@ async def _finish_run(
             "updated",
             "unchanged",
             "rejected",
+            "skipped",
+            "skipped_reasons",
             "detail",
             "idempotency_key",
         ):
@@ -442,6 +468,8 @@ def _result(run: ImportRun, outcome: Outcome | None) -> ImportResult:
             updated=run.updated,
             unchanged=run.unchanged,
             rejected=run.rejected,
+            skipped=run.skipped,
+            skipped_by_reason=dict(sorted((run.skipped_reasons or {}).items())),
         ),
         errors=[
             # Already clipped when staged (record_rejects reads them back).
@@ -495,6 +523,8 @@ async def run_import(
         counts = outcome.counts
         run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
         run.rejected = outcome.rejected
+        run.skipped = outcome.skipped.total()
+        run.skipped_reasons = dict(outcome.skipped) or None
         run.status = "rejected" if outcome.refused else "completed"
         if outcome.refused:
             run.detail = f"atomic: {outcome.rejected} row(s) rejected, so nothing was written"

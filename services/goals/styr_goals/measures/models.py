@@ -38,6 +38,14 @@ class Measure(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSONDocument, nullable=False)
     )
     gender_split: bool = False
+    # What one unit of the value is, for rate measures ("individer per år").
+    unit_label: str | None = Field(default=None, max_length=100)
+    # A follow-up shows the latest value of up to this many years back when the year has none
+    # (Kolada and national statistics arrive a year late).
+    lookback_years: int = 0
+    # Whose values the measure follows: a committee's measure of a Kolada KPI reads the values
+    # published for the municipality (null: the unit followed up).
+    data_org_unit_id: str | None = Field(default=None, foreign_key="org_unit.id", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -88,6 +96,27 @@ class MeasureTarget(SQLModel, table=True):
     value: Decimal | None = Field(default=None, sa_type=NUMBER)
     qualifier: str | None = Field(default=None, sa_column=Column(Text))
     benchmark: str | None = Field(default=None, sa_column=Column(Text))
+    # A direction-only target ("Öka", "Minska", "Behålla"): no value, judged against the
+    # previous value or the baseline of the same series (see ``status``).
+    direction: str | None = Field(default=None, max_length=20)
+
+
+class MeasureBaseline(SQLModel, table=True):
+    """A baseline of one gender of a series (the series' own is the total's)."""
+
+    __tablename__ = "measure_baseline"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "segment", "gender", name="uq_measure_baseline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: str = Field(foreign_key="measure.id", max_length=64, index=True)
+    segment: str = Field(default="", max_length=60)
+    gender: str = Field(max_length=1)
+    value: Decimal | None = Field(default=None, sa_type=NUMBER)
+    period: str | None = Field(default=None, max_length=40)
+    is_new: bool = False
+    text: str | None = Field(default=None, max_length=200)
 
 
 class GoalMeasure(SQLModel, table=True):
@@ -119,7 +148,10 @@ class MeasureValue(SQLModel, table=True):
     year: int
     segment: str = Field(default="", max_length=60)
     gender: str = Field(default="T", max_length=1)
-    value: Decimal = Field(sa_type=NUMBER)
+    # Null for a qualitative value (``text`` with a ``manual_status``).
+    value: Decimal | None = Field(default=None, sa_type=NUMBER)
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    manual_status: str | None = Field(default=None, max_length=20)
     numerator: Decimal | None = Field(default=None, sa_type=NUMBER)
     denominator: Decimal | None = Field(default=None, sa_type=NUMBER)
     state: str = Field(default="final", max_length=20)

@@ -10,7 +10,15 @@ from typing import Annotated, Any, Self
 from pydantic import Field, PlainSerializer, StringConstraints, field_validator, model_validator
 
 from styr_goals.measures.periods import Periodicity
-from styr_goals.measures.status import Direction, Operator, Status, Trend
+from styr_goals.measures.status import (
+    Direction,
+    Operator,
+    Status,
+    TargetBasis,
+    TargetDirection,
+    Trend,
+    direction_of_words,
+)
 from styr_shared.schemas import ResponseModel, StrictModel
 
 
@@ -37,6 +45,15 @@ class UnitKind(StrEnum):
     SCORE = "score"
     YES_NO = "yes_no"
     MILESTONE = "milestone"
+    RATE = "rate"
+    TEXT = "text"
+
+
+class ManualStatus(StrEnum):
+    """The status a person gives a qualitative value."""
+
+    MET = "met"
+    NOT_MET = "not_met"
 
 
 class Gender(StrEnum):
@@ -66,8 +83,18 @@ class BaselineIn(StrictModel):
 
 
 class TargetIn(StrictModel):
-    op: Operator = Field(description="Comparison the value must satisfy: =, >=, >, <=, <.")
+    op: Operator | None = Field(
+        None,
+        description="Comparison the value must satisfy: =, >=, >, <=, <. Optional for a "
+        "direction target (derived from the direction).",
+    )
     value: InNumber | None = None
+    direction: TargetDirection | None = Field(
+        None,
+        description='A target without a number ("Öka", "Minska", "Behålla"): judged against '
+        "the previous value, else the baseline, of the same series. Inferred from a qualifier "
+        "that says just that when neither a value nor a benchmark is given.",
+    )
     qualifier: LongText | None = Field(
         None, description='Text qualifier, e.g. "Minst en aktivitet på varje enhet."'
     )
@@ -79,8 +106,14 @@ class TargetIn(StrictModel):
 
     @model_validator(mode="after")
     def _has_something(self) -> Self:
-        if self.value is None and self.benchmark is None:
-            raise ValueError("a target needs a value or a benchmark")
+        if self.direction is None and self.value is None and self.benchmark is None:
+            self.direction = direction_of_words(self.qualifier)
+        if self.direction is not None and self.value is not None:
+            raise ValueError("a direction target has no value")
+        if self.value is None and self.benchmark is None and self.direction is None:
+            raise ValueError("a target needs a value, a benchmark or a direction")
+        if self.op is None and self.direction is None:
+            raise ValueError("op is required for a target with a value or a benchmark")
         return self
 
 
@@ -91,8 +124,21 @@ class SeriesIn(StrictModel):
     targets: dict[Year, TargetIn] = Field(
         default_factory=dict, description="Keyed by year; a year without target is left out."
     )
+    gender_baselines: dict[Gender, BaselineIn] = Field(
+        default_factory=dict,
+        description="Baselines of the women (K) and men (M) of a gender-split measure; the "
+        "series' `baseline` is the total's.",
+    )
+
+    @model_validator(mode="after")
+    def _genders(self) -> Self:
+        if Gender.TOTAL in self.gender_baselines:
+            raise ValueError("the total's baseline is `baseline`; gender_baselines take K and M")
+        return self
 
 
+ShortUnit = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+LookBack = Annotated[int, Field(ge=0, le=10)]
 KoladaId = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}\d{5,6}$")]
 
 
@@ -122,6 +168,21 @@ class MeasureCreate(StrictModel):
     definition_note: LongText | None = Field(
         None, description="How this definition relates to earlier series (a break to note)."
     )
+    unit_label: ShortUnit | None = Field(
+        None, description='What one unit is, e.g. "individer per år" for a `rate` measure.'
+    )
+    lookback_years: LookBack = Field(
+        0,
+        description="A follow-up shows the latest value of up to this many years back when the "
+        "year has none (1 for a yearly Kolada KPI, which arrives a year late), marked with its "
+        "own period.",
+    )
+    data_org_unit_id: str | None = Field(
+        None,
+        max_length=64,
+        description="Whose values the measure follows (e.g. the municipality, where Kolada "
+        "publishes them); a unit of the measure's municipality. Default: the unit followed up.",
+    )
     goal_ids: list[str] = Field(default_factory=list, description="Goals the measure follows.")
     series: list[SeriesIn] = Field(default_factory=list)
 
@@ -137,6 +198,8 @@ class MeasureCreate(StrictModel):
         allowed: set[str | None] = set(self.segments) if self.segments else {None}
         if not set(named) <= allowed:
             raise ValueError("each series must name one of the measure's segments (or none)")
+        if not self.gender_split and any(series.gender_baselines for series in self.series):
+            raise ValueError("gender_baselines are for a measure with gender_split")
         return self
 
 
@@ -148,6 +211,9 @@ class MeasureUpdate(StrictModel):
     kolada_kpi_id: KoladaId | None = None
     kolada_kpi_name: LongText | None = None
     aggregation: Aggregation | None = None
+    unit_label: ShortUnit | None = None
+    lookback_years: LookBack | None = None
+    data_org_unit_id: str | None = Field(None, max_length=64)
     goal_ids: list[str] | None = None
 
 
@@ -166,6 +232,9 @@ class TargetRead(ResponseModel):
     value: Number | None
     qualifier: str | None
     benchmark: str | None
+    direction: TargetDirection | None = Field(
+        None, description="A direction-only target: increase, decrease or maintain."
+    )
 
 
 class BaselineRead(ResponseModel):
@@ -179,6 +248,9 @@ class SeriesRead(ResponseModel):
     segment: str | None
     code: str | None
     baseline: BaselineRead
+    gender_baselines: dict[str, BaselineRead] = Field(
+        default_factory=dict, description="Baselines of K and M, when stated."
+    )
     targets: dict[int, TargetRead]
 
 
@@ -211,6 +283,9 @@ class MeasureRead(ResponseModel):
     aggregation: str | None
     segments: list[str]
     gender_split: bool
+    unit_label: str | None = None
+    lookback_years: int = 0
+    data_org_unit_id: str | None = None
     goal_ids: list[str]
     series: list[SeriesRead]
     definitions: list[DefinitionRead] = Field(description="Oldest first; >1 = series break.")
@@ -226,7 +301,15 @@ class ValueWrite(StrictModel):
     )
     segment: Segment | None = None
     gender: Gender = Gender.TOTAL
-    value: InNumber
+    value: InNumber | None = Field(
+        None, description="The number; required except for a `text` measure."
+    )
+    text: LongText | None = Field(
+        None, description='A qualitative value ("Genomfört"), for a `text` measure.'
+    )
+    manual_status: ManualStatus | None = Field(
+        None, description="The status a person gives a qualitative value."
+    )
     numerator: InNumber | None = None
     denominator: InNumber | None = None
     state: ValueState = ValueState.FINAL
@@ -240,6 +323,8 @@ class ValueWrite(StrictModel):
 
     @model_validator(mode="after")
     def _fraction(self) -> Self:
+        if self.value is None and self.text is None:
+            raise ValueError("give a value (or, for a text measure, a text)")
         if (self.numerator is None) != (self.denominator is None):
             raise ValueError("give both numerator and denominator, or neither")
         if self.denominator is not None and self.denominator == 0:
@@ -256,7 +341,9 @@ class ValueRead(ResponseModel):
     period_end: date
     segment: str | None
     gender: Gender
-    value: Number
+    value: Number | None = Field(description="Null for a qualitative value.")
+    text: str | None = None
+    manual_status: ManualStatus | None = None
     numerator: Number | None
     denominator: Number | None
     state: ValueState
@@ -267,6 +354,21 @@ class ValueRead(ResponseModel):
     recorded_at: datetime
     updated_at: datetime
     target: TargetRead | None = Field(description="The target of the value's year and segment.")
+    target_basis: TargetBasis | None = Field(
+        None,
+        description="What the status was judged against: the `stated` target, an `interim` "
+        "target on the trajectory to a later year's target, or a `direction` target's "
+        "reference; null without a target (or for a qualitative value).",
+    )
+    interim_target: Number | None = Field(
+        None, description="The interim target of the year (only with `target_basis: interim`)."
+    )
+    reference: Number | None = Field(
+        None, description="A direction target's reference: the previous value, else the baseline."
+    )
+    reference_period: str | None = Field(
+        None, description="Period of the reference (a value's period, or the baseline's label)."
+    )
     status: Status = Field(description="met / not_met / no_target (see the rounding rule).")
     trend: Trend | None = Field(description="Against the previous period of the same series.")
     series_break: bool = Field(

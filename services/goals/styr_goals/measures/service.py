@@ -9,7 +9,9 @@ for many rows inside one transaction.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,6 +24,7 @@ from styr_goals import access
 from styr_goals.measures.models import (
     GoalMeasure,
     Measure,
+    MeasureBaseline,
     MeasureDefinition,
     MeasureSeries,
     MeasureTarget,
@@ -31,6 +34,7 @@ from styr_goals.measures.models import (
 )
 from styr_goals.measures.periods import PeriodError, parse_period
 from styr_goals.measures.schemas import (
+    BaselineIn,
     BaselineRead,
     DefinitionCreate,
     DefinitionRead,
@@ -41,10 +45,20 @@ from styr_goals.measures.schemas import (
     SeriesRead,
     TargetIn,
     TargetRead,
+    UnitKind,
     ValueRead,
     ValueWrite,
 )
-from styr_goals.measures.status import Status, compute_status, compute_trend
+from styr_goals.measures.status import (
+    Status,
+    TargetBasis,
+    baseline_year,
+    compute_direction_status,
+    compute_status,
+    compute_trend,
+    direction_operator,
+    interim_value,
+)
 from styr_goals.orgunits import service as orgunits
 from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans.models import Goal, Plan
@@ -118,21 +132,41 @@ def target_read(target: MeasureTarget) -> TargetRead:
         value=target.value,
         qualifier=target.qualifier,
         benchmark=target.benchmark,
+        direction=target.direction,
     )
+
+
+async def baselines_of(session: AsyncSession, measure_id: str) -> Sequence[MeasureBaseline]:
+    statement = (
+        select(MeasureBaseline)
+        .where(col(MeasureBaseline.measure_id) == measure_id)
+        .order_by(col(MeasureBaseline.segment), col(MeasureBaseline.gender))
+    )
+    return (await session.exec(statement)).all()
+
+
+def baseline_read(row: MeasureSeries | MeasureBaseline) -> BaselineRead:
+    if isinstance(row, MeasureSeries):
+        return BaselineRead(
+            value=row.baseline_value,
+            period=row.baseline_period,
+            is_new=row.baseline_is_new,
+            text=row.baseline_text,
+        )
+    return BaselineRead(value=row.value, period=row.period, is_new=row.is_new, text=row.text)
 
 
 async def measure_read(session: AsyncSession, measure: Measure) -> MeasureRead:
     targets = await targets_of(session, measure.id)
+    by_gender = await baselines_of(session, measure.id)
     series = [
         SeriesRead(
             segment=row.segment or None,
             code=row.code,
-            baseline=BaselineRead(
-                value=row.baseline_value,
-                period=row.baseline_period,
-                is_new=row.baseline_is_new,
-                text=row.baseline_text,
-            ),
+            baseline=baseline_read(row),
+            gender_baselines={
+                b.gender: baseline_read(b) for b in by_gender if b.segment == row.segment
+            },
             targets={t.year: target_read(t) for t in targets if t.segment == row.segment},
         )
         for row in await series_of(session, measure.id)
@@ -216,15 +250,52 @@ async def _link_goals(session: AsyncSession, measure_id: str, goal_ids: list[str
         session.add(GoalMeasure(goal_id=goal_id, measure_id=measure_id, position=position))
 
 
-def _target_row(measure_id: str, segment: str, year: int, target: TargetIn) -> MeasureTarget:
+def _target_row(
+    measure: Measure | MeasureCreate, measure_id: str, segment: str, year: int, target: TargetIn
+) -> MeasureTarget:
+    # A direction target's operator is the comparison with its reference.
+    operator = (
+        direction_operator(target.direction, measure.direction)
+        if target.direction is not None
+        else target.op
+    )
+    assert operator is not None  # TargetIn requires op without a direction
     return MeasureTarget(
         measure_id=measure_id,
         segment=segment,
         year=year,
-        operator=target.op,
+        operator=operator,
         value=target.value,
         qualifier=target.qualifier,
         benchmark=target.benchmark,
+        direction=target.direction,
+    )
+
+
+async def _check_data_unit(
+    session: AsyncSession, unit_id: str | None, owner_id: str, field: str
+) -> None:
+    """The data unit exists and is in the measure's municipality."""
+    if unit_id is None:
+        return
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise InvalidFieldError(field, f"unknown org unit {unit_id!r}")
+    if unit.municipality_id != await municipality_of(session, owner_id):
+        raise InvalidFieldError(field, "the data unit is not in the measure's municipality")
+
+
+def _baseline_row(
+    measure_id: str, segment: str, gender: str, baseline: BaselineIn
+) -> MeasureBaseline:
+    return MeasureBaseline(
+        measure_id=measure_id,
+        segment=segment,
+        gender=gender,
+        value=baseline.value,
+        period=baseline.period,
+        is_new=baseline.is_new,
+        text=baseline.text,
     )
 
 
@@ -233,6 +304,9 @@ async def create_measure(session: AsyncSession, data: MeasureCreate, actor: Prin
         raise InvalidFieldError("body.org_unit_id", f"unknown org unit {data.org_unit_id!r}")
     await require_scope(session, actor, data.org_unit_id, MEASURE_WRITERS)
     await _check_goals(session, data.goal_ids, data.org_unit_id)
+    await _check_data_unit(
+        session, data.data_org_unit_id, data.org_unit_id, "body.data_org_unit_id"
+    )
     measure_id = data.id or uuid.uuid4().hex
     if await session.get(Measure, measure_id) is not None:
         raise ConflictError(f"Measure {measure_id!r} already exists.")
@@ -277,7 +351,9 @@ async def create_measure(session: AsyncSession, data: MeasureCreate, actor: Prin
             )
         )
         for year, target in (series.targets if series else {}).items():
-            session.add(_target_row(measure_id, _segment(segment), year, target))
+            session.add(_target_row(data, measure_id, _segment(segment), year, target))
+        for gender, by_gender in (series.gender_baselines if series else {}).items():
+            session.add(_baseline_row(measure_id, _segment(segment), gender, by_gender))
     await _link_goals(session, measure_id, data.goal_ids)
     await session.commit()
     return measure
@@ -290,8 +366,13 @@ async def update_measure(
     await require_scope(session, actor, measure.org_unit_id, MEASURE_WRITERS)
     changes = data.model_dump(exclude_unset=True)
     goal_ids = changes.pop("goal_ids", None)
-    if "decimals" in changes and changes["decimals"] is None:
-        raise InvalidFieldError("body.decimals", "must be a number")
+    for required in ("decimals", "lookback_years"):
+        if required in changes and changes[required] is None:
+            raise InvalidFieldError(f"body.{required}", "must be a number")
+    if "data_org_unit_id" in changes:
+        await _check_data_unit(
+            session, changes["data_org_unit_id"], measure.org_unit_id, "body.data_org_unit_id"
+        )
     for field, value in changes.items():
         setattr(measure, field, value)
     if goal_ids is not None:
@@ -364,7 +445,7 @@ async def put_target(
         await session.delete(existing)
         await session.flush()
     if data is not None:
-        session.add(_target_row(measure_id, key, year, data))
+        session.add(_target_row(measure, measure_id, key, year, data))
     measure.updated_at = utcnow()
     session.add(measure)
     await session.commit()
@@ -399,6 +480,8 @@ def _snapshot(value: MeasureValue) -> dict[str, Any]:
         "segment": value.segment or None,
         "gender": value.gender,
         "value": number(value.value),
+        "text": value.text,
+        "manual_status": value.manual_status,
         "numerator": number(value.numerator),
         "denominator": number(value.denominator),
         "state": value.state,
@@ -433,6 +516,19 @@ async def write_value(
     segment = _check_segment(measure, data.segment, f"{field_prefix}.segment")
     if data.gender != "T" and not measure.gender_split:
         raise InvalidFieldError(f"{field_prefix}.gender", "this measure has no gender split")
+    if measure.unit_kind == UnitKind.TEXT:
+        if data.value is not None:
+            raise InvalidFieldError(f"{field_prefix}.value", "a text measure has no number")
+        if data.text is None:
+            raise InvalidFieldError(f"{field_prefix}.text", "a text measure's value is a text")
+    else:
+        if data.value is None:
+            raise InvalidFieldError(f"{field_prefix}.value", "value is required")
+        if data.text is not None or data.manual_status is not None:
+            field = "text" if data.text is not None else "manual_status"
+            raise InvalidFieldError(
+                f"{field_prefix}.{field}", "only a text measure takes a text and manual status"
+            )
     closed = await closed_through(session, data.org_unit_id)
     is_closed = closed is not None and period.end <= closed
     if is_closed and not actor.has_any_role(*CLOSED_PERIOD_WRITERS):
@@ -462,6 +558,7 @@ async def write_value(
             recorded_by=actor.subject,
         )
     row.value, row.numerator, row.denominator = data.value, data.numerator, data.denominator
+    row.text, row.manual_status = data.text, data.manual_status
     row.state, row.comment, row.source = data.state, data.comment, data.source
     row.definition_version = _definition_version(
         await definitions_of(session, measure.id), period.year
@@ -491,9 +588,12 @@ async def values_of(
     org_unit_id: str | None = None,
     year: int | None = None,
     until: date | None = None,
+    from_year: int | None = None,
 ) -> Sequence[MeasureValue]:
     """Values ordered by series and period end (what :func:`evaluate` expects)."""
     statement = select(MeasureValue).where(col(MeasureValue.measure_id) == measure_id)
+    if from_year is not None:
+        statement = statement.where(col(MeasureValue.year) >= from_year)
     if org_unit_id is not None:
         statement = statement.where(col(MeasureValue.org_unit_id) == org_unit_id)
     if until is not None:
@@ -513,39 +613,177 @@ async def values_of(
     return (await session.exec(statement)).all()
 
 
+@dataclass(frozen=True, slots=True)
+class ResolvedTarget:
+    """What a value of one series and year is judged against."""
+
+    basis: TargetBasis | None
+    stated: MeasureTarget | None
+    operator: str | None = None
+    value: Decimal | None = None  # the stated or the interim number
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    year: int
+    value: Decimal
+    period: str | None
+
+
+class SeriesTargets:
+    """A measure's stated targets and baselines, answering for any series and year what a
+    value is judged against: the stated target, an interim target on the trajectory between
+    the anchors around the year, or a direction target (see ``status``)."""
+
+    def __init__(
+        self,
+        targets: Sequence[MeasureTarget],
+        series: Sequence[MeasureSeries] = (),
+        baselines: Sequence[MeasureBaseline] = (),
+    ) -> None:
+        self.stated = {(t.segment, t.year): t for t in targets}
+        self.numeric: dict[str, list[MeasureTarget]] = defaultdict(list)
+        for target in sorted(targets, key=lambda t: t.year):
+            if target.value is not None and target.direction is None:
+                self.numeric[target.segment].append(target)
+        self.baselines: dict[tuple[str, str], Anchor | None] = {}
+        for row in series:
+            self.baselines[(row.segment, "T")] = _anchor(row.baseline_value, row.baseline_period)
+        for baseline in baselines:
+            self.baselines[(baseline.segment, baseline.gender)] = _anchor(
+                baseline.value, baseline.period
+            )
+
+    def baseline(self, segment: str, gender: str) -> Anchor | None:
+        """The gender's own baseline, else the series' (the total's)."""
+        own = self.baselines.get((segment, gender))
+        return own if own is not None else self.baselines.get((segment, "T"))
+
+    def resolve(self, segment: str, gender: str, year: int) -> ResolvedTarget:
+        stated = self.stated.get((segment, year))
+        if stated is not None:
+            if stated.direction is not None:
+                return ResolvedTarget(TargetBasis.DIRECTION, stated, stated.operator)
+            if stated.value is not None:
+                return ResolvedTarget(TargetBasis.STATED, stated, stated.operator, stated.value)
+            return ResolvedTarget(None, stated)  # a benchmark only: nothing to compare with
+        numeric = self.numeric.get(segment, [])
+        later = next((t for t in numeric if t.year > year), None)
+        if later is None or later.value is None:
+            return ResolvedTarget(None, None)
+        earlier = [t for t in numeric if t.year < year]
+        start: Anchor | None
+        if earlier and earlier[-1].value is not None:
+            start = Anchor(earlier[-1].year, earlier[-1].value, None)
+        else:
+            start = self.baseline(segment, gender)
+        if start is None or not start.year < year:
+            return ResolvedTarget(None, None)
+        point = interim_value(start.year, start.value, later.year, later.value, year)
+        return ResolvedTarget(TargetBasis.INTERIM, None, later.operator, point)
+
+
+def _anchor(value: Decimal | None, period: str | None) -> Anchor | None:
+    year = baseline_year(period)
+    return None if value is None or year is None else Anchor(year, value, period)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    status: Status
+    basis: TargetBasis | None
+    stated: MeasureTarget | None
+    interim: Decimal | None = None
+    reference: Decimal | None = None
+    reference_period: str | None = None
+
+
+def judge(
+    measure: Measure,
+    value: Decimal | None,
+    resolved: ResolvedTarget,
+    *,
+    previous: MeasureValue | None,
+    baseline: Anchor | None,
+    manual_status: str | None = None,
+    qualitative: bool = False,
+) -> Judgement:
+    """The status of one value (``None``: no value) against what it is judged against.
+
+    A qualitative value carries the status a person gave it. A direction target compares
+    with ``previous`` (a value of the same series and definition) or else the baseline."""
+    if qualitative:
+        status = Status(manual_status) if manual_status else Status.NO_VALUE
+        return Judgement(status, None, resolved.stated)
+    if resolved.basis is TargetBasis.DIRECTION:
+        assert resolved.stated is not None
+        assert resolved.stated.direction is not None
+        reference, period = None, None
+        if previous is not None and previous.value is not None:
+            reference, period = previous.value, previous.period
+        elif baseline is not None:
+            reference, period = baseline.value, baseline.period
+        status = compute_direction_status(
+            value, resolved.stated.direction, measure.direction, reference, measure.decimals
+        )
+        return Judgement(status, resolved.basis, resolved.stated, None, reference, period)
+    status = compute_status(value, resolved.operator, resolved.value, measure.decimals)
+    interim = resolved.value if resolved.basis is TargetBasis.INTERIM else None
+    return Judgement(status, resolved.basis, resolved.stated, interim)
+
+
 def evaluate(
-    measure: Measure, values: Sequence[MeasureValue], targets: Sequence[MeasureTarget]
+    measure: Measure,
+    values: Sequence[MeasureValue],
+    targets: Sequence[MeasureTarget] | SeriesTargets,
+    *,
+    status_year: int | None = None,
 ) -> list[ValueRead]:
-    """Status and trend for each value (values ordered as :func:`values_of` returns them)."""
-    by_key = {(t.segment, t.year): t for t in targets}
+    """Status and trend for each value (values ordered as :func:`values_of` returns them).
+
+    ``status_year`` judges every value against that year's target instead of its own (a
+    follow-up showing the latest available value of an earlier year)."""
+    resolver = targets if isinstance(targets, SeriesTargets) else SeriesTargets(targets)
     previous: dict[tuple[str, str, str], MeasureValue] = {}
     result: list[ValueRead] = []
     for value in values:
         series = (value.org_unit_id, value.segment, value.gender)
         before = previous.get(series)
-        target = by_key.get((value.segment, value.year))
-        status = compute_status(
-            value.value,
-            target.operator if target else None,
-            target.value if target else None,
-            measure.decimals,
-        )
         same_definition = (
             before is not None and before.definition_version == value.definition_version
         )
-        trend = compute_trend(
+        comparable = before if same_definition else None
+        resolved = resolver.resolve(value.segment, value.gender, status_year or value.year)
+        judged = judge(
+            measure,
             value.value,
-            before.value if before is not None and same_definition else None,
-            measure.direction,
-            measure.decimals,
+            resolved,
+            previous=comparable,
+            baseline=resolver.baseline(value.segment, value.gender) if before is None else None,
+            manual_status=value.manual_status,
+            qualitative=value.value is None,
+        )
+        trend = (
+            compute_trend(
+                value.value,
+                comparable.value if comparable is not None else None,
+                measure.direction,
+                measure.decimals,
+            )
+            if value.value is not None
+            else None
         )
         result.append(
             ValueRead.model_validate(
                 {
                     **value.model_dump(),
                     "segment": value.segment or None,
-                    "target": target_read(target) if target else None,
-                    "status": status,
+                    "target": target_read(judged.stated) if judged.stated else None,
+                    "target_basis": judged.basis,
+                    "interim_target": judged.interim,
+                    "reference": judged.reference,
+                    "reference_period": judged.reference_period,
+                    "status": judged.status,
                     "trend": trend,
                     "series_break": before is not None and not same_definition,
                 }
@@ -553,6 +791,14 @@ def evaluate(
         )
         previous[series] = value
     return result
+
+
+async def series_targets(session: AsyncSession, measure_id: str) -> SeriesTargets:
+    return SeriesTargets(
+        await targets_of(session, measure_id),
+        await series_of(session, measure_id),
+        await baselines_of(session, measure_id),
+    )
 
 
 async def evaluated_values(
@@ -564,7 +810,7 @@ async def evaluated_values(
     until: date | None = None,
 ) -> list[ValueRead]:
     values = await values_of(session, measure.id, org_unit_id=org_unit_id, year=year, until=until)
-    evaluated = evaluate(measure, values, await targets_of(session, measure.id))
+    evaluated = evaluate(measure, values, await series_targets(session, measure.id))
     return [v for v in evaluated if year is None or v.year == year]
 
 
@@ -578,7 +824,7 @@ async def evaluated_values_of_many(
     years: Sequence[int] | None = None,
     scope: ReadScope,
 ) -> tuple[list[MeasureValues], str | None]:
-    """The evaluated values of a page of measures (by id), in three queries for the page.
+    """The evaluated values of a page of measures (by id), in five queries for the page.
 
     Each year is evaluated as :func:`evaluated_values` does for one year (with the year before
     for the first trend), so the answer per measure and year is the same as the single-measure
@@ -612,9 +858,20 @@ async def evaluated_values_of_many(
     targets: dict[str, list[MeasureTarget]] = {measure_id: [] for measure_id in ids}
     for target in target_rows:
         targets[target.measure_id].append(target)
+    series: dict[str, list[MeasureSeries]] = {measure_id: [] for measure_id in ids}
+    for row in (
+        await session.exec(select(MeasureSeries).where(col(MeasureSeries.measure_id).in_(ids)))
+    ).all():
+        series[row.measure_id].append(row)
+    baselines: dict[str, list[MeasureBaseline]] = {measure_id: [] for measure_id in ids}
+    for baseline in (
+        await session.exec(select(MeasureBaseline).where(col(MeasureBaseline.measure_id).in_(ids)))
+    ).all():
+        baselines[baseline.measure_id].append(baseline)
 
     def evaluated(measure: Measure) -> list[ValueRead]:
-        rows, goals = values[measure.id], targets[measure.id]
+        rows = values[measure.id]
+        goals = SeriesTargets(targets[measure.id], series[measure.id], baselines[measure.id])
         if wanted is None:
             return evaluate(measure, rows, goals)
         found = [

@@ -16,10 +16,24 @@ moved in the measure's good direction (up for ``increase`` and ``milestone``, do
 ``decrease``), ``worsening`` when it moved the other way, ``unchanged`` when equal after
 rounding. No previous value, or a previous value under another definition version (a series
 break), gives no trend.
+
+**Direction-only targets** ("Öka", "Minska", "Behålla": no number). The value is compared
+with a *reference* of the same series: its previous value (same unit, segment and gender,
+same definition version), else the series' baseline (the gender's own baseline when it has
+one). ``increase`` is met when the rounded value is above the rounded reference, ``decrease``
+when below, ``maintain`` when it is not worse than the reference in the measure's good
+direction (equal for a milestone). No reference gives ``no_reference``.
+
+**Interim targets.** A year without a stated target that lies between two anchors of the
+same series gets an *interim* target on the straight line between them: the start is the
+latest earlier stated numeric target, else the baseline (with a year in its period label),
+the end the next later stated numeric target, whose operator is used. Interim targets are
+reported as such (``target_basis: interim``) and never stored or shown as stated targets.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -43,6 +57,75 @@ class Status(StrEnum):
     NOT_MET = "not_met"
     NO_VALUE = "no_value"
     NO_TARGET = "no_target"
+    NO_REFERENCE = "no_reference"
+
+
+class TargetDirection(StrEnum):
+    """A target without a number: the value should rise, fall or hold."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    MAINTAIN = "maintain"
+
+
+class TargetBasis(StrEnum):
+    """What a status was judged against."""
+
+    STATED = "stated"
+    INTERIM = "interim"
+    DIRECTION = "direction"
+
+
+# How plans write a direction-only target.
+SWEDISH_DIRECTIONS = {
+    "öka": TargetDirection.INCREASE,
+    "minska": TargetDirection.DECREASE,
+    "behålla": TargetDirection.MAINTAIN,
+    "bibehålla": TargetDirection.MAINTAIN,
+}
+
+
+def baseline_year(label: str | None) -> int | None:
+    """The year a baseline's period label names ("2023", "Delår 2024"), if one."""
+    found = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", label or "")
+    return int(found.group(0)) if found else None
+
+
+def direction_of_words(text: str | None) -> TargetDirection | None:
+    """ "Öka" → increase, "Minska" → decrease, "Behålla" → maintain (case and a final full
+    stop ignored); anything else is no direction."""
+    if text is None:
+        return None
+    return SWEDISH_DIRECTIONS.get(text.strip().rstrip(".").strip().lower())
+
+
+def direction_operator(target: TargetDirection | str, measure: Direction | str) -> Operator:
+    """The comparison of value with reference that a direction target asks for."""
+    wanted, good = TargetDirection(target), Direction(measure)
+    if wanted is TargetDirection.INCREASE:
+        return Operator.GT
+    if wanted is TargetDirection.DECREASE:
+        return Operator.LT
+    if good is Direction.MILESTONE:
+        return Operator.EQ
+    return Operator.LE if good is Direction.DECREASE else Operator.GE
+
+
+def interim_value(
+    start_year: int, start: Decimal, end_year: int, end: Decimal, year: int
+) -> Decimal:
+    """The point of ``year`` on the straight line from (start_year, start) to (end_year, end),
+    to 4 decimals (half up); exactly ``start`` and ``end`` at the ends."""
+    if not start_year < end_year:
+        raise ValueError("the trajectory must run forward in time")
+    if not start_year <= year <= end_year:
+        raise ValueError("the year must lie on the trajectory")
+    if year == start_year:
+        return start
+    if year == end_year:
+        return end
+    step = (end - start) * Decimal(year - start_year) / Decimal(end_year - start_year)
+    return (start + step).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 class Trend(StrEnum):
@@ -84,6 +167,23 @@ def compute_status(
         if compare(round_half_up(value, decimals), operator, target)
         else (Status.NOT_MET)
     )
+
+
+def compute_direction_status(
+    value: Decimal | None,
+    target: TargetDirection | str,
+    measure: Direction | str,
+    reference: Decimal | None,
+    decimals: int,
+) -> Status:
+    """A direction target: the rounded value against the rounded reference."""
+    if value is None:
+        return Status.NO_VALUE
+    if reference is None:
+        return Status.NO_REFERENCE
+    operator = direction_operator(target, measure)
+    now, before = round_half_up(value, decimals), round_half_up(reference, decimals)
+    return Status.MET if compare(now, operator, before) else Status.NOT_MET
 
 
 def compute_trend(

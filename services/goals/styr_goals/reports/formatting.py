@@ -71,10 +71,11 @@ def _decimals_of(value: Decimal, decimals: int) -> int:
     return min(shown, decimals)
 
 
-def value(amount: Decimal | None, unit_kind: str, decimals: int) -> str:
-    """A measure value in its unit: ``49 %``, ``1 234``, ``12 dagar``, ``Ja``."""
+def value(amount: Decimal | None, unit_kind: str, decimals: int, text: str | None = None) -> str:
+    """A measure value in its unit: ``49 %``, ``1 234``, ``12 dagar``, ``Ja``; a qualitative
+    value as its text."""
     if amount is None:
-        return "–"
+        return text or "–"
     if unit_kind in (UnitKind.YES_NO, UnitKind.MILESTONE):
         return "Ja" if amount != 0 else "Nej"
     shown = number(amount, _decimals_of(amount, decimals))
@@ -88,6 +89,7 @@ def value(amount: Decimal | None, unit_kind: str, decimals: int) -> str:
 
 
 OPERATORS = {"=": "=", ">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+DIRECTIONS = {"increase": "Öka", "decrease": "Minska", "maintain": "Behålla"}
 
 
 def target(found: TargetRead | None, unit_kind: str, decimals: int) -> str:
@@ -100,8 +102,15 @@ def target(found: TargetRead | None, unit_kind: str, decimals: int) -> str:
             parts.append(value(found.value, unit_kind, decimals))
         else:
             parts.append(f"{OPERATORS.get(found.op, found.op)} {value(found.value, unit_kind, 9)}")
+    elif found.direction is not None and not found.qualifier:
+        parts.append(DIRECTIONS.get(found.direction, found.direction))
     parts += [text for text in (found.qualifier, found.benchmark) if text]
     return " ".join(parts) or "–"
+
+
+def interim(amount: Decimal, unit_kind: str) -> str:
+    """An interim target, never shown as a stated one: ``delmål 60 %``."""
+    return f"delmål {value(amount, unit_kind, 9)}"
 
 
 UNIT_LABELS: dict[str, str] = {
@@ -119,6 +128,7 @@ STATUS = {
     Status.NOT_MET: Marker("✗", "Ej uppfyllt", Tone.BAD),
     Status.NO_VALUE: Marker("–", "Utfall saknas", Tone.NEUTRAL),
     Status.NO_TARGET: Marker("○", "Målvärde saknas", Tone.NEUTRAL),
+    Status.NO_REFERENCE: Marker("○", "Jämförelsevärde saknas", Tone.NEUTRAL),
 }
 
 ANSWERS = {

@@ -104,13 +104,19 @@ def _walk(goals: list[GoalFollowUp]) -> Iterator[GoalFollowUp]:
 async def _extras(session: AsyncSession, report: FollowUpReport, plan: Plan) -> _Extras:
     goals = list(_walk(report.goals))
     measure_ids = sorted({m.id for goal in goals for m in goal.measures})
+    # A measure with a data unit shows that unit's values (see the follow-up).
+    unit_of = {
+        m.id: m.values_org_unit_id or report.values_org_unit_id
+        for goal in goals
+        for m in goal.measures
+    }
     first_year = min(plan.start_year - 1, report.year)
     values = (
         await session.exec(
             select(MeasureValue)
             .where(
                 col(MeasureValue.measure_id).in_(measure_ids),
-                col(MeasureValue.org_unit_id) == report.values_org_unit_id,
+                col(MeasureValue.org_unit_id).in_(set(unit_of.values())),
                 col(MeasureValue.year) >= first_year,
                 # Nothing after the period: a report on 2024 never shows 2025's figures.
                 col(MeasureValue.period_end) <= report.period_end,
@@ -121,6 +127,8 @@ async def _extras(session: AsyncSession, report: FollowUpReport, plan: Plan) -> 
     by_year: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
     by_gender: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
     for row in values:  # in period order: the latest of a year wins
+        if row.value is None or row.org_unit_id != unit_of[row.measure_id]:
+            continue  # a qualitative value has no point on a chart
         key = (row.measure_id, row.segment)
         if row.gender == "T":
             by_year[key][row.year] = row.value
@@ -270,8 +278,10 @@ def _measure(
             SeriesRow(
                 label=series.segment or "Totalt",
                 baseline=baseline_text,
-                target=fmt.target(series.target, measure.unit_kind, measure.decimals),
-                outcome=fmt.value(series.value, measure.unit_kind, measure.decimals),
+                target=fmt.target(series.target, measure.unit_kind, measure.decimals)
+                if series.interim_target is None
+                else fmt.interim(series.interim_target, measure.unit_kind),
+                outcome=fmt.value(series.value, measure.unit_kind, measure.decimals, series.text),
                 outcome_period=fmt.period(series.period),
                 by_gender=by_gender,
                 status=fmt.STATUS[series.status],
