@@ -12,8 +12,8 @@ its kinds; the breakdowns by month, category, state, channel, external direction
 investigation outcome of their totals). Counts the answer never shows can stand in a relation
 to state an inequality (investigated ≤ registered). A reader knows every shown count, that
 ``<5`` is 1…4 and that ``x`` is at least 5. From each relation they can bound every hidden
-count, and use those bounds in the next relation (interval propagation, repeated until nothing narrows: a stronger attacker than single
-subtractions). Hidden counts are added, the smallest shown part of an offending relation
+count, and use those bounds in the next relation (interval propagation, repeated until nothing
+narrows: a stronger attacker than single subtractions). Hidden counts are added, the smallest shown part of an offending relation
 first, until no hidden count is pinned to one value. Where no shown count is left to hide, the
 rows are withheld, and with them every breakdown of those rows; a withheld small count must not
 be pinned either (through another relation it is a part of).
