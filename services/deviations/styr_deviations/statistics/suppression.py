@@ -5,18 +5,18 @@ identifies no one). Secondary: a count that, with the other cells and totals of 
 answer, would let a reader work a hidden count out is hidden too, shown as ``x`` (as
 Statistics Sweden marks figures withheld to protect others).
 
-The counts of one answer are bound by linear relations: a total is the sum of its parts (the
-grand total of its years and of its units, a year of its kinds, of its law areas and of its
-category × month cells, a unit's subtree of the unit and its children's subtrees, overdue of
-its kinds; the breakdowns by month, category, state, channel, external direction and
-investigation outcome of their totals). Counts the answer never shows can stand in a relation
-to state an inequality (investigated ≤ registered). A reader knows every shown count, that
-``<5`` is 1…4 and that ``x`` is at least 5. From each relation they can bound every hidden
-count, and use those bounds in the next relation (interval propagation, repeated until nothing
-narrows: a stronger attacker than single subtractions). Hidden counts are added, the smallest shown part of an offending relation
-first, until no hidden count is pinned to one value. Where no shown count is left to hide, the
-rows are withheld, and with them every breakdown of those rows; a withheld small count must not
-be pinned either (through another relation it is a part of).
+The counts of one answer are bound by linear relations: a total is the sum of its parts (the grand
+total of its years and of its units, a year of its kinds, of its law areas and of its category ×
+month cells, a unit's subtree of the unit and its children's subtrees, overdue of its kinds; the
+breakdowns by month, category, state, channel, external direction and investigation outcome of
+their totals). Counts the answer never shows can stand in a relation to state an inequality
+(investigated ≤ registered). A reader knows every shown count, that ``<5`` is 1…4 and that ``x`` is
+at least 5. From each relation they can bound every hidden count, and use those bounds in the next
+relation (interval propagation, repeated until nothing narrows: a stronger attacker than single
+subtractions). Hidden counts are added, the smallest shown part of an offending relation first,
+until no hidden count is pinned to one value. Where no shown count is left to hide, the rows are
+withheld, and with them every breakdown of those rows; a withheld small count must not be pinned
+either (through another relation it is a part of).
 
 No library does this for arbitrary relation sets (sdcTable/tau-argus are R and Java tools for
 statistical offices), and the answer is small: a few hundred cells, so plain propagation is cheap.
