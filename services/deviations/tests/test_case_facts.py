@@ -288,7 +288,9 @@ async def test_reimporting_a_legacy_reference_corrects_it(
     )
     assert result["corrected"] == 1, result
     assert (await by_external_id(client, admin))["KL-1"]["reference_number"] == "SN.2024.8"
-    again = await import_rows(client, importer, [{**COMPLAINT_ROW, "reference_number": "SN.2024.8"}])
+    again = await import_rows(
+        client, importer, [{**COMPLAINT_ROW, "reference_number": "SN.2024.8"}]
+    )
     assert (again["corrected"], again["unchanged"], again["failed"]) == (0, 1, 0)
 
 
@@ -311,7 +313,9 @@ async def test_an_admin_withdraws_a_wrongly_imported_case(
     assert response.status_code == 200, response.text
     assert response.json()["import_withdrawn_at"] is not None
     assert response.json()["state"] == "closed"  # kept as it was
-    entry = [h for h in await history(client, admin, case["id"]) if h["event"] == "import_withdrawn"]
+    entry = [
+        h for h in await history(client, admin, case["id"]) if h["event"] == "import_withdrawn"
+    ]
     assert [(e["actor"], e["reason"]) for e in entry] == [("admin-user", body["reason"])]
 
     after = (await client.get("/api/v1/statistics", headers=admin)).json()
@@ -405,8 +409,8 @@ async def test_reimporting_is_idempotent_and_corrections_converge(
     changes: list[dict[str, Any]],
 ) -> None:
     async with app.state.database.session() as session:
-        await session.exec(delete(CaseHistory))  # type: ignore[call-overload]
-        await session.exec(delete(Case))  # type: ignore[call-overload]
+        await session.exec(delete(CaseHistory))
+        await session.exec(delete(Case))
         await session.commit()
     importer = importer_headers(tokens)
     rows = [to_row(i, spec) for i, spec in enumerate(specs)]
@@ -423,7 +427,8 @@ async def test_reimporting_is_idempotent_and_corrections_converge(
     result = await import_rows(client, importer, corrected)
     differing = {row["external_id"] for row, old in zip(corrected, rows, strict=True) if row != old}
     assert set(result["corrected_ids"]) <= differing
-    assert result["created"] == 0 and result["failed"] == 0
+    assert result["created"] == 0
+    assert result["failed"] == 0
     settled = await _snapshot(app)
     final = await import_rows(client, importer, corrected)
     assert (final["corrected"], final["unchanged"]) == (0, len(rows))

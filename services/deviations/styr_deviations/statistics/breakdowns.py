@@ -190,5 +190,6 @@ def build(
         cells[slack] = rest[key]
         unpublished.add(slack)
         parts = (per_year.cell(key), slack) if key in per_year.counter else (slack,)
-        relations.append(Relation(cell, parts, "not_investigated"))
+        # withheld, this leaves out the year's investigated count (the rest is never shown)
+        relations.append(Relation(cell, parts, "investigated"))
     return Breakdowns(items, [per_year], cells, relations, unpublished)
