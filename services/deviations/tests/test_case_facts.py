@@ -451,3 +451,19 @@ async def test_reimporting_is_idempotent_and_corrections_converge(
         )
         assert case["investigation_outcome"] == row["investigation_outcome"]
         assert case["external_direction"] == row.get("external_direction")
+
+
+async def test_a_correction_does_not_reach_a_case_outside_the_importers_scope(
+    client: AsyncClient, org: None, tokens: TokenFactory, admin: dict[str, str]
+) -> None:
+    await import_rows(client, importer_headers(tokens), [COMPLAINT_ROW])  # on hemtjänst
+    narrow = tokens.headers("importer", org_units=["oxelosund-sabo"], subject="sabo-import")
+    moved = {**COMPLAINT_ROW, "org_unit_id": "oxelosund-sabo", "description": "Ändrad"}
+    result = await import_rows(client, narrow, [moved])
+    assert (result["corrected"], result["failed"]) == (0, 1)
+    assert result["errors"][0]["errors"][0]["field"] == "external_id"
+    case = (await by_external_id(client, admin))["KL-1"]
+    assert (case["org_unit_id"], case["description"]) == (
+        "oxelosund-hemtjanst",
+        COMPLAINT_ROW["description"],
+    )

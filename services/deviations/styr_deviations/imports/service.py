@@ -182,8 +182,17 @@ def _errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-async def _existing(session: AsyncSession, rows: Rows) -> dict[tuple[str, str], tuple[int, bool]]:
-    """(municipality, external id) → (case id, withdrawn) of the rows' ids imported before."""
+@dataclass(frozen=True)
+class _Imported:
+    """A case imported before, as a re-import of its external id needs it."""
+
+    case_id: int
+    withdrawn: bool
+    org_unit_id: str
+
+
+async def _existing(session: AsyncSession, rows: Rows) -> dict[tuple[str, str], _Imported]:
+    """(municipality, external id) → the case, for the rows' ids imported before."""
     external_ids = {
         str(r.get("external_id"))
         for r in rows
@@ -195,13 +204,24 @@ async def _existing(session: AsyncSession, rows: Rows) -> dict[tuple[str, str], 
     if not external_ids:
         return {}
     found = await session.exec(
-        select(Case.municipality_id, Case.external_id, Case.id, Case.import_withdrawn_at).where(
-            col(Case.external_id).in_(sorted(external_ids))
-        )
+        select(
+            *(
+                col(getattr(Case, name))
+                for name in (
+                    "municipality_id",
+                    "external_id",
+                    "id",
+                    "import_withdrawn_at",
+                    "org_unit_id",
+                )
+            )
+        ).where(col(Case.external_id).in_(sorted(external_ids)))
     )
     return {
-        (str(municipality), str(external)): (int(case_id or 0), withdrawn is not None)
-        for municipality, external, case_id, withdrawn in found
+        (str(municipality), str(external)): _Imported(
+            int(case_id or 0), withdrawn is not None, str(unit)
+        )
+        for municipality, external, case_id, withdrawn, unit in found
     }
 
 
@@ -237,12 +257,21 @@ async def run_import(
             unchanged += 1
             continue
         previous = existing.get(key) if municipality_id is not None else None
-        if previous is not None and previous[1]:
+        if previous is not None and not await checker.in_scope(previous.org_unit_id):
+            # a correction may not reach a case outside the importer's scope
+            problem = FieldError(
+                field="external_id",
+                message="imported before on an org unit outside your scope",
+                type="forbidden",
+            )
+            errors.append(RowError(row=index, external_id=row.external_id, errors=[problem]))
+            continue
+        if previous is not None and previous.withdrawn:
             withdrawn += 1
             seen.add(key)
             continue
         problems = await checker.check(
-            row, municipality_id, own_case=previous[0] if previous else None
+            row, municipality_id, own_case=previous.case_id if previous else None
         )
         if not problems and municipality_id is not None:
             rules = await checker.rules(municipality_id)
@@ -257,7 +286,7 @@ async def run_import(
                 if previous is None:
                     built.append((row, case))
                 else:
-                    again.append((row, previous[0], case))
+                    again.append((row, previous.case_id, case))
         if problems or municipality_id is None:
             errors.append(RowError(row=index, external_id=row.external_id, errors=problems))
             continue
@@ -342,6 +371,11 @@ class _Checker:
                 await self.load()
         return self.municipality.get(unit_id)
 
+    async def in_scope(self, unit_id: str) -> bool:
+        if unit_id not in self.scope:
+            self.scope[unit_id] = await access.in_scope(self.session, self.principal, unit_id)
+        return self.scope[unit_id]
+
     async def rules(self, municipality_id: str) -> Rules:
         if municipality_id not in self._rules:
             self._rules[municipality_id] = await rules_for(self.session, municipality_id)
@@ -355,11 +389,7 @@ class _Checker:
         if municipality_id is None:
             return [FieldError(field="org_unit_id", message="unknown org unit", type="invalid")]
         problems: list[FieldError] = []
-        if row.org_unit_id not in self.scope:
-            self.scope[row.org_unit_id] = await access.in_scope(
-                self.session, self.principal, row.org_unit_id
-            )
-        if not self.scope[row.org_unit_id]:
+        if not await self.in_scope(row.org_unit_id):
             problems.append(
                 FieldError(field="org_unit_id", message="outside your scope", type="forbidden")
             )
