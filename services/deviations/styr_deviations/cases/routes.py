@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_deviations.cases import corrections, investigations, service
+from styr_deviations.cases import actions, corrections, investigations, service
 from styr_deviations.cases.schemas import (
     ActionCreate,
     ActionRead,
@@ -207,7 +207,7 @@ async def take_over(case_id: DbInt, session: Session, actor: authenticated) -> C
 async def add_action(
     case_id: DbInt, body: ActionCreate, session: Session, ctx: Ctx, actor: authenticated
 ) -> ActionRead:
-    return ActionRead.model_validate(await service.add_action(session, ctx, actor, case_id, body))
+    return ActionRead.model_validate(await actions.add_action(session, ctx, actor, case_id, body))
 
 
 @router.patch(
@@ -221,7 +221,7 @@ async def update_action(
     ctx: Ctx,
     actor: authenticated,
 ) -> ActionRead:
-    action = await service.update_action(session, ctx, actor, case_id, action_id, body)
+    action = await actions.update_action(session, ctx, actor, case_id, action_id, body)
     return ActionRead.model_validate(action)
 
 
@@ -238,7 +238,7 @@ async def follow_up(
     ctx: Ctx,
     actor: authenticated,
 ) -> ActionRead:
-    action = await service.follow_up_action(session, ctx, actor, case_id, action_id, body.effect)
+    action = await actions.follow_up_action(session, ctx, actor, case_id, action_id, body.effect)
     return ActionRead.model_validate(action)
 
 

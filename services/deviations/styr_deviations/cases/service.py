@@ -1,9 +1,10 @@
 """Case logic: registration with gap-free reference numbers, reads without personal data,
-transitions with an append-only history, risk, actions and answers.
+transitions with an append-only history, risk and answers.
 
-Corrections (by hand, by re-import, withdrawal of a wrong import) are in
-:mod:`~styr_deviations.cases.corrections`; Lex Maria, Lex Sarah, reclassification and
-investigation outcomes in :mod:`~styr_deviations.cases.investigations`."""
+Actions and their follow-up are in :mod:`~styr_deviations.cases.actions`; corrections (by hand, by
+re-import, withdrawal of a wrong import) are in :mod:`~styr_deviations.cases.corrections`; Lex
+Maria, Lex Sarah, reclassification and investigation outcomes in
+:mod:`~styr_deviations.cases.investigations`."""
 
 from __future__ import annotations
 
@@ -21,9 +22,7 @@ from styr_deviations.cases import access, workflow
 from styr_deviations.cases.models import Case, CaseAction, CaseHistory
 from styr_deviations.cases.references import assign_references
 from styr_deviations.cases.schemas import (
-    ActionCreate,
     ActionRead,
-    ActionUpdate,
     AnswerIn,
     CaseCreate,
     CaseRead,
@@ -648,114 +647,6 @@ async def take_over(session: AsyncSession, principal: Principal, case_id: int) -
     )
     await session.commit()
     return case
-
-
-async def add_action(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: ActionCreate
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    require_open(case)
-    fields = data.model_dump()
-    fields |= protect_texts(
-        session, ctx, case, principal.subject, {"description": fields["description"]}
-    )
-    data = ActionCreate.model_validate(fields)
-    action = CaseAction(case_id=case_id, **fields)
-    session.add(action)
-    await session.flush()
-    record(
-        session,
-        case,
-        principal.subject,
-        "action_added",
-        field=f"action:{action.id}",
-        after=data.model_dump(mode="json"),
-    )
-    touch(case)
-    session.add(case)
-    await session.commit()
-    return action
-
-
-async def _action(session: AsyncSession, case_id: int, action_id: int) -> CaseAction:
-    action = await session.get(CaseAction, action_id)
-    if action is None or action.case_id != case_id:
-        raise NotFoundError(f"Action {action_id} does not exist in case {case_id}.")
-    return action
-
-
-async def update_action(
-    session: AsyncSession,
-    ctx: Context,
-    principal: Principal,
-    case_id: int,
-    action_id: int,
-    data: ActionUpdate,
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    require_open(case)
-    action = await _action(session, case_id, action_id)
-    changes = data.model_dump(exclude_unset=True)
-    if "description" in changes:
-        changes |= protect_texts(
-            session, ctx, case, principal.subject, {"description": changes["description"]}
-        )
-    for field, value in changes.items():
-        if value is None and field in ("description", "owner", "status"):
-            raise InvalidFieldError(f"body.{field}", "cannot be removed")
-        before = getattr(action, field)
-        if before != value:
-            setattr(action, field, value)
-            record(
-                session,
-                case,
-                principal.subject,
-                "action_changed",
-                field=f"action:{action_id}.{field}",
-                before=before,
-                after=value,
-            )
-    session.add(action)
-    touch(case)
-    session.add(case)
-    await session.commit()
-    return action
-
-
-async def follow_up_action(
-    session: AsyncSession,
-    ctx: Context,
-    principal: Principal,
-    case_id: int,
-    action_id: int,
-    effect: str,
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    require_open(case)
-    action = await _action(session, case_id, action_id)
-    effect = protect_texts(session, ctx, case, principal.subject, {"effect": effect})["effect"]
-    if action.status == "cancelled":
-        raise ConflictError("A cancelled action has no effect to follow up.")
-    before = action.effect_follow_up
-    action.effect_follow_up = effect
-    action.effect_followed_up_at = utcnow()
-    action.effect_followed_up_by = principal.subject
-    if action.status != "done":
-        action.status = "done"
-    session.add(action)
-    record(
-        session,
-        case,
-        principal.subject,
-        "action_followed_up",
-        field=f"action:{action_id}.effect_follow_up",
-        before=before,
-        after=effect,
-    )
-    touch(case)
-    session.add(case)
-    await session.commit()
-    return action
 
 
 async def answer(
