@@ -174,15 +174,23 @@ class Suppression:
                 return
             added = False
             for cell in pinned:
-                for relation in of_cell[cell]:
-                    shown = [
-                        (part is relation.total, self.values[part], part)
-                        for part in (*relation.parts, relation.total)
-                        if part not in hidden and self.values.get(part, 0) > 0
-                    ]
-                    if shown:
-                        self.secondary.add(min(shown, key=lambda item: item[:2])[2])
-                        added = True
+                # one count more per pinned one and round, the smallest part (before a total)
+                # of its relations, those stating only an inequality last: hiding a count in
+                # every relation at once hid far more than needed
+                candidates = [
+                    (
+                        any(p in self.unpublished for p in relation.parts),
+                        part is relation.total,
+                        self.values[part],
+                        part,
+                    )
+                    for relation in of_cell[cell]
+                    for part in (*relation.parts, relation.total)
+                    if part not in hidden and self.values.get(part, 0) > 0
+                ]
+                if candidates:
+                    self.secondary.add(min(candidates, key=lambda item: item[:3])[3])
+                    added = True
             if added:
                 continue
             # every count next to the pinned ones is hidden already: the rows themselves
