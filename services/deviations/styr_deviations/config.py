@@ -85,8 +85,27 @@ class HousingType(StrEnum):
 
 
 class ExternalDirection(StrEnum):
-    INCOMING = "incoming"  # another provider reports a deviation to us
-    OUTGOING = "outgoing"  # we report one to the region or another provider
+    """Which way an external deviation went between care givers."""
+
+    INCOMING = "incoming"  # received: another provider reports a deviation to us
+    OUTGOING = "outgoing"  # sent: we report one to the region or another provider
+
+
+class InvestigationOutcome(StrEnum):
+    """How a MAS/MAR or Lex Sarah investigation ended (``ongoing`` while it runs)."""
+
+    ONGOING = "ongoing"
+    NO_DEFICIENCY = "no_deficiency"  # ingen brist
+    LEX_SARAH = "lex_sarah"  # handled as Lex Sarah
+    STAFF_MATTER = "staff_matter"  # personalärende
+    LEX_MARIA_REPORTED = "lex_maria_reported"  # anmäld enligt Lex Maria
+
+
+class DateBasis(StrEnum):
+    """Which date puts a case in a year and month of the statistics."""
+
+    REGISTRATION = "registration"  # reported_at
+    EVENT = "event"  # event_time, or reported_at where the event time is unknown
 
 
 class CaseState(StrEnum):

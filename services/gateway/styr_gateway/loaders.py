@@ -568,7 +568,7 @@ class DeviationLoaders:
 
     def __init__(self, session: UpstreamSession) -> None:
         self._session = session
-        self.statistics = DataLoader[tuple[str, int | None], StatisticsRecord](
+        self.statistics = DataLoader[tuple[str, int | None, str], StatisticsRecord](
             self._load_statistics
         )
         self.history = DataLoader[int, list[CaseHistoryRecord]](self._load_history)
@@ -608,16 +608,23 @@ class DeviationLoaders:
         return list(await asyncio.gather(*(one(case_id) for case_id in case_ids)))
 
     async def _load_statistics(
-        self, keys: list[tuple[str, int | None]]
+        self, keys: list[tuple[str, int | None, str]]
     ) -> list[StatisticsRecord | BaseException]:
-        async def one(key: tuple[str, int | None]) -> StatisticsRecord | BaseException:
-            unit_id, year = key
+        async def one(key: tuple[str, int | None, str]) -> StatisticsRecord | BaseException:
+            unit_id, year, date_basis = key
+            params: dict[str, Any] = {"org_unit_id": unit_id, "from_year": year, "to_year": year}
+            if date_basis != "registration":  # the service's default
+                params["date_basis"] = date_basis
             try:
                 data = await self._session.get(
                     Service.DEVIATIONS,
                     "/api/v1/statistics",
-                    {"org_unit_id": unit_id, "from_year": year, "to_year": year},
-                    field_names={"query.from_year": "year", "query.to_year": "year"},
+                    params,
+                    field_names={
+                        "query.from_year": "year",
+                        "query.to_year": "year",
+                        "query.date_basis": "dateBasis",
+                    },
                 )
             except UpstreamError as exc:
                 return exc

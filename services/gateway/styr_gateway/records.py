@@ -394,9 +394,18 @@ class WithheldBreakdownRecord(Record):
     key: dict[str, Any]
 
 
+class BreakdownRecord(Record):
+    keys: list[str]
+    totals_by: list[str]
+    rows: list[CountRowRecord]
+    totals: list[CountRowRecord]
+    total: int | str
+
+
 class StatisticsRecord(Record):
     suppressed: bool
     suppression_threshold: int
+    date_basis: str = "registration"
     withheld: list[WithheldBreakdownRecord] = []
     total: int | str
     by_year: list[CountRowRecord]
@@ -409,6 +418,7 @@ class StatisticsRecord(Record):
     overdue_by_kind: list[CountRowRecord]
     time_to_answer: dict[str, DurationRecord]
     time_to_close: dict[str, DurationRecord]
+    breakdowns: dict[str, BreakdownRecord] = {}
 
 
 class ActionRecord(Record):
@@ -453,6 +463,12 @@ class CaseRecord(Record):
     state: str
     assigned_to: str | None = None
     mas_routed: bool = False
+    external_direction: str | None = None
+    external_party: str | None = None
+    external_date: date | None = None
+    external_answered_on: date | None = None
+    investigation_outcome: str | None = None
+    import_withdrawn_at: datetime | None = None
     risk: RiskRecord | None = None
     deadline: DeadlineRecord | None = None
     received_at: datetime | None = None

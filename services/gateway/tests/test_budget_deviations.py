@@ -136,6 +136,42 @@ async def test_deviation_statistics_as_the_service_shows_them_to_the_caller(
     ]
 
 
+async def test_deviation_breakdowns_with_their_totals_on_a_date_basis(
+    post: GraphQL, full_gateway: Any, reader: dict[str, str]
+) -> None:
+    query = """query($id: ID!) { orgUnit(id: $id) {
+        deviationStatistics(year: 2025, dateBasis: EVENT) {
+          dateBasis
+          breakdowns {
+            name keys totalsBy rows { group text } totals { group count } total { count }
+          }
+        } } }"""
+    full_gateway.deviations.requests.clear()
+    response = await post(full_gateway.url, query, {"id": "oxelosund-von"}, reader)
+    statistics = response.json()["data"]["orgUnit"]["deviationStatistics"]
+    assert statistics["dateBasis"] == "EVENT"
+    assert statistics["breakdowns"] == [
+        {
+            "name": "by_state",
+            "keys": ["year", "state"],
+            "totalsBy": ["year"],
+            "rows": [
+                {"group": {"year": 2025, "state": "closed"}, "text": "9"},
+                {"group": {"year": 2025, "state": "registered"}, "text": "<5"},
+            ],
+            "totals": [{"group": {"year": 2025}, "count": 12}],
+            "total": {"count": 12},
+        }
+    ]
+    assert full_gateway.deviations.requests == [
+        (
+            "GET",
+            "/api/v1/statistics",
+            "org_unit_id=oxelosund-von&from_year=2025&to_year=2025&date_basis=event",
+        )
+    ]
+
+
 async def test_withheld_breakdowns_reach_a_reader(
     post: GraphQL, full_gateway: Any, reader: dict[str, str]
 ) -> None:

@@ -17,7 +17,7 @@ from styr_deviations.cases.models import Case
 from styr_deviations.config import LawArea, Regime
 from styr_shared import orgtree
 from styr_shared.auth import Principal, Role
-from styr_shared.errors import ForbiddenError, NotFoundError
+from styr_shared.errors import ConflictError, ForbiddenError, NotFoundError
 from styr_shared.orgreplica import ReplicaOrgUnit
 
 CASE_ROLES = (Role.CASE_HANDLER, Role.MAS, Role.LEX_SARAH_INVESTIGATOR)
@@ -75,6 +75,8 @@ async def load_case(
         raise ForbiddenError("The case belongs to an org unit outside your scope.")
     if write and not acting_roles(principal, case):
         raise ForbiddenError("Your role may read this case but not change it.")
+    if write and case.import_withdrawn_at is not None:
+        raise ConflictError("The case was withdrawn as wrongly imported; it is kept unchanged.")
     return case
 
 

@@ -54,6 +54,12 @@ class Case(SQLModel, table=True):
     housing_type: str | None = Field(default=None, max_length=30)
     external_direction: str | None = Field(default=None, max_length=20)
     external_party: str | None = Field(default=None, max_length=200)
+    external_date: date | None = Field(
+        default=None, description="The day an external deviation was sent or received."
+    )
+    external_answered_on: date | None = Field(
+        default=None, description="The day the receiving care giver answered it."
+    )
     event_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     org_unit_id: str = Field(max_length=64, index=True)
@@ -85,6 +91,8 @@ class Case(SQLModel, table=True):
     ls_standpoint: str | None = Field(default=None, max_length=30)
     ls_ivo_report_date: date | None = None
     ls_ivo_case_number: str | None = Field(default=None, max_length=60)
+    # How a MAS/MAR or Lex Sarah investigation ended
+    investigation_outcome: str | None = Field(default=None, max_length=30)
     # Deadlines and answers
     due_date: date | None = Field(default=None, index=True)
     deadline_milestone: str | None = Field(default=None, max_length=20)
@@ -100,6 +108,11 @@ class Case(SQLModel, table=True):
     receipt_id: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=100)
     legacy_reference: str | None = Field(default=None, max_length=100)
+    import_withdrawn_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="A wrongly imported case an admin withdrew: kept, out of the statistics.",
+    )
     related_case_id: int | None = Field(
         default=None, index=True, description="The complaint a deviation was raised from."
     )

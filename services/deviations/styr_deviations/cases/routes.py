@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_deviations.cases import service
+from styr_deviations.cases import actions, corrections, investigations, service
 from styr_deviations.cases.schemas import (
     ActionCreate,
     ActionRead,
@@ -24,6 +24,7 @@ from styr_deviations.cases.schemas import (
     ReclassifyIn,
     RiskIn,
     TransitionIn,
+    WithdrawImportIn,
 )
 from styr_deviations.cases.workflow import TRANSITIONS
 from styr_deviations.casesettings import service as casesettings
@@ -166,7 +167,7 @@ async def get_case(case_id: DbInt, session: Session, actor: authenticated) -> Ca
 async def update_case(
     case_id: DbInt, body: CaseUpdate, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.update_case(session, ctx, actor, case_id, body)
+    await corrections.update_case(session, ctx, actor, case_id, body)
     return await service.read_case(session, actor, case_id)
 
 
@@ -230,7 +231,7 @@ async def take_over(case_id: DbInt, session: Session, actor: authenticated) -> C
 async def add_action(
     case_id: DbInt, body: ActionCreate, session: Session, ctx: Ctx, actor: authenticated
 ) -> ActionRead:
-    return ActionRead.model_validate(await service.add_action(session, ctx, actor, case_id, body))
+    return ActionRead.model_validate(await actions.add_action(session, ctx, actor, case_id, body))
 
 
 @router.patch(
@@ -247,7 +248,7 @@ async def update_action(
     ctx: Ctx,
     actor: authenticated,
 ) -> ActionRead:
-    action = await service.update_action(session, ctx, actor, case_id, action_id, body)
+    action = await actions.update_action(session, ctx, actor, case_id, action_id, body)
     return ActionRead.model_validate(action)
 
 
@@ -265,7 +266,7 @@ async def follow_up(
     ctx: Ctx,
     actor: authenticated,
 ) -> ActionRead:
-    action = await service.follow_up_action(session, ctx, actor, case_id, action_id, body.effect)
+    action = await actions.follow_up_action(session, ctx, actor, case_id, action_id, body.effect)
     return ActionRead.model_validate(action)
 
 
@@ -291,7 +292,7 @@ async def answer(
 async def lex_maria(
     case_id: DbInt, body: LexMariaIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.lex_maria(session, ctx, actor, case_id, body)
+    await investigations.lex_maria(session, ctx, actor, case_id, body)
     return await service.read_case(session, actor, case_id)
 
 
@@ -304,7 +305,7 @@ async def lex_maria(
 async def lex_sarah(
     case_id: DbInt, body: LexSarahIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.lex_sarah(session, ctx, actor, case_id, body)
+    await investigations.lex_sarah(session, ctx, actor, case_id, body)
     return await service.read_case(session, actor, case_id)
 
 
@@ -319,7 +320,7 @@ async def lex_sarah(
 async def reclassify(
     case_id: DbInt, body: ReclassifyIn, session: Session, ctx: Ctx, actor: authenticated
 ) -> CaseRead:
-    await service.reclassify(session, ctx, actor, case_id, body)
+    await investigations.reclassify(session, ctx, actor, case_id, body)
     return await service.read_case(session, actor, case_id)
 
 
@@ -336,3 +337,18 @@ async def raise_deviation(
 ) -> CaseRead:
     deviation = await service.raise_deviation(session, ctx, actor, case_id, body)
     return (await service.present(session, [deviation]))[0]
+
+
+@router.post(
+    "/cases/{case_id}/withdraw-import",
+    response_model=CaseRead,
+    summary="Withdraw a wrongly imported case (admin)",
+    description="The case is kept with its history, marked withdrawn (`import_withdrawn_at`), "
+    "can no longer be changed and leaves the statistics; the reason is kept in the history. "
+    "A later import of the same external id leaves it withdrawn.",
+)
+async def withdraw_import(
+    case_id: DbInt, body: WithdrawImportIn, session: Session, ctx: Ctx, actor: authenticated
+) -> CaseRead:
+    await corrections.withdraw_import(session, ctx, actor, case_id, body)
+    return await service.read_case(session, actor, case_id)

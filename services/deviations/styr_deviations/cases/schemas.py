@@ -22,6 +22,7 @@ from styr_deviations.config import (
     ExternalDirection,
     FeedbackType,
     HousingType,
+    InvestigationOutcome,
     LawArea,
     LexSarahStandpoint,
     Regime,
@@ -73,6 +74,14 @@ class ContactIn(StrictModel):
     phone: Phone | None = None
 
 
+EXTERNAL_FIELDS = ("external_direction", "external_party", "external_date", "external_answered_on")
+
+
+def external_answer_rule(sent: date | None, answered: date | None) -> None:
+    if sent is not None and answered is not None and answered < sent:
+        raise ValueError("external_answered_on must not be before external_date")
+
+
 class CaseCreate(StrictModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -121,8 +130,18 @@ class CaseCreate(StrictModel):
     external_party: ShortText | None = Field(
         None, description="The region or care provider of an external deviation."
     )
-    event_time: Moment | None = None
-    reported_at: Moment | None = Field(None, description="Default: now. Not in the future.")
+    external_date: Day | None = Field(
+        None, description="External deviations: the day it was sent (outgoing) or received."
+    )
+    external_answered_on: Day | None = Field(
+        None, description="External deviations: the day the receiving care giver answered."
+    )
+    event_time: Moment | None = Field(
+        None, description="When the event happened (the statistics' event date basis)."
+    )
+    reported_at: Moment | None = Field(
+        None, description="Registration; default: now. Not in the future."
+    )
     org_unit_id: Code
     channel: Channel = Channel.STAFF_REPORT
     reporter_type: ReporterType = ReporterType.STAFF
@@ -138,10 +157,13 @@ class CaseCreate(StrictModel):
             raise ValueError("law_area is required for deviations")
         if self.kind is CaseKind.EXTERNAL_DEVIATION and self.external_direction is None:
             raise ValueError("external_direction is required for external deviations")
-        if self.kind is not CaseKind.EXTERNAL_DEVIATION and (
-            self.external_direction is not None or self.external_party is not None
+        if self.kind is not CaseKind.EXTERNAL_DEVIATION and any(
+            getattr(self, name) is not None for name in EXTERNAL_FIELDS
         ):
-            raise ValueError("external_direction/external_party only apply to external deviations")
+            raise ValueError(
+                "external_direction/party/date/answered_on only apply to external deviations"
+            )
+        external_answer_rule(self.external_date, self.external_answered_on)
         if self.kind is not CaseKind.FEEDBACK and self.feedback_type is not None:
             raise ValueError("feedback_type only applies to feedback")
         if self.regime not in (Regime.STANDARD, Regime.LEX_SARAH):
@@ -163,7 +185,22 @@ class CaseUpdate(StrictModel):
     category: Code | None = None
     feedback_type: FeedbackType | None = None
     housing_type: HousingType | None = None
+    channel: Channel | None = Field(
+        None,
+        description="How it came in (`web_form` is the e-service, `patientnamnden` the "
+        "patient board).",
+    )
+    external_direction: ExternalDirection | None = Field(
+        None, description="External deviations: `outgoing` (sent) or `incoming` (received)."
+    )
     external_party: ShortText | None = None
+    external_date: Day | None = None
+    external_answered_on: Day | None = None
+    investigation_outcome: InvestigationOutcome | None = Field(
+        None,
+        description="How the MAS/MAR or Lex Sarah investigation ended; set by MAS/MAR, the Lex "
+        "Sarah investigator or an admin.",
+    )
     event_time: Moment | None = None
     org_unit_id: Code | None = None
     description: LongText | None = None
@@ -177,6 +214,10 @@ class CaseUpdate(StrictModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a timezone")
         return value
+
+
+class WithdrawImportIn(StrictModel):
+    reason: LongText = Field(description="Why the import was wrong (kept in the history).")
 
 
 class TransitionIn(StrictModel):
@@ -333,8 +374,13 @@ class CaseRead(ResponseModel):
     category: str | None
     feedback_type: str | None
     housing_type: str | None
-    external_direction: str | None
+    external_direction: str | None = Field(
+        description="External deviations: `outgoing` (sent) or `incoming` (received)."
+    )
     external_party: str | None
+    external_date: date | None = None
+    external_answered_on: date | None = None
+    investigation_outcome: InvestigationOutcome | None = None
     event_time: datetime | None
     reported_at: datetime
     org_unit_id: str
@@ -361,6 +407,11 @@ class CaseRead(ResponseModel):
     )
     external_id: str | None
     legacy_reference: str | None
+    import_withdrawn_at: datetime | None = Field(
+        None,
+        description="Set when an admin withdrew this wrongly imported case: it is kept, "
+        "unchangeable and out of the statistics.",
+    )
     related_case_id: int | None = Field(
         description="For a deviation raised from a complaint: the complaint's id."
     )

@@ -1,6 +1,10 @@
 """Case logic: registration with gap-free reference numbers, reads without personal data,
-corrections and transitions with an append-only history, risk, actions, answers, Lex Maria,
-Lex Sarah and reclassification."""
+transitions with an append-only history, risk and answers.
+
+Actions and their follow-up are in :mod:`~styr_deviations.cases.actions`; corrections (by hand, by
+re-import, withdrawal of a wrong import) are in :mod:`~styr_deviations.cases.corrections`; Lex
+Maria, Lex Sarah, reclassification and investigation outcomes in
+:mod:`~styr_deviations.cases.investigations`."""
 
 from __future__ import annotations
 
@@ -18,20 +22,15 @@ from styr_deviations.cases import access, workflow
 from styr_deviations.cases.models import Case, CaseAction, CaseHistory
 from styr_deviations.cases.references import assign_references
 from styr_deviations.cases.schemas import (
-    ActionCreate,
     ActionRead,
-    ActionUpdate,
     AnswerIn,
     CaseCreate,
     CaseRead,
     CaseUpdate,
     DeadlineRead,
-    LexMariaIn,
     LexMariaRead,
-    LexSarahIn,
     LexSarahRead,
     RaiseDeviationIn,
-    ReclassifyIn,
     RiskIn,
     RiskRead,
     TransitionIn,
@@ -47,6 +46,7 @@ from styr_deviations.config import (
     Channel,
     DeadlineMilestone,
     HousingType,
+    InvestigationOutcome,
     LawArea,
     Regime,
     ReporterType,
@@ -207,6 +207,8 @@ async def build_case(
         housing_type=data.housing_type,
         external_direction=data.external_direction,
         external_party=data.external_party,
+        external_date=data.external_date,
+        external_answered_on=data.external_answered_on,
         event_time=data.event_time,
         reported_at=reported_at,
         org_unit_id=data.org_unit_id,
@@ -345,6 +347,11 @@ def to_read(case: Case, settings: CaseSettings, actions: Sequence[CaseAction] = 
         housing_type=case.housing_type,
         external_direction=case.external_direction,
         external_party=case.external_party,
+        external_date=case.external_date,
+        external_answered_on=case.external_answered_on,
+        investigation_outcome=(
+            InvestigationOutcome(case.investigation_outcome) if case.investigation_outcome else None
+        ),
         event_time=case.event_time,
         reported_at=case.reported_at,
         org_unit_id=case.org_unit_id,
@@ -371,6 +378,7 @@ def to_read(case: Case, settings: CaseSettings, actions: Sequence[CaseAction] = 
         has_personal_data=case.personal_data is not None,
         external_id=case.external_id,
         legacy_reference=case.legacy_reference,
+        import_withdrawn_at=case.import_withdrawn_at,
         related_case_id=case.related_case_id,
         actions=[ActionRead.model_validate(a) for a in actions],
     )
@@ -486,11 +494,11 @@ async def history(
 # Changes -------------------------------------------------------------------------------------
 
 
-def _touch(case: Case) -> None:
+def touch(case: Case) -> None:
     case.updated_at = utcnow()
 
 
-def _set_fields(
+def set_fields(
     session: AsyncSession, case: Case, actor: str, changes: dict[str, Any], event: str
 ) -> int:
     """Apply changes and record one history row per field that really changed."""
@@ -503,74 +511,15 @@ def _set_fields(
         record(session, case, actor, event, field=field, before=before, after=value)
         changed += 1
     if changed:
-        _touch(case)
+        touch(case)
         session.add(case)
     return changed
-
-
-async def update_case(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: CaseUpdate
-) -> Case:
-    case = await access.load_case_for_update(session, principal, case_id)
-    if case.state in TERMINAL_STATES:
-        raise ConflictError(f"The case is {case.state}; it can no longer be changed.")
-    changes = data.model_dump(exclude_unset=True, exclude={"person", "reporter"})
-    if "org_unit_id" in changes:
-        if changes["org_unit_id"] is None:
-            raise InvalidFieldError("body.org_unit_id", "a case must belong to an org unit")
-        unit = await resolve_unit(session, changes["org_unit_id"], "body.org_unit_id")
-        if not await access.in_scope(session, principal, unit.id):
-            raise ForbiddenError("The new org unit is outside your scope.")
-        if unit.municipality_id != case.municipality_id:
-            # its reference number belongs to its municipality's series
-            raise InvalidFieldError(
-                "body.org_unit_id", "a case stays in its municipality; register it there anew"
-            )
-    if "description" in changes and changes["description"] is None:
-        raise InvalidFieldError("body.description", "cannot be removed")
-    event_time = changes.get("event_time", case.event_time)
-    if event_time is not None and event_time > case.reported_at + CLOCK_SKEW:
-        raise InvalidFieldError("body.event_time", "must not be after reported_at")
-    category = changes.get("category", case.category)
-    if "category" in changes or "event_time" in changes:
-        year = local_date(event_time or case.reported_at).year
-        catalog = await load_catalog(session, case.municipality_id)
-        catalog.check(category, CaseKind(case.kind), year, "body.category")
-    texts = {field: changes[field] for field in FREE_TEXTS if field in changes}
-    changes |= _protect_texts(session, ctx, case, principal.subject, texts)
-    _set_fields(session, case, principal.subject, changes, "field_change")
-    if "person" in data.model_fields_set or "reporter" in data.model_fields_set:
-        if not access.may_see_personal_data(principal, case):
-            raise ForbiddenError("Your role may not record personal data in this case.")
-        had_data = case.personal_data is not None
-        current = ctx.cipher.decrypt(case.personal_data) if case.personal_data else {}
-        if "person" in data.model_fields_set:
-            current["person"] = data.person.model_dump() if data.person else None
-            pnr = data.person.personnummer if data.person else None
-            case.person_hash = ctx.cipher.search_hash(pnr) if pnr else None
-        if "reporter" in data.model_fields_set:
-            current["reporter"] = data.reporter.model_dump() if data.reporter else None
-        empty = not any(current.get(key) for key in ("person", "reporter", "numbers_in_text"))
-        case.personal_data = None if empty else ctx.cipher.encrypt(current)
-        record(
-            session,
-            case,
-            principal.subject,
-            "field_change",
-            field="personal_data",
-            before=REDACTED if had_data else None,
-            after=None if empty else REDACTED,
-        )
-        _touch(case)
-        session.add(case)
-    await session.commit()
-    return case
 
 
 FREE_TEXTS = ("description", "immediate_actions")
 
 
-def _protect_texts(
+def protect_texts(
     session: AsyncSession, ctx: Context, case: Case, actor: str, texts: dict[str, Any]
 ) -> dict[str, Any]:
     """``texts`` with every personnummer typed into them replaced by a mark; the numbers go
@@ -579,11 +528,11 @@ def _protect_texts(
         {field: value for field, value in texts.items() if isinstance(value, str)}
     )
     if numbers:
-        _add_numbers_in_text(session, ctx, case, actor, numbers)
+        add_numbers_in_text(session, ctx, case, actor, numbers)
     return texts | cleaned
 
 
-def _add_numbers_in_text(
+def add_numbers_in_text(
     session: AsyncSession, ctx: Context, case: Case, actor: str, numbers: list[Any]
 ) -> None:
     """Keep personnummer typed into a text in the encrypted document (the text shows a mark)."""
@@ -600,7 +549,7 @@ def _add_numbers_in_text(
         before=REDACTED if had_data else None,
         after=REDACTED,
     )
-    _touch(case)
+    touch(case)
     session.add(case)
 
 
@@ -641,17 +590,17 @@ async def transition(
         field="state",
         before=before,
         after=data.to,
-        reason=_protect_texts(session, ctx, case, principal.subject, {"reason": data.reason})[
+        reason=protect_texts(session, ctx, case, principal.subject, {"reason": data.reason})[
             "reason"
         ],
     )
-    _touch(case)
+    touch(case)
     session.add(case)
     await session.commit()
     return case
 
 
-def _require_open(case: Case) -> None:
+def require_open(case: Case) -> None:
     if case.state in TERMINAL_STATES:
         raise ConflictError(f"The case is {case.state}; it can no longer be changed.")
 
@@ -660,14 +609,14 @@ async def assess_risk(
     session: AsyncSession, principal: Principal, case_id: int, data: RiskIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
+    require_open(case)
     matrix = (await casesettings.load(session, case.municipality_id)).risk_matrix
     if matrix.label("probability", data.probability) is None:
         raise InvalidFieldError("body.probability", "not a step of the configured scale")
     if matrix.label("consequence", data.consequence) is None:
         raise InvalidFieldError("body.consequence", "not a step of the configured scale")
     level = matrix.level_for(data.probability, data.consequence)
-    _set_fields(
+    set_fields(
         session,
         case,
         principal.subject,
@@ -701,12 +650,12 @@ async def assess_risk(
 
 async def take_over(session: AsyncSession, principal: Principal, case_id: int) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
+    require_open(case)
     if Role.MAS not in access.acting_roles(principal, case):
         raise ForbiddenError("Only MAS/MAR may take over a health-care (HSL) case.")
     if case.mas_took_over:
         raise ConflictError("MAS has already taken this case over.")
-    _set_fields(
+    set_fields(
         session,
         case,
         principal.subject,
@@ -717,119 +666,11 @@ async def take_over(session: AsyncSession, principal: Principal, case_id: int) -
     return case
 
 
-async def add_action(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: ActionCreate
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    fields = data.model_dump()
-    fields |= _protect_texts(
-        session, ctx, case, principal.subject, {"description": fields["description"]}
-    )
-    data = ActionCreate.model_validate(fields)
-    action = CaseAction(case_id=case_id, **fields)
-    session.add(action)
-    await session.flush()
-    record(
-        session,
-        case,
-        principal.subject,
-        "action_added",
-        field=f"action:{action.id}",
-        after=data.model_dump(mode="json"),
-    )
-    _touch(case)
-    session.add(case)
-    await session.commit()
-    return action
-
-
-async def _action(session: AsyncSession, case_id: int, action_id: int) -> CaseAction:
-    action = await session.get(CaseAction, action_id)
-    if action is None or action.case_id != case_id:
-        raise NotFoundError(f"Action {action_id} does not exist in case {case_id}.")
-    return action
-
-
-async def update_action(
-    session: AsyncSession,
-    ctx: Context,
-    principal: Principal,
-    case_id: int,
-    action_id: int,
-    data: ActionUpdate,
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    action = await _action(session, case_id, action_id)
-    changes = data.model_dump(exclude_unset=True)
-    if "description" in changes:
-        changes |= _protect_texts(
-            session, ctx, case, principal.subject, {"description": changes["description"]}
-        )
-    for field, value in changes.items():
-        if value is None and field in ("description", "owner", "status"):
-            raise InvalidFieldError(f"body.{field}", "cannot be removed")
-        before = getattr(action, field)
-        if before != value:
-            setattr(action, field, value)
-            record(
-                session,
-                case,
-                principal.subject,
-                "action_changed",
-                field=f"action:{action_id}.{field}",
-                before=before,
-                after=value,
-            )
-    session.add(action)
-    _touch(case)
-    session.add(case)
-    await session.commit()
-    return action
-
-
-async def follow_up_action(
-    session: AsyncSession,
-    ctx: Context,
-    principal: Principal,
-    case_id: int,
-    action_id: int,
-    effect: str,
-) -> CaseAction:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    action = await _action(session, case_id, action_id)
-    effect = _protect_texts(session, ctx, case, principal.subject, {"effect": effect})["effect"]
-    if action.status == "cancelled":
-        raise ConflictError("A cancelled action has no effect to follow up.")
-    before = action.effect_follow_up
-    action.effect_follow_up = effect
-    action.effect_followed_up_at = utcnow()
-    action.effect_followed_up_by = principal.subject
-    if action.status != "done":
-        action.status = "done"
-    session.add(action)
-    record(
-        session,
-        case,
-        principal.subject,
-        "action_followed_up",
-        field=f"action:{action_id}.effect_follow_up",
-        before=before,
-        after=effect,
-    )
-    _touch(case)
-    session.add(case)
-    await session.commit()
-    return action
-
-
 async def answer(
     session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: AnswerIn
 ) -> Case:
     case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
+    require_open(case)
     if case.kind not in (CaseKind.COMPLAINT, CaseKind.FEEDBACK):
         raise ConflictError("Only complaints and feedback are answered.")
     answered_at = data.answered_at or utcnow()
@@ -837,98 +678,18 @@ async def answer(
         raise InvalidFieldError("body.answered_at", "needs a timezone")
     if answered_at > utcnow() + CLOCK_SKEW or answered_at < case.reported_at:
         raise InvalidFieldError("body.answered_at", "must lie between registration and now")
-    _set_fields(
+    set_fields(
         session,
         case,
         principal.subject,
         {
             "answered_at": answered_at,
-            **_protect_texts(
+            **protect_texts(
                 session, ctx, case, principal.subject, {"answer_summary": data.summary}
             ),
         },
         "answered",
     )
-    await session.commit()
-    return case
-
-
-async def lex_maria(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: LexMariaIn
-) -> Case:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    if case.law_area != LawArea.HSL:
-        raise ConflictError("Lex Maria applies to health care (HSL); reclassify first.")
-    if not {Role.MAS, Role.ADMIN} & access.acting_roles(principal, case):
-        raise ForbiddenError("Lex Maria assessments are made by MAS/MAR.")
-    changes = {f"lm_{k}": v for k, v in data.model_dump(exclude_unset=True).items()}
-    if case.regime != Regime.LEX_MARIA:
-        changes["regime"] = Regime.LEX_MARIA
-    merged_report = changes.get("lm_report_to_ivo", case.lm_report_to_ivo)
-    if changes.get("lm_ivo_report_date", case.lm_ivo_report_date) and merged_report is not True:
-        raise InvalidFieldError("body.ivo_report_date", "needs report_to_ivo = true")
-    changes = _protect_texts(session, ctx, case, principal.subject, changes)
-    _set_fields(session, case, principal.subject, changes, "lex_maria")
-    await session.commit()
-    return case
-
-
-async def lex_sarah(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: LexSarahIn
-) -> Case:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    if case.regime != Regime.LEX_SARAH:
-        raise ConflictError("The case is not a Lex Sarah case; reclassify it first.")
-    if not {Role.LEX_SARAH_INVESTIGATOR, Role.ADMIN} & access.acting_roles(principal, case):
-        raise ForbiddenError("Lex Sarah investigations are made by the Lex Sarah investigator.")
-    changes = {f"ls_{k}": v for k, v in data.model_dump(exclude_unset=True).items()}
-    changes = _protect_texts(session, ctx, case, principal.subject, changes)
-    _set_fields(session, case, principal.subject, changes, "lex_sarah")
-    await session.commit()
-    return case
-
-
-async def reclassify(
-    session: AsyncSession, ctx: Context, principal: Principal, case_id: int, data: ReclassifyIn
-) -> Case:
-    case = await access.load_case_for_update(session, principal, case_id)
-    _require_open(case)
-    acting = access.acting_roles(principal, case)
-    if not acting & {Role.MAS, Role.LEX_SARAH_INVESTIGATOR, Role.ADMIN}:
-        raise ForbiddenError("Reclassification is done by MAS/MAR or the Lex Sarah investigator.")
-    law_area = data.law_area or (LawArea(case.law_area) if case.law_area else None)
-    if data.regime is Regime.LEX_SARAH and law_area not in (LawArea.SOL, LawArea.LSS):
-        raise InvalidFieldError("body.law_area", "Lex Sarah needs law area SoL or LSS")
-    if data.regime is Regime.LEX_MARIA and law_area is not LawArea.HSL:
-        raise InvalidFieldError("body.law_area", "Lex Maria needs law area HSL")
-    if data.regime is Regime.STAFF_MATTER and data.ivo_consulted_on is None:
-        raise InvalidFieldError(
-            "body.ivo_consulted_on", "a staff matter needs the date IVO was consulted"
-        )
-    if data.regime == case.regime and law_area == case.law_area:
-        raise ConflictError("The case already has that classification.")
-    before = {"regime": case.regime, "law_area": case.law_area}
-    case.regime = data.regime
-    case.law_area = law_area
-    after: dict[str, Any] = {"regime": data.regime, "law_area": law_area}
-    if data.ivo_consulted_on:
-        after["ivo_consulted_on"] = data.ivo_consulted_on.isoformat()
-    record(
-        session,
-        case,
-        principal.subject,
-        "reclassified",
-        field="regime",
-        before=before,
-        after={k: jsonable(v) for k, v in after.items()},
-        reason=_protect_texts(session, ctx, case, principal.subject, {"reason": data.reason})[
-            "reason"
-        ],
-    )
-    _touch(case)
-    session.add(case)
     await session.commit()
     return case
 
@@ -959,6 +720,8 @@ async def raise_deviation(
             housing_type=HousingType(source.housing_type) if source.housing_type else None,
             external_direction=None,
             external_party=None,
+            external_date=None,
+            external_answered_on=None,
             event_time=source.event_time,
             reported_at=None,
             org_unit_id=source.org_unit_id,
@@ -982,7 +745,7 @@ async def raise_deviation(
     if person or numbers:
         deviation.personal_data = ctx.cipher.encrypt(carried)
         deviation.person_hash = source.person_hash if person else None
-    reason = _protect_texts(session, ctx, source, principal.subject, {"reason": data.reason})[
+    reason = protect_texts(session, ctx, source, principal.subject, {"reason": data.reason})[
         "reason"
     ]
     session.add(deviation)

@@ -6,17 +6,20 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from styr_deviations.cases.schemas import EXTERNAL_FIELDS, external_answer_rule
 from styr_deviations.config import (
     CaseKind,
     CaseState,
     Channel,
+    ExternalDirection,
     FeedbackType,
     HousingType,
+    InvestigationOutcome,
     LawArea,
     Regime,
     ReporterType,
 )
-from styr_deviations.text import Code, Day, LongText, Moment, printable
+from styr_deviations.text import Code, Day, LongText, Moment, ShortText, printable
 from styr_shared.errors import FieldError
 from styr_shared.schemas import StrictModel
 
@@ -68,10 +71,25 @@ class ImportRow(StrictModel):
     category: Code | None = None
     feedback_type: FeedbackType | None = None
     housing_type: HousingType | None = None
-    event_time: Moment | None = None
-    reported_at: Moment
+    external_direction: ExternalDirection | None = Field(
+        None, description="External deviations: `outgoing` (sent) or `incoming` (received)."
+    )
+    external_party: ShortText | None = Field(
+        None, description="External deviations: the region or care provider."
+    )
+    external_date: Day | None = Field(None, description="External deviations: sent or received.")
+    external_answered_on: Day | None = Field(
+        None, description="External deviations: the receiving care giver's answer."
+    )
+    investigation_outcome: InvestigationOutcome | None = None
+    event_time: Moment | None = Field(None, description="When the event happened.")
+    reported_at: Moment = Field(description="When the case was registered.")
     org_unit_id: Code
-    channel: Channel = Channel.MIGRATION
+    channel: Channel = Field(
+        Channel.MIGRATION,
+        description="How it came in (`web_form` is the e-service, `patientnamnden` the patient "
+        "board); `migration` when the old system does not say.",
+    )
     reporter_type: ReporterType = ReporterType.STAFF
     description: LongText
     immediate_actions: LongText | None = None
@@ -92,6 +110,13 @@ class ImportRow(StrictModel):
                 raise ValueError(f"{name} needs a timezone")
         if self.kind in (CaseKind.DEVIATION, CaseKind.EXTERNAL_DEVIATION) and not self.law_area:
             raise ValueError("law_area is required for deviations")
+        if self.kind is not CaseKind.EXTERNAL_DEVIATION and any(
+            getattr(self, name) is not None for name in EXTERNAL_FIELDS
+        ):
+            raise ValueError(
+                "external_direction/party/date/answered_on only apply to external deviations"
+            )
+        external_answer_rule(self.external_date, self.external_answered_on)
         if self.state in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN) and (
             self.closed_at is None
         ):
@@ -113,7 +138,21 @@ class RowError(StrictModel):
 
 class ImportResult(StrictModel):
     created: int
-    unchanged: int = Field(description="Rows whose external id was imported before.")
+    corrected: int = Field(
+        0,
+        description="Rows whose external id was imported before and whose fields differed: "
+        "the case now says what the row says (closed cases too), each change in its history.",
+    )
+    unchanged: int = Field(
+        description="Rows whose external id was imported before with the same fields (or "
+        "that repeat an external id earlier in this import)."
+    )
+    withdrawn: int = Field(
+        0, description="Rows of cases an admin withdrew as wrongly imported: left withdrawn."
+    )
     failed: int
     errors: list[RowError]
     created_ids: list[str] = Field(description="External ids created by this import.")
+    corrected_ids: list[str] = Field(
+        default_factory=list, description="External ids corrected by this import."
+    )

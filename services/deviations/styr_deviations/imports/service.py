@@ -1,7 +1,10 @@
 """Import historical cases: validate every row first, keep the good ones, report the rest.
 
-Idempotent on ``external_id``: a row whose id exists is left unchanged, so an interrupted
-import can simply be run again. All good rows are written in one transaction.
+Keyed on ``external_id`` (per municipality): a row whose id was imported before corrects that
+case (closed ones too) to what the row says, each changed field in the case's history, and
+changes nothing when the row is the same; so an interrupted import can simply be run again,
+and a corrected export imported over the first. A case an admin withdrew as wrongly imported
+stays withdrawn. All good rows are written in one transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_deviations.cases import access
+from styr_deviations.cases import access, corrections
 from styr_deviations.cases import service as cases
 from styr_deviations.cases.models import Case
 from styr_deviations.cases.references import assign_references
@@ -179,9 +182,17 @@ def _errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-async def run_import(
-    session: AsyncSession, ctx: Context, principal: Principal, rows: Rows
-) -> ImportResult:
+@dataclass(frozen=True)
+class _Imported:
+    """A case imported before, as a re-import of its external id needs it."""
+
+    case_id: int
+    withdrawn: bool
+    org_unit_id: str
+
+
+async def _existing(session: AsyncSession, rows: Rows) -> dict[tuple[str, str], _Imported]:
+    """(municipality, external id) → the case, for the rows' ids imported before."""
     external_ids = {
         str(r.get("external_id"))
         for r in rows
@@ -190,19 +201,41 @@ async def run_import(
     # Looked up before the rows are validated: an id the database cannot hold (a NUL) is
     # left to its row's validation error rather than failing the query.
     external_ids = {value for value in external_ids if not unstorable(value)}
-    known: set[tuple[str, str]] = set()  # (municipality, external id): ids are per municipality
-    if external_ids:
-        found = await session.exec(
-            select(Case.municipality_id, Case.external_id).where(
-                col(Case.external_id).in_(sorted(external_ids))
+    if not external_ids:
+        return {}
+    found = await session.exec(
+        select(
+            *(
+                col(getattr(Case, name))
+                for name in (
+                    "municipality_id",
+                    "external_id",
+                    "id",
+                    "import_withdrawn_at",
+                    "org_unit_id",
+                )
             )
+        ).where(col(Case.external_id).in_(sorted(external_ids)))
+    )
+    return {
+        (str(municipality), str(external)): _Imported(
+            int(case_id or 0), withdrawn is not None, str(unit)
         )
-        known = {(str(municipality), str(external)) for municipality, external in found}
+        for municipality, external, case_id, withdrawn, unit in found
+    }
+
+
+async def run_import(
+    session: AsyncSession, ctx: Context, principal: Principal, rows: Rows
+) -> ImportResult:
+    existing = await _existing(session, rows)
+    seen: set[tuple[str, str]] = set()  # ids of this import: a repeat is left unchanged
     checker = _Checker(session, principal)
     await checker.load()
     errors: list[RowError] = []
     built: list[tuple[ImportRow, Case]] = []
-    unchanged = 0
+    again: list[tuple[ImportRow, int, Case]] = []  # re-imported: (row, case id, as imported now)
+    unchanged = withdrawn = 0
     for index, raw in enumerate(rows):
         if index % YIELD_EVERY == 0:
             # Checking a row awaits nothing that waits (lookups are cached): let the loop
@@ -219,23 +252,45 @@ async def run_import(
             errors.append(RowError(row=index, external_id=external_id, errors=_errors(exc)))
             continue
         municipality_id = await checker.municipality_of(row.org_unit_id)
-        if municipality_id is not None and (municipality_id, row.external_id) in known:
+        key = (municipality_id or "", row.external_id)
+        if municipality_id is not None and key in seen:
             unchanged += 1
             continue
-        problems = await checker.check(row, municipality_id)
+        previous = existing.get(key) if municipality_id is not None else None
+        if previous is not None and not await checker.in_scope(previous.org_unit_id):
+            # a correction may not reach a case outside the importer's scope
+            problem = FieldError(
+                field="external_id",
+                message="imported before on an org unit outside your scope",
+                type="forbidden",
+            )
+            errors.append(RowError(row=index, external_id=row.external_id, errors=[problem]))
+            continue
+        if previous is not None and previous.withdrawn:
+            withdrawn += 1
+            seen.add(key)
+            continue
+        problems = await checker.check(
+            row, municipality_id, own_case=previous.case_id if previous else None
+        )
         if not problems and municipality_id is not None:
             rules = await checker.rules(municipality_id)
             try:
-                built.append((row, await _build(session, ctx, principal, row, rules)))
+                case = await _build(session, ctx, principal, row, rules)
             except ProblemError as exc:
                 problems = [
                     FieldError(field=e.field.removeprefix("body."), message=e.message, type=e.type)
                     for e in exc.errors or []
                 ] or [FieldError(field="row", message=exc.detail, type="invalid")]
+            else:
+                if previous is None:
+                    built.append((row, case))
+                else:
+                    again.append((row, previous.case_id, case))
         if problems or municipality_id is None:
             errors.append(RowError(row=index, external_id=row.external_id, errors=problems))
             continue
-        known.add((municipality_id, row.external_id))
+        seen.add(key)
 
     # Serials are reserved only for rows that are certainly stored, so the series stay
     # gap-free; all good rows go in with one flush and one commit.
@@ -254,14 +309,41 @@ async def run_import(
         for case in batch:
             record_created(session, case, principal.subject)
         await session.flush()
+    corrected_ids = await _correct(session, ctx, principal, again)
     await session.commit()
     return ImportResult(
         created=len(built),
-        unchanged=unchanged,
+        corrected=len(corrected_ids),
+        unchanged=unchanged + len(again) - len(corrected_ids),
+        withdrawn=withdrawn,
         failed=len(errors),
         errors=errors,
         created_ids=[row.external_id for row, _ in built],
+        corrected_ids=corrected_ids,
     )
+
+
+async def _correct(
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    again: list[tuple[ImportRow, int, Case]],
+) -> list[str]:
+    """Correct the cases of re-imported rows (in batches); the external ids that changed."""
+    corrected: list[str] = []
+    for first in range(0, len(again), FLUSH_EVERY):
+        batch = again[first : first + FLUSH_EVERY]
+        loaded = await session.exec(
+            select(Case).where(col(Case.id).in_([case_id for _, case_id, _ in batch]))
+        )
+        stored = {case.id: case for case in loaded}
+        for row, case_id, fresh in batch:
+            if corrections.correct_from_import(
+                session, ctx, stored[case_id], fresh, principal.subject
+            ):
+                corrected.append(row.external_id)
+        await session.flush()
+    return corrected
 
 
 class _Checker:
@@ -289,20 +371,25 @@ class _Checker:
                 await self.load()
         return self.municipality.get(unit_id)
 
+    async def in_scope(self, unit_id: str) -> bool:
+        if unit_id not in self.scope:
+            self.scope[unit_id] = await access.in_scope(self.session, self.principal, unit_id)
+        return self.scope[unit_id]
+
     async def rules(self, municipality_id: str) -> Rules:
         if municipality_id not in self._rules:
             self._rules[municipality_id] = await rules_for(self.session, municipality_id)
         return self._rules[municipality_id]
 
-    async def check(self, row: ImportRow, municipality_id: str | None) -> list[FieldError]:
+    async def check(
+        self, row: ImportRow, municipality_id: str | None, own_case: int | None = None
+    ) -> list[FieldError]:
+        """The row's problems; ``own_case``: the case a re-imported row corrects (its own
+        reference number is no duplicate)."""
         if municipality_id is None:
             return [FieldError(field="org_unit_id", message="unknown org unit", type="invalid")]
         problems: list[FieldError] = []
-        if row.org_unit_id not in self.scope:
-            self.scope[row.org_unit_id] = await access.in_scope(
-                self.session, self.principal, row.org_unit_id
-            )
-        if not self.scope[row.org_unit_id]:
+        if not await self.in_scope(row.org_unit_id):
             problems.append(
                 FieldError(field="org_unit_id", message="outside your scope", type="forbidden")
             )
@@ -311,6 +398,7 @@ class _Checker:
                 select(Case.id).where(
                     col(Case.municipality_id) == municipality_id,
                     col(Case.reference_number) == row.reference_number,
+                    col(Case.id) != (own_case or 0),
                 )
             )
             key = (municipality_id, row.reference_number)
@@ -345,8 +433,10 @@ async def _build(
         category=row.category,
         feedback_type=row.feedback_type,
         housing_type=row.housing_type,
-        external_direction=None,
-        external_party=None,
+        external_direction=row.external_direction,
+        external_party=row.external_party,
+        external_date=row.external_date,
+        external_answered_on=row.external_answered_on,
         event_time=row.event_time,
         reported_at=row.reported_at,
         org_unit_id=row.org_unit_id,
@@ -375,6 +465,7 @@ async def _build(
     case.lm_report_to_ivo = row.lex_maria_report_to_ivo
     case.lm_ivo_report_date = row.lex_maria_ivo_report_date
     case.lm_ivo_case_number = row.lex_maria_ivo_case_number
+    case.investigation_outcome = row.investigation_outcome
     if row.lex_maria_report_to_ivo is not None:
         case.regime = "lex_maria"
     return case

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_deviations.config import CaseKind, LawArea
+from styr_deviations.config import CaseKind, DateBasis, LawArea
 from styr_deviations.statistics import service
 from styr_deviations.statistics.schemas import Statistics
 from styr_shared.auth import authenticated
@@ -21,7 +21,8 @@ Year = Annotated[int | None, Query(ge=1990, le=2100)]
 @router.get(
     "/statistics",
     response_model=Statistics,
-    summary="Counts by year, category × month, org unit, kind, law area; times; overdue",
+    summary="Counts by year, category × month, org unit, kind, law area; breakdowns by month, "
+    "category, state, channel, external direction and investigation outcome; times; overdue",
     description="Limited to your org scope (the deployment's operator: everything). Without a "
     "case-handling role counts from 1 to the threshold − 1 are shown as `<threshold`; the "
     "threshold is the municipality's (its case settings; default `<5`), for an answer over "
@@ -40,6 +41,13 @@ async def get_statistics(
     ] = None,
     kind: CaseKind | None = None,
     law_area: LawArea | None = None,
+    date_basis: Annotated[
+        DateBasis,
+        Query(
+            description="What puts a case in a year and month: `registration` (reported_at) "
+            "or `event` (event_time, else reported_at)."
+        ),
+    ] = DateBasis.REGISTRATION,
 ) -> Statistics:
     return await service.compute(
         session,
@@ -50,4 +58,5 @@ async def get_statistics(
         municipality=municipality,
         kind=kind,
         law_area=law_area,
+        date_basis=date_basis,
     )

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from styr_deviations.config import DateBasis
+
 Count = int | str
 
 
@@ -35,12 +37,29 @@ class WithheldBreakdown(BaseModel):
     key: dict[str, Any] = Field(description='That count\'s key, e.g. `{"year": 2024}`.')
 
 
+class Breakdown(BaseModel):
+    """One breakdown with its totals, computed by the service: each totals row is the sum of
+    the rows with its keys, and ``total`` the sum of the totals rows. Read totals from here, never
+    by adding up rows (hidden counts would be missing)."""
+
+    keys: list[str] = Field(description='The keys of each row, e.g. `["year", "state"]`.')
+    totals_by: list[str] = Field(description='The keys of each totals row, e.g. `["year"]`.')
+    rows: list[CountRow]
+    totals: list[CountRow]
+    total: Count
+
+
 class Statistics(BaseModel):
     suppressed: bool = Field(
         description="True when small counts are hidden for your role: `<5` is 1 to 4, `x` is "
         "a count hidden because others with it would give a `<5` away (at least 5)."
     )
     suppression_threshold: int
+    date_basis: DateBasis = Field(
+        DateBasis.REGISTRATION,
+        description="Which date puts a case in a year and month (and in `from_year`…`to_year`): "
+        "`registration` (reported_at) or `event` (event_time, else reported_at).",
+    )
     withheld: list[WithheldBreakdown] = Field(
         default_factory=list,
         description="Breakdowns whose rows are left out for your role (see WithheldBreakdown).",
@@ -64,4 +83,13 @@ class Statistics(BaseModel):
     )
     time_to_close: dict[str, Duration] = Field(
         description="Per kind: calendar days from registration to closing."
+    )
+    breakdowns: dict[str, Breakdown] = Field(
+        default_factory=dict,
+        description="`by_month` (totals: years), `by_category_year` (years), `by_state` (years), "
+        "`by_channel` (per year and kind; `web_form` is the e-service, `patientnamnden` the "
+        "patient board), `by_external_direction` (external deviations per year: `outgoing` = "
+        "sent, `incoming` = received), `by_investigation_outcome` (cases investigated by "
+        'MAS/MAR or the Lex Sarah investigator per year; `""` = no outcome recorded). A '
+        '`""` key is unknown. Cases withdrawn as wrongly imported are not counted.',
     )

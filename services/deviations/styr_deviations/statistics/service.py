@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import statistics as stats
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,14 +29,15 @@ from styr_deviations.cases.models import Case
 from styr_deviations.cases.service import is_overdue
 from styr_deviations.casesettings import service as casesettings
 from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS
-from styr_deviations.config import LOCAL_TIME, CaseKind, LawArea, local_date
+from styr_deviations.config import LOCAL_TIME, CaseKind, DateBasis, LawArea, local_date
+from styr_deviations.statistics import breakdowns
 from styr_deviations.statistics.schemas import (
-    CountRow,
     Duration,
     Statistics,
     WithheldBreakdown,
 )
 from styr_deviations.statistics.suppression import CellId, Relation, Suppression
+from styr_deviations.statistics.tables import Table, group
 from styr_shared import orgtree, tenancy
 from styr_shared.auth import Principal
 from styr_shared.errors import ForbiddenError, NotFoundError
@@ -58,6 +60,12 @@ COLUMNS = (
     "deadline_milestone",
     "lm_ivo_report_date",
     "ls_ivo_report_date",
+    "event_time",
+    "channel",
+    "regime",
+    "mas_took_over",
+    "external_direction",
+    "investigation_outcome",
 )
 
 
@@ -79,33 +87,6 @@ class _Suppressor:
             max_days=None if hidden or not days else max(days),
             within_deadline=None if deadline_met is None else self.count(deadline_met),
         )
-
-
-class _Table:
-    """One grouping of the answer: its counts by key, and how they are shown."""
-
-    def __init__(self, name: str, keys: tuple[str, ...], counter: Counter[Any]) -> None:
-        self.name, self.keys, self.counter = name, keys, counter
-
-    def cell(self, key: tuple[Any, ...]) -> CellId:
-        return (self.name, key)
-
-    def cells(self) -> dict[CellId, int]:
-        return {self.cell(key): count for key, count in self.counter.items()}
-
-    def rows(self, suppression: Suppression | None) -> list[CountRow]:
-        rows = []
-        for key in sorted(self.counter, key=lambda k: tuple(str(part) for part in k)):
-            if suppression is not None and self.cell(key) in suppression.withheld_cells:
-                continue
-            values = dict(zip(self.keys, key, strict=True))
-            count = self.counter[key] if suppression is None else suppression.shown(self.cell(key))
-            rows.append(CountRow(**values, count=count))
-        return rows
-
-
-def _group(cases: Iterable[Any], key: Callable[[Any], Hashable]) -> Counter[Any]:
-    return Counter(key(case) for case in cases)
 
 
 async def _threshold(
@@ -137,9 +118,13 @@ async def compute(
     municipality: str | None = None,
     kind: CaseKind | None = None,
     law_area: LawArea | None = None,
+    date_basis: DateBasis = DateBasis.REGISTRATION,
 ) -> Statistics:
-    # Only the columns statistics need: no ORM objects, no texts, no personal data.
-    statement = select(*[getattr(Case, name) for name in COLUMNS])
+    # Only the columns statistics need: no ORM objects, no texts, no personal data. Cases
+    # withdrawn as wrongly imported are no cases.
+    statement = select(*[getattr(Case, name) for name in COLUMNS]).where(
+        col(Case.import_withdrawn_at).is_(None)
+    )
     units = await access.scope_units(session, principal)
     if units is not None:
         statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))
@@ -160,12 +145,15 @@ async def compute(
         statement = statement.where(col(Case.org_unit_id).in_(subtree))
         municipalities = {unit.municipality_id} | (municipalities or set())
     threshold = await _threshold(session, principal, municipalities)
+    basis: Any = col(Case.reported_at)
+    if date_basis is DateBasis.EVENT:
+        basis = func.coalesce(col(Case.event_time), col(Case.reported_at))
     if from_year is not None:
         start = datetime(from_year, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
-        statement = statement.where(col(Case.reported_at) >= start)
+        statement = statement.where(basis >= start)
     if to_year is not None:
         end = datetime(to_year + 1, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
-        statement = statement.where(col(Case.reported_at) < end)
+        statement = statement.where(basis < end)
     if kind is not None:
         statement = statement.where(col(Case.kind) == kind)
     if law_area is not None:
@@ -174,11 +162,16 @@ async def compute(
     suppress = _Suppressor(threshold, active=not access.has_case_role(principal))
     today = local_date(utcnow())
 
+    def dated(case: Any) -> datetime:
+        if date_basis is DateBasis.EVENT and case.event_time is not None:
+            return cast(datetime, case.event_time)
+        return cast(datetime, case.reported_at)
+
     def year(case: Any) -> int:
-        return local_date(case.reported_at).year
+        return local_date(dated(case)).year
 
     def month(case: Any) -> str:
-        return local_date(case.reported_at).strftime("%Y-%m")
+        return local_date(dated(case)).strftime("%Y-%m")
 
     lex_maria = [c for c in cases if c.lm_ivo_report_date is not None]
     lex_sarah = [c for c in cases if c.ls_ivo_report_date is not None]
@@ -198,7 +191,7 @@ async def compute(
 
     parents = dict((await session.exec(select(ReplicaOrgUnit.id, ReplicaOrgUnit.parent_id))).all())
     subtree_counts: Counter[Any] = Counter()
-    for unit, n in _group(cases, lambda c: c.org_unit_id).items():
+    for unit, n in group(cases, lambda c: c.org_unit_id).items():
         seen: set[str] = set()
         current: str | None = unit
         while current is not None and current not in seen:  # guard against a broken tree
@@ -210,38 +203,40 @@ async def compute(
     tables = {
         table.name: table
         for table in (
-            _Table("by_year", ("year",), _group(cases, lambda c: (year(c),))),
-            _Table(
+            Table("by_year", ("year",), group(cases, lambda c: (year(c),))),
+            Table(
                 "by_category_month",
                 ("month", "category"),
-                _group(cases, lambda c: (month(c), c.category or "")),
+                group(cases, lambda c: (month(c), c.category or "")),
             ),
-            _Table("by_org_unit", ("org_unit_id",), _group(cases, lambda c: (c.org_unit_id,))),
-            _Table("by_kind", ("year", "kind"), _group(cases, lambda c: (year(c), c.kind))),
-            _Table(
+            Table("by_org_unit", ("org_unit_id",), group(cases, lambda c: (c.org_unit_id,))),
+            Table("by_kind", ("year", "kind"), group(cases, lambda c: (year(c), c.kind))),
+            Table(
                 "by_law_area",
                 ("year", "law_area"),
-                _group(cases, lambda c: (year(c), c.law_area or "")),
+                group(cases, lambda c: (year(c), c.law_area or "")),
             ),
-            _Table(
+            Table(
                 "by_housing_type",
                 ("year", "housing_type"),
-                _group([c for c in cases if c.housing_type], lambda c: (year(c), c.housing_type)),
+                group([c for c in cases if c.housing_type], lambda c: (year(c), c.housing_type)),
             ),
-            _Table("lex_maria_reported", ("year",), Counter({(y,): 0 for y in years})),
-            _Table("lex_sarah_reported", ("year",), Counter({(y,): 0 for y in years})),
-            _Table("by_org_subtree", ("org_unit_id",), subtree_counts),
-            _Table("overdue_by_kind", ("kind",), _group(overdue, lambda c: (c.kind,))),
+            Table("lex_maria_reported", ("year",), Counter({(y,): 0 for y in years})),
+            Table("lex_sarah_reported", ("year",), Counter({(y,): 0 for y in years})),
+            Table("by_org_subtree", ("org_unit_id",), subtree_counts),
+            Table("overdue_by_kind", ("kind",), group(overdue, lambda c: (c.kind,))),
         )
     }
-    tables["lex_maria_reported"].counter.update(_group(lex_maria, lambda c: (year(c),)))
-    tables["lex_sarah_reported"].counter.update(_group(lex_sarah, lambda c: (year(c),)))
+    tables["lex_maria_reported"].counter.update(group(lex_maria, lambda c: (year(c),)))
+    tables["lex_sarah_reported"].counter.update(group(lex_sarah, lambda c: (year(c),)))
     total: CellId = ("total", ())
     overdue_total: CellId = ("overdue", ())
     values = {total: len(cases), overdue_total: len(overdue)}
     for table in tables.values():
         values.update(table.cells())
     by_year, by_subtree = tables["by_year"], tables["by_org_subtree"]
+    reported = breakdowns.build(cases, year, month, by_year, tables["by_kind"], total)
+    values.update(reported.cells)
     relations = [
         Relation(total, tuple(by_year.cell(key) for key in by_year.counter), "by_year"),
         Relation(total, tuple(tables["by_org_unit"].cells()), "by_org_unit"),
@@ -250,13 +245,18 @@ async def compute(
         *_sums_by_year(tables["by_law_area"], by_year),
         *_sums_by_year(tables["by_category_month"], by_year, year_of=lambda key: int(key[0][:4])),
         *_subtree_sums(total, by_subtree, tables["by_org_unit"], parents),
+        *reported.relations,
     ]
-    suppression = Suppression(values, relations, threshold) if suppress.active else None
+    suppression = (
+        Suppression(values, relations, threshold, reported.unpublished) if suppress.active else None
+    )
 
     def count(cell: CellId) -> Count:
         return values[cell] if suppression is None else suppression.shown(cell)
 
     key_names = {name: table.keys for name, table in tables.items()}
+    key_names |= {table.name: table.keys for table in reported.extra}
+    key_names |= {name: item.table.keys for name, item in reported.items.items()}
     withheld = [
         WithheldBreakdown(
             breakdown=relation.breakdown,
@@ -269,6 +269,7 @@ async def compute(
     return Statistics(
         suppressed=suppress.active,
         suppression_threshold=threshold,
+        date_basis=date_basis,
         withheld=withheld,
         total=count(total),
         by_year=by_year.rows(suppression),
@@ -286,12 +287,13 @@ async def compute(
             k: suppress.duration(sorted(v), answer_met[k]) for k, v in sorted(answer_days.items())
         },
         time_to_close={k: suppress.duration(sorted(v)) for k, v in sorted(close_days.items())},
+        breakdowns=reported.show(values, suppression),
     )
 
 
 def _sums_by_year(
-    table: _Table,
-    by_year: _Table,
+    table: Table,
+    by_year: Table,
     year_of: Callable[[tuple[Any, ...]], int] = lambda key: int(key[0]),
 ) -> list[Relation]:
     """Each year's count is the sum of ``table``'s cells of that year."""
@@ -304,7 +306,7 @@ def _sums_by_year(
 
 
 def _subtree_sums(
-    total: CellId, by_subtree: _Table, by_unit: _Table, parents: dict[str, str | None]
+    total: CellId, by_subtree: Table, by_unit: Table, parents: dict[str, str | None]
 ) -> list[Relation]:
     """A unit's subtree count is its own count plus its children's subtree counts; the
     total is the sum of the topmost subtrees."""

@@ -5,14 +5,18 @@ identifies no one). Secondary: a count that, with the other cells and totals of 
 answer, would let a reader work a hidden count out is hidden too, shown as ``x`` (as
 Statistics Sweden marks figures withheld to protect others).
 
-The counts of one answer are bound by linear relations: a total is the sum of its parts (the
-grand total of its years and of its units, a year of its kinds, of its law areas and of its
-category × month cells, a unit's subtree of the unit and its children's subtrees, overdue of
-its kinds). A reader knows every shown count, that ``<5`` is 1…4 and that ``x`` is at least 5.
-From each relation they can bound every hidden count, and use those bounds in the next
+The counts of one answer are bound by linear relations: a total is the sum of its parts (the grand
+total of its years and of its units, a year of its kinds, of its law areas and of its category ×
+month cells, a unit's subtree of the unit and its children's subtrees, overdue of its kinds; the
+breakdowns by month, category, state, channel, external direction and investigation outcome of
+their totals). Counts the answer never shows can stand in a relation to state an inequality
+(investigated ≤ registered). A reader knows every shown count, that ``<5`` is 1…4 and that ``x`` is
+at least 5. From each relation they can bound every hidden count, and use those bounds in the next
 relation (interval propagation, repeated until nothing narrows: a stronger attacker than single
-subtractions). Hidden counts are added, the smallest shown part of an offending relation
-first, until no hidden count is pinned to one value.
+subtractions). Hidden counts are added, the smallest shown part of an offending relation first,
+until no hidden count is pinned to one value. Where no shown count is left to hide, the rows are
+withheld, and with them every breakdown of those rows; a withheld small count must not be pinned
+either (through another relation it is a part of).
 
 No library does this for arbitrary relation sets (sdcTable/tau-argus are R and Java tools for
 statistical offices), and the answer is small: a few hundred cells, so plain propagation is cheap.
@@ -100,12 +104,23 @@ class Suppression:
     """
 
     def __init__(
-        self, values: Mapping[CellId, int], relations: Iterable[Relation], threshold: int
+        self,
+        values: Mapping[CellId, int],
+        relations: Iterable[Relation],
+        threshold: int,
+        unpublished: Iterable[CellId] = (),
     ) -> None:
         self.threshold = threshold
         self.values = dict(values)
+        # Counts the answer never shows, in relations that state what a reader knows besides
+        # the sums (e.g. "investigated ≤ registered" as registered = investigated + the rest).
+        self.unpublished = frozenset(unpublished)
         self.relations = [r for r in relations if r.total in self.values]
-        self.primary = {cell for cell, value in self.values.items() if 0 < value < threshold}
+        self.primary = {
+            cell
+            for cell, value in self.values.items()
+            if 0 < value < threshold and cell not in self.unpublished
+        }
         self.secondary: set[CellId] = set()
         self.withheld: list[Relation] = []
         self.withheld_cells: set[CellId] = set()
@@ -122,8 +137,21 @@ class Suppression:
         primary_range: tuple[float, float] = (1, self.threshold - 1)
         ranges = dict.fromkeys(self.primary, primary_range)
         ranges.update(dict.fromkeys(self.secondary, (self.threshold, math.inf)))
-        ranges.update(dict.fromkeys(self.withheld_cells, (0, math.inf)))
+        ranges.update(dict.fromkeys(self.withheld_cells | self.unpublished, (0, math.inf)))
         return ranges
+
+    def _withhold(self, relation: Relation) -> None:
+        """Leave the relation's rows out, and every breakdown of those rows (a breakdown of a
+        count that is not shown would add up to it)."""
+        pending = [relation]
+        while pending:
+            current = pending.pop()
+            if current in self.withheld or not current.parts:
+                continue
+            self.withheld.append(current)
+            fresh = set(current.parts) - self.withheld_cells - self.unpublished
+            self.withheld_cells.update(current.parts)
+            pending += [r for r in self.relations if r.total in fresh]
 
     def _protect(self) -> None:
         of_cell: dict[CellId, list[Relation]] = defaultdict(list)
@@ -134,24 +162,35 @@ class Suppression:
             hidden = self._ranges()
             known = {c: v for c, v in self.values.items() if c not in hidden}
             bounds = propagate(known, hidden, self.relations)
+            # a withheld count must not be worked out either where it is a small one
             pinned = [
                 cell
                 for cell in hidden
-                if cell not in self.withheld_cells and bounds[cell][0] == bounds[cell][1]
+                if cell not in self.unpublished
+                and (cell not in self.withheld_cells or cell in self.primary)
+                and bounds[cell][0] == bounds[cell][1]
             ]
             if not pinned:
                 return
             added = False
             for cell in pinned:
-                for relation in of_cell[cell]:
-                    shown = [
-                        (part is relation.total, self.values[part], part)
-                        for part in (*relation.parts, relation.total)
-                        if part not in hidden and self.values.get(part, 0) > 0
-                    ]
-                    if shown:
-                        self.secondary.add(min(shown, key=lambda item: item[:2])[2])
-                        added = True
+                # one count more per pinned one and round, the smallest part (before a total)
+                # of its relations, those stating only an inequality last: hiding a count in
+                # every relation at once hid far more than needed
+                candidates = [
+                    (
+                        any(p in self.unpublished for p in relation.parts),
+                        part is relation.total,
+                        self.values[part],
+                        part,
+                    )
+                    for relation in of_cell[cell]
+                    for part in (*relation.parts, relation.total)
+                    if part not in hidden and self.values.get(part, 0) > 0
+                ]
+                if candidates:
+                    self.secondary.add(min(candidates, key=lambda item: item[:3])[3])
+                    added = True
             if added:
                 continue
             # every count next to the pinned ones is hidden already: the rows themselves
@@ -159,9 +198,9 @@ class Suppression:
             for cell in pinned:
                 for relation in of_cell[cell]:
                     if relation not in self.withheld and relation.parts:
-                        self.withheld.append(relation)
-                        self.withheld_cells.update(relation.parts)
+                        self._withhold(relation)
                         added = True
             if not added:  # cannot happen with sums of counts; stay safe regardless
-                self.secondary |= {c for c, v in self.values.items() if v > 0} - self.primary
+                positive = {c for c, v in self.values.items() if v > 0} - self.unpublished
+                self.secondary |= positive - self.primary
                 return

@@ -8,6 +8,7 @@ and ``text`` as the service shows it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
@@ -20,6 +21,7 @@ from styr_gateway.inputs import body_of, field_names
 from styr_gateway.loaders import parse
 from styr_gateway.records import (
     ActionRecord,
+    BreakdownRecord,
     CaseHistoryRecord,
     CaseRecord,
     CountRowRecord,
@@ -97,6 +99,52 @@ class WithheldBreakdown:
     key: JSON = strawberry.field(description='That count\'s key, e.g. `{"year": 2024}`.')
 
 
+@strawberry.enum(description="Which date puts a case in a year and month of the statistics.")
+class DeviationDateBasis(Enum):
+    REGISTRATION = strawberry.enum_value(
+        "registration", description="When the case was registered."
+    )
+    EVENT = strawberry.enum_value(
+        "event", description="When the event happened (the registration where unknown)."
+    )
+
+    @property
+    def service_value(self) -> str:
+        """The deviations service's name of the basis."""
+        return "event" if self is DeviationDateBasis.EVENT else "registration"
+
+    @classmethod
+    def of(cls, value: str) -> DeviationDateBasis:
+        return cls.EVENT if value == "event" else cls.REGISTRATION
+
+
+@strawberry.type(
+    description="One breakdown with its totals, computed by the service: read totals here, "
+    "never by adding up rows (hidden counts would be missing)."
+)
+class DeviationBreakdown:
+    name: str = strawberry.field(
+        description="`by_month`, `by_category_year`, `by_state`, `by_channel`, "
+        "`by_external_direction` or `by_investigation_outcome`."
+    )
+    keys: list[str] = strawberry.field(description="The keys of each row's `group`.")
+    totals_by: list[str] = strawberry.field(description="The keys of each totals row's `group`.")
+    rows: list[CountGroup] = strawberry.field(description='The counts; `""` is unknown.')
+    totals: list[CountGroup] = strawberry.field(description="Each the sum of its rows.")
+    total: Count = strawberry.field(description="The sum of the totals.")
+
+    @classmethod
+    def of(cls, name: str, record: BreakdownRecord) -> DeviationBreakdown:
+        return cls(
+            name=name,
+            keys=record.keys,
+            totals_by=record.totals_by,
+            rows=[CountGroup.row(item) for item in record.rows],
+            totals=[CountGroup.row(item) for item in record.totals],
+            total=Count.of(record.total),
+        )
+
+
 @strawberry.type(description="Deviations and complaints of an org unit and everything below it.")
 class DeviationStatistics:
     suppressed: bool = strawberry.field(description="Small counts are hidden for your role.")
@@ -119,6 +167,13 @@ class DeviationStatistics:
     )
     time_to_close: list[CaseDuration] = strawberry.field(
         description="Days from registration to closing, per kind."
+    )
+    date_basis: DeviationDateBasis = strawberry.field(
+        description="Which date put the cases in years and months."
+    )
+    breakdowns: list[DeviationBreakdown] = strawberry.field(
+        description="By month, category per year, state, channel, external direction and "
+        "investigation outcome, each with its totals."
     )
 
     @classmethod
@@ -145,6 +200,11 @@ class DeviationStatistics:
                 CaseDuration.of(k, d) for k, d in sorted(record.time_to_answer.items())
             ],
             time_to_close=[CaseDuration.of(k, d) for k, d in sorted(record.time_to_close.items())],
+            date_basis=DeviationDateBasis.of(record.date_basis),
+            breakdowns=[
+                DeviationBreakdown.of(name, item)
+                for name, item in sorted(record.breakdowns.items())
+            ],
         )
 
 
@@ -265,6 +325,25 @@ class Case:
         description="Calendar days from registration to answer."
     )
     closed_at: datetime | None = strawberry.field(description="When the case was closed.")
+    external_direction: str | None = strawberry.field(
+        description="External deviations: `outgoing` (sent) or `incoming` (received)."
+    )
+    external_party: str | None = strawberry.field(
+        description="External deviations: the region or care provider."
+    )
+    external_date: date | None = strawberry.field(
+        description="External deviations: the day it was sent or received."
+    )
+    external_answered_on: date | None = strawberry.field(
+        description="External deviations: the day the receiving care giver answered."
+    )
+    investigation_outcome: str | None = strawberry.field(
+        description="How a MAS/MAR or Lex Sarah investigation ended: `ongoing`, "
+        "`no_deficiency`, `lex_sarah`, `staff_matter` or `lex_maria_reported`."
+    )
+    import_withdrawn_at: datetime | None = strawberry.field(
+        description="When an admin withdrew this wrongly imported case (kept, not counted)."
+    )
     actions: list[CaseAction] = strawberry.field(description="Actions taken on the case.")
 
     @classmethod
@@ -307,6 +386,12 @@ class Case:
             answered_at=record.answered_at,
             days_to_answer=record.days_to_answer,
             closed_at=record.closed_at,
+            external_direction=record.external_direction,
+            external_party=record.external_party,
+            external_date=record.external_date,
+            external_answered_on=record.external_answered_on,
+            investigation_outcome=record.investigation_outcome,
+            import_withdrawn_at=record.import_withdrawn_at,
             actions=[CaseAction.of(action) for action in record.actions],
         )
 

@@ -24,7 +24,7 @@ from styr_gateway.records import CaseRecord, OrgLevelRecord, OrgUnitChangeRecord
 from styr_gateway.types import connections
 from styr_gateway.types.budget import BudgetOverview
 from styr_gateway.types.connections import Connection
-from styr_gateway.types.deviations import Case, DeviationStatistics
+from styr_gateway.types.deviations import Case, DeviationDateBasis, DeviationStatistics
 from styr_gateway.types.goals import Plan
 from styr_gateway.types.internal_control import InternalControlPlan, YearArgument, plans_of
 from styr_gateway.upstream import Service
@@ -326,10 +326,16 @@ class OrgUnit:
         self,
         info: Info,
         year: Annotated[
-            int | None, strawberry.argument(description="The year of registration.")
+            int | None,
+            strawberry.argument(description="The year (of registration, or as `dateBasis` says)."),
         ] = None,
+        date_basis: Annotated[
+            DeviationDateBasis,
+            strawberry.argument(description="Which date puts a case in a year and month."),
+        ] = DeviationDateBasis.REGISTRATION,
     ) -> DeviationStatistics | None:
-        record = await info.context.loaders.deviations.statistics.load((str(self.id), year))
+        key = (str(self.id), year, date_basis.service_value)
+        record = await info.context.loaders.deviations.statistics.load(key)
         return DeviationStatistics.of(record)
 
     @strawberry.field(
