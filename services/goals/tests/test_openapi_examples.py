@@ -61,4 +61,11 @@ async def test_every_documented_example_file_is_accepted(
         )
         assert response.status_code == 200, (media_type, response.text)
         counts = response.json()["counts"]
-        assert counts == {"inserted": 2, "updated": 0, "unchanged": 0, "rejected": 0}, media_type
+        assert counts == {
+            "inserted": 2,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+            "skipped": 0,
+            "skipped_by_reason": {},
+        }, media_type
