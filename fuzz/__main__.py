@@ -68,9 +68,12 @@ def schemathesis(base_url: str, token: str, report: Path) -> int:
         MAX_EXAMPLES,
         "--no-color",
     ]
+    # fuzz/hooks.py adds the serialisers schemathesis lacks (NDJSON)
+    path = os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz.hooks", "PYTHONPATH": path}
     with report.open("wb") as output:
         done = subprocess.run(  # noqa: S603
-            command, stdout=output, stderr=subprocess.STDOUT, cwd=report.parent
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=report.parent, env=env
         )
     return done.returncode
 

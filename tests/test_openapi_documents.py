@@ -102,6 +102,13 @@ def test_the_operation_ids_name_what_the_operations_do() -> None:
 # --- references ---------------------------------------------------------------------------
 
 
+def test_no_two_schemas_share_a_name(document: dict[str, Any]) -> None:
+    """FastAPI names a schema after its module path (``styr_goals__x__schemas__PlanRead``) when
+    two models share a class name; generators then drop what refers to them."""
+    clashes = [name for name in document["components"]["schemas"] if "__" in name]
+    assert clashes == []
+
+
 def test_every_ref_resolves_within_the_components(document: dict[str, Any]) -> None:
     refs = [(pointer, node["$ref"]) for pointer, node in walk(document) if _is_ref(node)]
     assert refs, "a document without references tests nothing"

@@ -294,3 +294,44 @@ async def test_the_distribution_of_risk_values_counts_the_risks(
     }
     assert report["risks_needing_control"] == sum(1 for p, c in risks if p * c >= threshold)
     assert len(report["risks_without_control"]) == report["risks_needing_control"]
+
+
+async def test_control_characters_in_texts_do_not_break_the_spreadsheet(
+    client: AsyncClient, plan: dict[str, Any], planner: dict[str, str]
+) -> None:
+    """XLSX cannot hold control characters (openpyxl refuses them): the export replaces them
+    (a fuzzer found the report answering 500)."""
+    name = "Läkemedel\x01hantering\x1f"
+    process = await _post(client, f"{PLANS}/von-ik/processes", {"name": name}, planner)
+    risk = await _post(
+        client,
+        f"{PLANS}/von-ik/risks",
+        {"process_id": process["id"], "title": "Fel\x02dos", "probability": 3, "consequence": 4},
+        planner,
+    )
+    await _post(
+        client,
+        f"/api/v1/internal-control-risks/{risk['id']}/controls",
+        {
+            "method": "Stick\x03prov",
+            "frequency": "Varje tertial",
+            "responsible": "MAS",
+            "timing": "April",
+        },
+        planner,
+    )
+    response = await client.get(
+        f"{PLANS}/von-ik/report", params={"format": "xlsx"}, headers=planner
+    )
+    assert response.status_code == 200, response.text
+    workbook = load_workbook(io.BytesIO(response.content))
+    texts = {
+        cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str)
+    }
+    assert "Internkontrollplan 2025" in texts
+    assert "Stick\ufffdprov" in texts
+    assert not any(char in text for text in texts for char in "\x01\x02\x03\x1f")

@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_goals.internal_control import service
 from styr_goals.internal_control.schemas import (
     ControlCreate,
+    ControlPlanCreate,
+    ControlPlanUpdate,
     Outcome,
-    PlanCreate,
-    PlanUpdate,
     ProcessCreate,
     ResultCreate,
     RiskCreate,
@@ -259,7 +259,7 @@ PLAN: dict[str, list[Risk]] = {
 async def load_internal_control(session: AsyncSession, actor: Principal) -> None:
     await service.create_plan(
         session,
-        PlanCreate(
+        ControlPlanCreate(
             id=PLAN_ID,
             org_unit_id=UNIT,
             year=2025,
@@ -310,7 +310,7 @@ async def load_internal_control(session: AsyncSession, actor: Principal) -> None
     await service.update_plan(
         session,
         PLAN_ID,
-        PlanUpdate(
+        ControlPlanUpdate(
             summary="Årets interna kontroll visar att de flesta rutiner följs. Anmärkningar "
             "gällde signering av läkemedel, delegeringar, genomförandeplaner, ej verkställda "
             "beslut och inköp utanför avtal; åtgärder är beslutade och följs upp 2026."

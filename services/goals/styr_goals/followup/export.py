@@ -22,6 +22,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from styr_goals.followup.schemas import Completion, FollowUpReport, Fulfilment, GoalFollowUp
 from styr_goals.measures.schemas import TargetRead
+from styr_goals.spreadsheet import cell_safe
 
 HEADER = [
     "Målområde",
@@ -171,6 +172,7 @@ def to_csv(report: FollowUpReport, dialect: CsvDialect = CsvDialect.EXCEL_SV) ->
 
 
 def to_xlsx(report: FollowUpReport) -> bytes:
+    report = cell_safe(report)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -14,7 +14,13 @@ import io
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from styr_goals.followup.export import CsvDialect
-from styr_goals.internal_control.schemas import ControlRow, ControlTotals, Outcome, PlanReport
+from styr_goals.internal_control.schemas import (
+    ControlPlanReport,
+    ControlRow,
+    ControlTotals,
+    Outcome,
+)
+from styr_goals.spreadsheet import cell_safe
 
 HEADER = [
     "Radtyp",
@@ -58,14 +64,14 @@ def _control(row: ControlRow) -> list[Cell]:
     ]
 
 
-def rows(report: PlanReport) -> list[list[Cell]]:
+def rows(report: ControlPlanReport) -> list[list[Cell]]:
     found = [_control(row) for row in report.controls]
     for item in report.distribution:
         found.append(["Riskvärde", *[None] * 2, item.risk_value, *[None] * 10, item.count])
     return found
 
 
-def to_csv(report: PlanReport, dialect: CsvDialect = CsvDialect.EXCEL_SV) -> bytes:
+def to_csv(report: ControlPlanReport, dialect: CsvDialect = CsvDialect.EXCEL_SV) -> bytes:
     buffer = io.StringIO()
     separator = ";" if dialect is CsvDialect.EXCEL_SV else ","
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
@@ -78,7 +84,8 @@ def _totals(label: str, totals: ControlTotals) -> list[Cell]:
     return [label, totals.controls, totals.no_remark, totals.remark, totals.not_reported]
 
 
-def to_xlsx(report: PlanReport) -> bytes:
+def to_xlsx(report: ControlPlanReport) -> bytes:
+    report = cell_safe(report)
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None

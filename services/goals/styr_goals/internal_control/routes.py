@@ -13,12 +13,12 @@ from styr_goals.followup.export import CsvDialect
 from styr_goals.internal_control import export, service
 from styr_goals.internal_control.schemas import (
     ControlCreate,
+    ControlPlanCreate,
+    ControlPlanRead,
+    ControlPlanReport,
+    ControlPlanSummaryRead,
+    ControlPlanUpdate,
     ControlRead,
-    PlanCreate,
-    PlanRead,
-    PlanReport,
-    PlanSummaryRead,
-    PlanUpdate,
     ProcessCreate,
     ProcessRead,
     ResultCreate,
@@ -38,19 +38,19 @@ Writer = Annotated[Principal, Depends(require_roles(*service.WRITERS))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReportFormat(StrEnum):
+class ControlReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
 
 
-async def _read(session: AsyncSession, plan_id: str) -> PlanRead:
+async def _read(session: AsyncSession, plan_id: str) -> ControlPlanRead:
     return await service.plan_read(session, await service.get_plan(session, plan_id))
 
 
 @router.get(
     "/internal-control-plans",
-    response_model=Page[PlanSummaryRead],
+    response_model=Page[ControlPlanSummaryRead],
     summary="Internal control plans (intern kontroll), filter by unit, year, municipality",
     operation_id="listInternalControlPlans",
 )
@@ -61,44 +61,46 @@ async def list_plans(
     org_unit_id: Annotated[str | None, Query(max_length=64)] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     municipality: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[PlanSummaryRead]:
+) -> Page[ControlPlanSummaryRead]:
     plans, cursor = await service.list_plans(
         session, page, org_unit_id=org_unit_id, year=year, municipality=municipality, scope=scope
     )
-    return Page(items=[PlanSummaryRead.model_validate(p) for p in plans], next_cursor=cursor)
+    return Page(items=[ControlPlanSummaryRead.model_validate(p) for p in plans], next_cursor=cursor)
 
 
 @router.post(
     "/internal-control-plans",
-    response_model=PlanRead,
+    response_model=ControlPlanRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a committee's internal control plan for a year",
     description="Needs `planner` or `controller` with an org scope covering the unit. One "
     "plan per unit and year (409).",
     operation_id="createInternalControlPlan",
 )
-async def create_plan(body: PlanCreate, session: Session, actor: Writer) -> PlanRead:
+async def create_plan(body: ControlPlanCreate, session: Session, actor: Writer) -> ControlPlanRead:
     plan = await service.create_plan(session, body, actor)
     return await service.plan_read(session, plan)
 
 
 @router.get(
     "/internal-control-plans/{plan_id}",
-    response_model=PlanRead,
+    response_model=ControlPlanRead,
     summary="A plan with its processes, risks, controls and results",
     operation_id="getInternalControlPlan",
 )
-async def get_plan(plan_id: str, session: Session, _: ReadsControlPlan) -> PlanRead:
+async def get_plan(plan_id: str, session: Session, _: ReadsControlPlan) -> ControlPlanRead:
     return await _read(session, plan_id)
 
 
 @router.patch(
     "/internal-control-plans/{plan_id}",
-    response_model=PlanRead,
+    response_model=ControlPlanRead,
     summary="Change a plan's name, threshold, adoption or the committee's summary",
     operation_id="updateInternalControlPlan",
 )
-async def update_plan(plan_id: str, body: PlanUpdate, session: Session, actor: Writer) -> PlanRead:
+async def update_plan(
+    plan_id: str, body: ControlPlanUpdate, session: Session, actor: Writer
+) -> ControlPlanRead:
     await service.update_plan(session, plan_id, body, actor)
     return await _read(session, plan_id)
 
@@ -176,7 +178,7 @@ async def add_result(
 
 @router.get(
     "/internal-control-plans/{plan_id}/report",
-    response_model=PlanReport,
+    response_model=ControlPlanReport,
     summary="The committee's report: risk value distribution, controls, results, financial "
     "controls",
     description="`format=csv` (Swedish Excel's dialect by default, `dialect=machine` for "
@@ -195,18 +197,18 @@ async def report(
     plan_id: str,
     session: Session,
     _: ReadsControlPlan,
-    format: ReportFormat = ReportFormat.JSON,
+    format: ControlReportFormat = ControlReportFormat.JSON,
     dialect: CsvDialect = CsvDialect.EXCEL_SV,
-) -> PlanReport | Response:
+) -> ControlPlanReport | Response:
     found = await service.report(session, plan_id)
     filename = f"internkontroll-{plan_id}"
-    if format is ReportFormat.CSV:
+    if format is ControlReportFormat.CSV:
         return Response(
             export.to_csv(found, dialect),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
         )
-    if format is ReportFormat.XLSX:
+    if format is ControlReportFormat.XLSX:
         return Response(
             export.to_xlsx(found),
             media_type=XLSX,

@@ -24,7 +24,7 @@ class Outcome(StrEnum):
     REMARK = "remark"
 
 
-class PlanCreate(StrictModel):
+class ControlPlanCreate(StrictModel):
     id: PlanId | None = None
     org_unit_id: str = Field(max_length=64, description="The committee whose plan it is.")
     year: Year
@@ -40,7 +40,7 @@ class PlanCreate(StrictModel):
     decision: ShortText | None = Field(None, description='E.g. "VON 2024-12-17 § 112".')
 
 
-class PlanUpdate(StrictModel):
+class ControlPlanUpdate(StrictModel):
     name: LongText | None = None
     risk_threshold: int | None = Field(None, ge=1, le=MAX_RISK_VALUE)
     adopted_on: date | None = None
@@ -134,7 +134,7 @@ class ProcessRead(ResponseModel):
     risks: list[RiskRead]
 
 
-class PlanSummaryRead(ResponseModel):
+class ControlPlanSummaryRead(ResponseModel):
     id: str
     org_unit_id: str
     year: int
@@ -148,7 +148,7 @@ class PlanSummaryRead(ResponseModel):
     updated_at: datetime
 
 
-class PlanRead(PlanSummaryRead):
+class ControlPlanRead(ControlPlanSummaryRead):
     processes: list[ProcessRead]
 
 
@@ -188,8 +188,8 @@ class ControlTotals(StrictModel):
     not_reported: int
 
 
-class PlanReport(StrictModel):
-    plan: PlanSummaryRead
+class ControlPlanReport(StrictModel):
+    plan: ControlPlanSummaryRead
     org_unit_name: str
     processes: int
     risks: int

@@ -25,16 +25,16 @@ from styr_goals.internal_control.models import (
 )
 from styr_goals.internal_control.schemas import (
     ControlCreate,
+    ControlPlanCreate,
+    ControlPlanRead,
+    ControlPlanReport,
+    ControlPlanSummaryRead,
+    ControlPlanUpdate,
     ControlRead,
     ControlRow,
     ControlTotals,
     MatrixCell,
     Outcome,
-    PlanCreate,
-    PlanRead,
-    PlanReport,
-    PlanSummaryRead,
-    PlanUpdate,
     ProcessCreate,
     ProcessRead,
     ResultCreate,
@@ -101,7 +101,7 @@ async def list_plans(
 
 
 async def create_plan(
-    session: AsyncSession, data: PlanCreate, actor: Principal
+    session: AsyncSession, data: ControlPlanCreate, actor: Principal
 ) -> InternalControlPlan:
     if await session.get(OrgUnit, data.org_unit_id) is None:
         raise InvalidFieldError("body.org_unit_id", f"unknown org unit {data.org_unit_id!r}")
@@ -124,7 +124,7 @@ async def create_plan(
 
 
 async def update_plan(
-    session: AsyncSession, plan_id: str, data: PlanUpdate, actor: Principal
+    session: AsyncSession, plan_id: str, data: ControlPlanUpdate, actor: Principal
 ) -> InternalControlPlan:
     plan = await _writable_plan(session, plan_id, actor)
     for field, value in data.model_dump(exclude_unset=True).items():
@@ -229,7 +229,7 @@ async def _processes(session: AsyncSession, plan_id: str) -> Sequence[InternalCo
     return (await session.exec(statement)).all()
 
 
-async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> PlanRead:
+async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> ControlPlanRead:
     """The whole plan in four queries: processes, risks, controls and results."""
     risks = (
         await session.exec(
@@ -291,7 +291,7 @@ async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> PlanRea
         )
         for process in await _processes(session, plan.id)
     ]
-    return PlanRead.model_validate({**plan.model_dump(), "processes": processes})
+    return ControlPlanRead.model_validate({**plan.model_dump(), "processes": processes})
 
 
 def _totals(rows: list[ControlRow]) -> ControlTotals:
@@ -304,7 +304,7 @@ def _totals(rows: list[ControlRow]) -> ControlTotals:
     )
 
 
-def build_report(plan: PlanRead, org_unit_name: str) -> PlanReport:
+def build_report(plan: ControlPlanRead, org_unit_name: str) -> ControlPlanReport:
     """The committee's summary (pure: computed from the assembled plan)."""
     risks = [(process, risk) for process in plan.processes for risk in process.risks]
     values = Counter(risk.risk_value for _, risk in risks)
@@ -331,8 +331,8 @@ def build_report(plan: PlanRead, org_unit_name: str) -> PlanReport:
     ]
     rows.sort(key=lambda row: (-row.risk_value, row.control_id))
     financial = [row for row in rows if row.financial]
-    return PlanReport(
-        plan=PlanSummaryRead.model_validate(plan.model_dump()),
+    return ControlPlanReport(
+        plan=ControlPlanSummaryRead.model_validate(plan.model_dump()),
         org_unit_name=org_unit_name,
         processes=len(plan.processes),
         risks=len(risks),
@@ -353,7 +353,7 @@ def build_report(plan: PlanRead, org_unit_name: str) -> PlanReport:
     )
 
 
-async def report(session: AsyncSession, plan_id: str) -> PlanReport:
+async def report(session: AsyncSession, plan_id: str) -> ControlPlanReport:
     plan = await get_plan(session, plan_id)
     unit = await session.get(OrgUnit, plan.org_unit_id)
     return build_report(await plan_read(session, plan), unit.name if unit else plan.org_unit_id)

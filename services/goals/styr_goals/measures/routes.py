@@ -25,6 +25,7 @@ from styr_goals.measures.schemas import (
     ValueRead,
     ValueWrite,
 )
+from styr_goals.plans.schemas import Slug
 from styr_shared.auth import Principal, require_roles
 from styr_shared.db import get_session
 from styr_shared.pagination import Page, PageParams, page_params
@@ -64,7 +65,7 @@ async def list_measures(
     kolada_kpi_id: str | None = None,
     periodicity: Periodicity | None = None,
     id: Annotated[
-        list[str] | None,
+        list[Slug] | None,
         Query(max_length=MAX_IDS, description="Only these measures (repeatable: `id=a&id=b`)."),
     ] = None,
 ) -> Page[MeasureRead]:

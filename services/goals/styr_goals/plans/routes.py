@@ -20,6 +20,7 @@ from styr_goals.plans.schemas import (
     PlanCreate,
     PlanRead,
     PlanUpdate,
+    Slug,
     SteeringConfigDocument,
     SteeringConfigRead,
 )
@@ -70,7 +71,7 @@ async def list_plans(
     org_unit_id: str | None = None,
     year: Annotated[int | None, Query(description="Only plans covering this year.")] = None,
     id: Annotated[
-        list[str] | None,
+        list[Slug] | None,
         Query(max_length=MAX_IDS, description="Only these plans (repeatable: `id=a&id=b`)."),
     ] = None,
 ) -> Page[PlanRead]:
@@ -138,7 +139,7 @@ async def list_goals(
     scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
     id: Annotated[
-        list[str] | None,
+        list[Slug] | None,
         Query(max_length=MAX_IDS, description="Only these goals (repeatable: `id=a&id=b`)."),
     ] = None,
 ) -> Page[GoalRead]:
