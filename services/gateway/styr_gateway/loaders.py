@@ -73,6 +73,8 @@ MAX_IDS = 100
 """Most ids the services take in one list filter (``?id=a&id=b``)."""
 # The shape of the goals service's unit ids; anything else cannot exist, so no call is made.
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The shape of its plan, goal and measure ids (which its ``id`` filters insist on).
+SLUG_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 def parse(model: type[R], service: Service, data: Any) -> R:
@@ -110,8 +112,10 @@ async def by_ids(
     key: Callable[[R], str | int],
 ) -> dict[str | int, R]:
     """The records of ``ids`` from a list endpoint's ``id`` filter: one call per hundred ids
-    (all concurrent); an id the service does not list is missing from the answer."""
-    chunks = [list(ids[start : start + MAX_IDS]) for start in range(0, len(ids), MAX_IDS)]
+    (all concurrent); an id the service does not list is missing from the answer, and a text
+    id of a shape no such id has is not asked for (the filter would refuse the whole call)."""
+    wanted = [i for i in ids if not isinstance(i, str) or SLUG_ID.match(i)]
+    chunks = [list(wanted[start : start + MAX_IDS]) for start in range(0, len(wanted), MAX_IDS)]
     pages = await asyncio.gather(
         *(session.all_items(service, path, {"id": chunk}) for chunk in chunks)
     )

@@ -18,7 +18,7 @@ import pytest
 import strawberry
 from graphql import build_schema as build_graphql_schema
 from graphql import find_breaking_changes, find_dangerous_changes, parse, print_type
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from styr_gateway.cost import query_cost
@@ -419,6 +419,8 @@ REFERENCE = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(references=st.lists(REFERENCE, min_size=1, max_size=60))
+# an id of a shape the goals service's id filter refuses must not sink the others of its batch
+@example(references=[("Plan", "fed-plan-00"), ("Plan", "x y")])
 async def test_any_mix_of_references_answers_each_in_place_in_few_calls(
     post: GraphQL,
     counting_gateway: str,
