@@ -10,7 +10,7 @@ reads every municipality and changes none.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -63,10 +63,6 @@ class ReadScope:
             return true()
         units = select(org_model.id).where(self.clause(org_model.municipality_id))
         return col(unit_column).in_(units)
-
-    def only(self, municipality_ids: Iterable[str]) -> set[str]:
-        """Those of ``municipality_ids`` read here."""
-        return {m for m in municipality_ids if self.allows(m)}
 
 
 async def readable_municipalities(
