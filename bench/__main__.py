@@ -15,6 +15,7 @@ BENCHMARKS: list[str] = [
     "measure_sie_import",
     "measure_case_import",
     "report_render",
+    "scale",
 ]
 
 
