@@ -44,6 +44,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLNonNull,
@@ -66,6 +67,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+from styr_gateway.documents import DocumentCache
 from styr_gateway.errors import ErrorCode, GatewayError
 
 DEFAULT_LIST_SIZE = 10
@@ -300,21 +302,36 @@ class QueryCostLimiter(SchemaExtension):
     upstream statistics are on).
     """
 
-    def __init__(self, *, max_cost: int, costs: Costs) -> None:
+    def __init__(
+        self, *, max_cost: int, costs: Costs, documents: DocumentCache | None = None
+    ) -> None:
         self.max_cost = max_cost
         self.costs = costs
+        self.documents = documents
 
     def on_validate(self) -> Generator[None]:
         # Strawberry checks for errors inside its validation step, before the code after this
         # hook's yield; so validate here (strawberry skips its own run when errors are set).
         context = self.execution_context
         if context.pre_execution_errors is None and context.graphql_document is not None:
-            context.pre_execution_errors = validate_document(
-                context.schema._schema, context.graphql_document, context.validation_rules
-            )
+            context.pre_execution_errors = self._validate(context)
             if not context.pre_execution_errors:
                 self._check(context)
         yield
+
+    def _validate(self, context: ExecutionContext) -> list[GraphQLError]:
+        """The document's validation errors; none, without validating, for a document that
+        validated before (``documents``: the rules do not change while the schema lives)."""
+        assert context.graphql_document is not None
+        query, options = context.query, context.parse_options
+        if self.documents is not None and query and self.documents.is_valid(query, options):
+            return []
+        errors = validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        if not errors and self.documents is not None and query:
+            self.documents.mark_valid(query, options)
+        return errors
 
     def _check(self, context: ExecutionContext) -> None:
         assert context.graphql_document is not None

@@ -30,6 +30,7 @@ from strawberry.types import ExecutionContext
 
 from styr_gateway.context import GatewayContext
 from styr_gateway.cost import FieldCost, QueryCostLimiter
+from styr_gateway.documents import CachedParse, DocumentCache
 from styr_gateway.errors import ErrorCode, GatewayError
 from styr_gateway.federation import COSTS as FEDERATION_COSTS
 from styr_gateway.federation import (
@@ -80,6 +81,10 @@ FIELD_COSTS: dict[str, FieldCost] = {
 
 
 class GatewaySchema(strawberry.federation.Schema):
+    documents: DocumentCache | None = None
+    """The parsed and validated documents (:mod:`styr_gateway.documents`); None without
+    settings (the SDL's schema executes nothing)."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         describe_federation_fields(self._schema)
@@ -174,27 +179,37 @@ class UpstreamStats(SchemaExtension):
         }
 
 
-def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
+def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
     """The schema with the limits of ``settings`` (none without settings: for the SDL)."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [MaskUnexpectedErrors]
+    documents: DocumentCache | None = None
     if settings is not None:
+        documents = DocumentCache(settings.document_cache_size)
         extensions += [
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(CachedParse, documents=documents),  # after the limiter sets max_tokens
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-            partial(QueryCostLimiter, max_cost=settings.max_query_cost, costs=FIELD_COSTS),
+            partial(
+                QueryCostLimiter,
+                max_cost=settings.max_query_cost,
+                costs=FIELD_COSTS,
+                documents=documents,
+            ),
         ]
         if not settings.introspection_enabled:
             extensions.append(DisableIntrospection)
         if settings.upstream_stats:
             extensions.append(UpstreamStats)
     register_entities()
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
+    schema.documents = documents
+    return schema
 
 
 def subgraph_sdl() -> str:

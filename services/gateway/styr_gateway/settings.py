@@ -67,6 +67,14 @@ class GatewaySettings(ServiceSettings):
     max_query_length: int = Field(
         50_000, ge=100, le=1_000_000, description="Longest document accepted, in characters."
     )
+    document_cache_size: int = Field(
+        256,
+        ge=0,
+        le=10_000,
+        description="How many parsed and validated documents (of at most 8,192 characters "
+        "each) the gateway keeps, so that a document a front end sends again is not parsed "
+        "and validated again. 0 turns the cache off.",
+    )
 
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
