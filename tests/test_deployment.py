@@ -166,3 +166,6 @@ def test_services_that_take_imports_state_their_probe_timeout_and_memory_limit()
         assert container["resources"]["limits"]["memory"].endswith("Mi")
     deviations = deployments["styr-deviations"]["spec"]["template"]["spec"]["containers"][0]
     assert int(deviations["resources"]["limits"]["memory"].removesuffix("Mi")) >= 640
+    # The goals service's slowest /healthz during its largest import: 1,979 ms (loaded machine).
+    goals = deployments["styr-goals"]["spec"]["template"]["spec"]["containers"][0]
+    assert goals["livenessProbe"]["timeoutSeconds"] >= 2 * 1.979
