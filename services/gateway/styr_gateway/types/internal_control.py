@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import strawberry
@@ -26,8 +26,8 @@ from styr_gateway.internal_control import (
     RiskRecord,
     TotalsRecord,
 )
-from styr_gateway.loaders import parse
-from styr_gateway.types.convert import from_record
+from styr_gateway.records import Record
+from styr_gateway.types.convert import from_record, write
 from styr_gateway.upstream import Service
 
 COSTS = {
@@ -245,6 +245,8 @@ async def plans_of(info: Info, unit_id: str, year: int | None) -> list[InternalC
     return [InternalControlPlan.of(plan) for plan in plans]
 
 
+R = TypeVar("R", bound=Record)
+
 YearArgument = Annotated[int | None, strawberry.argument(description="Only the plan of this year.")]
 
 
@@ -353,18 +355,20 @@ def _plan_path(plan_id: strawberry.ID) -> str:
 
 
 async def _write(
-    info: Info, method: str, path: str, body: dict[str, Any], names: dict[str, str]
-) -> Any:
-    data = await info.context.upstream.request(
-        method, Service.GOALS, path, json=body, field_names=names
-    )
+    info: Info,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    names: dict[str, str],
+    model: type[R],
+) -> R:
+    record = await write(info, method, Service.GOALS, path, body, names, model)
     # What this request read of internal control before is stale now.
     info.context.loaders.internal_control.forget_all()
-    return data
+    return record
 
 
-def _plan(info: Info, data: Any) -> InternalControlPlan:
-    plan = parse(PlanRecord, Service.GOALS, data)
+def _plan(info: Info, plan: PlanRecord) -> InternalControlPlan:
     info.context.loaders.internal_control.remember(plan)
     return InternalControlPlan.of(plan)
 
@@ -380,7 +384,8 @@ class InternalControlMutations:
         info: Info,
         input: Annotated[InternalControlPlanInput, strawberry.argument(description="The plan.")],
     ) -> InternalControlPlan | None:
-        return _plan(info, await _write(info, "POST", PLANS, body_of(input), PLAN_FIELDS))
+        plan = await _write(info, "POST", PLANS, body_of(input), PLAN_FIELDS, PlanRecord)
+        return _plan(info, plan)
 
     @strawberry.mutation(
         description="Change a plan: adopt it (`adoptedOn`, `decision`), write the committee's "
@@ -395,8 +400,10 @@ class InternalControlMutations:
         ],
     ) -> InternalControlPlan | None:
         body = body_of(input)
-        data = await _write(info, "PATCH", _plan_path(plan_id), body, PLAN_UPDATE_FIELDS)
-        return _plan(info, data)
+        plan = await _write(
+            info, "PATCH", _plan_path(plan_id), body, PLAN_UPDATE_FIELDS, PlanRecord
+        )
+        return _plan(info, plan)
 
     @strawberry.mutation(description="Add a process or routine to a plan.")
     async def add_internal_control_process(
@@ -408,8 +415,8 @@ class InternalControlMutations:
         ],
     ) -> InternalControlProcess | None:
         path = f"{_plan_path(plan_id)}/processes"
-        data = await _write(info, "POST", path, body_of(input), PROCESS_FIELDS)
-        return InternalControlProcess.of(parse(ProcessRecord, Service.GOALS, data))
+        record = await _write(info, "POST", path, body_of(input), PROCESS_FIELDS, ProcessRecord)
+        return InternalControlProcess.of(record)
 
     @strawberry.mutation(description="Rename a process or change its description.")
     async def update_internal_control_process(
@@ -421,8 +428,10 @@ class InternalControlMutations:
         ],
     ) -> InternalControlProcess | None:
         path = f"/api/v1/internal-control-processes/{_number(process_id, 'processId')}"
-        data = await _write(info, "PATCH", path, body_of(input), PROCESS_UPDATE_FIELDS)
-        return InternalControlProcess.of(parse(ProcessRecord, Service.GOALS, data))
+        record = await _write(
+            info, "PATCH", path, body_of(input), PROCESS_UPDATE_FIELDS, ProcessRecord
+        )
+        return InternalControlProcess.of(record)
 
     @strawberry.mutation(
         description="Add a risk to a process of the plan, assessed as probability × "
@@ -436,8 +445,8 @@ class InternalControlMutations:
     ) -> InternalControlRisk | None:
         body = {**body_of(input), "process_id": _number(input.process_id, "input.processId")}
         path = f"{_plan_path(plan_id)}/risks"
-        data = await _write(info, "POST", path, body, RISK_FIELDS)
-        return InternalControlRisk.of(parse(RiskRecord, Service.GOALS, data))
+        record = await _write(info, "POST", path, body, RISK_FIELDS, RiskRecord)
+        return InternalControlRisk.of(record)
 
     @strawberry.mutation(description="Re-assess a risk (probability, consequence) or reword it.")
     async def assess_internal_control_risk(
@@ -449,8 +458,8 @@ class InternalControlMutations:
         ],
     ) -> InternalControlRisk | None:
         path = f"/api/v1/internal-control-risks/{_number(risk_id, 'riskId')}"
-        data = await _write(info, "PATCH", path, body_of(input), RISK_UPDATE_FIELDS)
-        return InternalControlRisk.of(parse(RiskRecord, Service.GOALS, data))
+        record = await _write(info, "PATCH", path, body_of(input), RISK_UPDATE_FIELDS, RiskRecord)
+        return InternalControlRisk.of(record)
 
     @strawberry.mutation(
         description="Choose a control for a risk: method, frequency, responsible, when."
@@ -462,8 +471,8 @@ class InternalControlMutations:
         input: Annotated[InternalControlInput, strawberry.argument(description="The control.")],
     ) -> InternalControlControl | None:
         path = f"/api/v1/internal-control-risks/{_number(risk_id, 'riskId')}/controls"
-        data = await _write(info, "POST", path, body_of(input), CONTROL_FIELDS)
-        return InternalControlControl.of(parse(ControlRecord, Service.GOALS, data))
+        record = await _write(info, "POST", path, body_of(input), CONTROL_FIELDS, ControlRecord)
+        return InternalControlControl.of(record)
 
     @strawberry.mutation(
         description="Report the result of a control (no remark / remark, with actions); "
@@ -476,5 +485,5 @@ class InternalControlMutations:
         input: Annotated[ControlResultInput, strawberry.argument(description="The result.")],
     ) -> ControlResult | None:
         path = f"/api/v1/internal-control-controls/{_number(control_id, 'controlId')}/results"
-        data = await _write(info, "POST", path, body_of(input), RESULT_FIELDS)
-        return ControlResult.of(parse(ResultRecord, Service.GOALS, data))
+        record = await _write(info, "POST", path, body_of(input), RESULT_FIELDS, ResultRecord)
+        return ControlResult.of(record)
