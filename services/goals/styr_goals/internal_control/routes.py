@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from styr_goals.access import Reader, ReadsControlPlan
 from styr_goals.followup.export import CsvDialect
 from styr_goals.internal_control import export, service
+from styr_goals.internal_control.models import InternalControlPlan
 from styr_goals.internal_control.schemas import (
     ControlCreate,
     ControlPlanCreate,
@@ -58,6 +59,30 @@ PlanIds = Annotated[
 ]
 
 
+async def listed_plans(
+    session: Session,
+    scope: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    org_unit_id: UnitIds = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    municipality: Annotated[str | None, Query(max_length=64)] = None,
+    id: PlanIds = None,
+) -> tuple[list[InternalControlPlan], str | None]:
+    """One page of the plans read here, by the plan list's filters (its reports use them too)."""
+    return await service.list_plans(
+        session,
+        page,
+        org_unit_ids=org_unit_id or (),
+        year=year,
+        municipality=municipality,
+        ids=id or (),
+        scope=scope,
+    )
+
+
+ListedPlans = Annotated[tuple[list[InternalControlPlan], str | None], Depends(listed_plans)]
+
+
 async def _read(session: AsyncSession, plan_id: str) -> ControlPlanRead:
     return await service.plan_read(session, await service.get_plan(session, plan_id))
 
@@ -68,25 +93,9 @@ async def _read(session: AsyncSession, plan_id: str) -> ControlPlanRead:
     summary="Internal control plans (intern kontroll), filter by unit, year, municipality",
     operation_id="listInternalControlPlans",
 )
-async def list_plans(
-    session: Session,
-    scope: Reader,
-    page: Annotated[PageParams, Depends(page_params)],
-    org_unit_id: UnitIds = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    municipality: Annotated[str | None, Query(max_length=64)] = None,
-    id: PlanIds = None,
-) -> Page[ControlPlanSummaryRead]:
-    plans, cursor = await service.list_plans(
-        session,
-        page,
-        org_unit_ids=org_unit_id or (),
-        year=year,
-        municipality=municipality,
-        ids=id or (),
-        scope=scope,
-    )
-    return Page(items=[ControlPlanSummaryRead.model_validate(p) for p in plans], next_cursor=cursor)
+async def list_plans(plans: ListedPlans) -> Page[ControlPlanSummaryRead]:
+    found, cursor = plans
+    return Page(items=[ControlPlanSummaryRead.model_validate(p) for p in found], next_cursor=cursor)
 
 
 @router.get(
@@ -98,25 +107,9 @@ async def list_plans(
     "plans (a plan not read here is left out).",
     operation_id="listInternalControlReports",
 )
-async def list_reports(
-    session: Session,
-    scope: Reader,
-    page: Annotated[PageParams, Depends(page_params)],
-    org_unit_id: UnitIds = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    municipality: Annotated[str | None, Query(max_length=64)] = None,
-    id: PlanIds = None,
-) -> Page[ControlPlanReport]:
-    plans, cursor = await service.list_plans(
-        session,
-        page,
-        org_unit_ids=org_unit_id or (),
-        year=year,
-        municipality=municipality,
-        ids=id or (),
-        scope=scope,
-    )
-    return Page(items=await service.reports(session, plans), next_cursor=cursor)
+async def list_reports(session: Session, plans: ListedPlans) -> Page[ControlPlanReport]:
+    found, cursor = plans
+    return Page(items=await service.reports(session, found), next_cursor=cursor)
 
 
 @router.get(
