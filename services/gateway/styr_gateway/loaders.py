@@ -26,7 +26,7 @@ import asyncio
 import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -62,6 +62,9 @@ from styr_gateway.records import (
     ValueRecord,
 )
 from styr_gateway.upstream import Service, UpstreamSession
+
+if TYPE_CHECKING:
+    from styr_gateway.internal_control import InternalControlLoaders
 
 R = TypeVar("R", bound=BaseModel)
 T = TypeVar("T")
@@ -653,12 +656,17 @@ class Loaders:
     goals: GoalLoaders
     budget: BudgetLoaders
     deviations: DeviationLoaders
+    internal_control: InternalControlLoaders
 
     @classmethod
     def for_session(cls, session: UpstreamSession) -> Loaders:
+        # Imported here: that module builds on this one's helpers.
+        from styr_gateway.internal_control import InternalControlLoaders
+
         return cls(
             org=OrgLoaders(session),
             goals=GoalLoaders(session),
             budget=BudgetLoaders(session),
             deviations=DeviationLoaders(session),
+            internal_control=InternalControlLoaders(session),
         )

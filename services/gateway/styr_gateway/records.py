@@ -169,6 +169,7 @@ class ValueRecord(Record):
     target: TargetRecord | None = None
     target_basis: str | None = None
     interim_target: float | None = None
+    interim_op: str | None = None
     reference: float | None = None
     reference_period: str | None = None
     status: str
@@ -258,6 +259,7 @@ class SeriesFollowUpRecord(Record):
     target: TargetRecord | None = None
     target_basis: str | None = None
     interim_target: float | None = None
+    interim_op: str | None = None
     reference: float | None = None
     value: float | None = None
     text: str | None = None

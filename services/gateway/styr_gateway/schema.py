@@ -52,6 +52,7 @@ from styr_gateway.types import (
 from styr_gateway.types.budget import BudgetMutations
 from styr_gateway.types.deviations import DeviationMutations
 from styr_gateway.types.goals import GoalMutations, GoalQueries
+from styr_gateway.types.internal_control import InternalControlMutations
 from styr_gateway.types.municipalities import MunicipalityQueries
 from styr_gateway.types.orgunits import OrgUnitQueries
 
@@ -64,7 +65,7 @@ class Query(OrgUnitQueries, GoalQueries, MunicipalityQueries):
 
 
 @strawberry.type(description="What front ends change: each a thin call to the owning service.")
-class Mutation(GoalMutations, BudgetMutations, DeviationMutations):
+class Mutation(GoalMutations, BudgetMutations, DeviationMutations, InternalControlMutations):
     pass
 
 

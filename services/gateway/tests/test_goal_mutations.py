@@ -140,3 +140,26 @@ async def test_assess_a_goal_and_update_an_activity(
     assert body["errors"][0]["extensions"]["fieldErrors"][0]["field"] == "activityId"
     body = (await gql(update, {"id": str(activity_id), "input": {"progress": 101}}, planner)).json()
     assert body["errors"][0]["extensions"]["fieldErrors"][0]["field"] == "input.progress"
+
+
+async def test_a_value_before_a_later_target_shows_the_interim_target_and_its_operator(
+    gql: GraphQL, seed_plan: Any, goals: Any, admin: dict[str, str], tokens: TokenFactory
+) -> None:
+    await seed_plan("mut-interim", 0)
+    measure = {"id": "mut-interim-m", "code": "M-I", "org_unit_id": "mut-interim",
+               "name": "Heltid", "unit_kind": "percent", "direction": "increase",
+               "series": [{"baseline": {"value": 50, "period": "2023"},
+                           "targets": {"2027": {"op": ">=", "value": 70}}}]}  # fmt: skip
+    async with httpx.AsyncClient(base_url=goals.url, headers=admin) as client:
+        created = await client.post("/api/v1/measures", json=measure)
+        assert created.status_code == 201, created.text
+    query = """mutation($input: MeasureValueInput!) {
+        reportMeasureValue(measureId: "mut-interim-m", input: $input) {
+            status targetBasis interimTarget interimOp target { op } } }"""
+    planner = tokens.headers("planner", org_units=["mut-interim"])
+    variables = {"input": {"orgUnitId": "mut-interim", "period": "2025", "value": 61}}
+    body = (await gql(query, variables, planner)).json()
+    assert body["data"]["reportMeasureValue"] == {
+        "status": "MET", "targetBasis": "INTERIM", "interimTarget": 60.0, "interimOp": ">=",
+        "target": None,
+    }  # fmt: skip

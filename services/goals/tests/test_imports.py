@@ -870,3 +870,44 @@ async def test_a_format_the_body_is_not_is_422_naming_the_parameter(
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "query.format"
+
+
+async def test_gender_rows_of_a_measure_without_a_split_are_skipped_in_every_format(
+    client: AsyncClient, app: FastAPI, catalogue: None, importer: dict[str, str]
+) -> None:
+    """As on a Kolada page: K and M rows of a measure without a gender split (M-01) are left
+    out and counted in CSV and JSON too, and rejected as errors of the file with `strict`;
+    a measure with a split (M-08) takes them."""
+    csv_body = (
+        "measure;org_unit;period;value;gender\n"
+        "M-01;VON;2021;10;T\nM-01;VON;2021;11;K\nM-01;VON;2021;9;m\nM-08;VON;2021;7;K\n"
+    )
+    json_body = [
+        {"measure": "M-01", "org_unit": "VON", "period": "2020", "value": v, "gender": g}
+        for g, v in (("T", 10), ("K", 11), ("M", 9))
+    ]
+    skipped = {"skipped": 2, "skipped_by_reason": {"gender_without_split:K": 1,
+                                                    "gender_without_split:M": 1}}  # fmt: skip
+    as_csv = (await client.post(URL, content=csv_body.encode(), headers=importer | CSV)).json()
+    assert as_csv["counts"] == {"inserted": 2, "updated": 0, "unchanged": 0, "rejected": 0,
+                                **skipped}  # fmt: skip
+    as_json = (await client.post(URL, json=json_body, headers=importer)).json()
+    assert as_json["counts"] == {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 0,
+                                 **skipped}  # fmt: skip
+    stored = await _values(app)
+    assert {key[4] for key in stored if key[0] == "m-year"} == {"T"}
+    assert stored["m-gender", "oxelosund-von", "2021", "", "K"].value == Decimal(7)
+    strict = {"strict": "true"}
+    for response, written in (
+        (
+            await client.post(
+                URL, content=csv_body.encode(), headers=importer | CSV, params=strict
+            ),
+            "m",
+        ),
+        (await client.post(URL, json=json_body, headers=importer, params=strict), "M"),
+    ):
+        result = response.json()
+        assert (result["counts"]["rejected"], result["counts"]["skipped"]) == (2, 0)
+        errors = {(e["field"], e["value"]) for e in result["errors"]}
+        assert errors == {("gender", "K"), ("gender", written)}

@@ -335,3 +335,79 @@ async def test_control_characters_in_texts_do_not_break_the_spreadsheet(
     assert "Internkontrollplan 2025" in texts
     assert "Stick\ufffdprov" in texts
     assert not any(char in text for text in texts for char in "\x01\x02\x03\x1f")
+
+
+async def test_many_plans_read_at_once(
+    client: AsyncClient, plan: dict[str, Any], trosa: None, tokens: TokenFactory
+) -> None:
+    """The batch reads (for the gateway): plans of several units, the processes and the
+    reports of several plans, each the same as the one-plan reads; another municipality's plan
+    is left out; a process is renamed."""
+    planner = tokens.headers("planner", org_units=["oxelosund-von"])
+    second = await _post(client, PLANS, {**PLAN, "id": "von-ik-2026", "year": 2026}, planner)
+    foreign = tokens.headers("planner", org_units=["trosa"])
+    await _post(client, PLANS, {**PLAN, "id": "trosa-ik", "org_unit_id": "trosa-von"}, foreign)
+    for plan_id, names in (("von-ik", ["B", "A"]), ("von-ik-2026", ["C"])):
+        for name in names:
+            process = await _post(client, f"{PLANS}/{plan_id}/processes", {"name": name}, planner)
+            for score in (1, 4):
+                body = {"process_id": process["id"], "title": f"{name}{score}",
+                        "probability": score, "consequence": 3}  # fmt: skip
+                await _post(client, f"{PLANS}/{plan_id}/risks", body, planner)
+    renamed = await client.patch(
+        f"/api/v1/internal-control-processes/{process['id']}",
+        json={"name": "C2", "description": "Ny"},
+        headers=planner,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["plan_id"]) == ("C2", "von-ik-2026")
+    bad = await client.patch(
+        f"/api/v1/internal-control-processes/{process['id']}", json={"name": None}, headers=planner
+    )
+    assert bad.json()["errors"][0]["field"] == "body.name"
+    outside = await client.patch(
+        f"/api/v1/internal-control-processes/{process['id']}", json={"name": "X"}, headers=foreign
+    )
+    assert outside.status_code == 403
+
+    units = {"org_unit_id": ["oxelosund-von", "trosa-von"]}
+    listed = await client.get(PLANS, params=units, headers=planner)
+    assert [p["id"] for p in listed.json()["items"]] == ["von-ik", "von-ik-2026"]
+    ids = {"id": ["von-ik-2026", "trosa-ik"]}
+    seen = (await client.get(PLANS, params=ids, headers=foreign)).json()["items"]
+    assert [p["id"] for p in seen] == ["trosa-ik"]  # Oxelösund's plan is not Trosa's to read
+    assert (await client.get(PLANS, params={"id": "Bad Id"}, headers=foreign)).status_code == 422
+
+    processes = await client.get(
+        "/api/v1/internal-control-processes",
+        params={"plan_id": ["von-ik", "von-ik-2026", "trosa-ik"], "limit": 2},
+        headers=planner,
+    )
+    assert processes.status_code == 200, processes.text
+    page = processes.json()
+    rest = await client.get(
+        "/api/v1/internal-control-processes",
+        params={"plan_id": ["von-ik", "von-ik-2026"], "cursor": page["next_cursor"]},
+        headers=planner,
+    )
+    batch = page["items"] + rest.json()["items"]
+    single = [
+        (await client.get(f"{PLANS}/{plan_id}", headers=planner)).json()
+        for plan_id in ("von-ik", "von-ik-2026")
+    ]
+    assert batch == [process for found in single for process in found["processes"]]
+    assert [p["name"] for p in batch] == ["B", "A", "C2"]
+
+    reports = await client.get(
+        "/api/v1/internal-control-reports",
+        params={"id": ["von-ik", "von-ik-2026", "trosa-ik"]},
+        headers=planner,
+    )
+    assert reports.status_code == 200, reports.text
+    expected = [
+        (await client.get(f"{PLANS}/{plan_id}/report", headers=planner)).json()
+        for plan_id in ("von-ik", "von-ik-2026")
+    ]
+    assert reports.json()["items"] == expected
+    assert second["id"] == expected[1]["plan"]["id"]
+    assert [r["risks"] for r in expected] == [4, 2]

@@ -100,6 +100,9 @@ async def oxelosund(demo_client: AsyncClient, tokens: TokenFactory) -> dict[str,
         "measure": measure,
         "publication": publication["id"],
         "control_plan": control_plan,
+        "control_plan_owner": {
+            plan["id"]: municipality_of[plan["org_unit_id"]] for plan in control_plans["items"]
+        },
         "unit": municipality_of,
         "plan": plan_owner,
         "goal_owner": goal_owner,
@@ -170,6 +173,16 @@ LISTS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any], dict[str, Any]]
     ("/api/v1/activities", {"limit": 500}, _owner("unit", "org_unit_id")),
     ("/api/v1/value-locks", {}, _owner("unit", "org_unit_id")),
     ("/api/v1/internal-control-plans", {"limit": 500}, _owner("unit", "org_unit_id")),
+    (
+        "/api/v1/internal-control-reports",
+        {"limit": 500},
+        lambda ids, row: ids["unit"].get(row["plan"]["org_unit_id"]),
+    ),
+    (
+        "/api/v1/internal-control-processes",
+        {"limit": 500},
+        _owner("control_plan_owner", "plan_id"),
+    ),
     # lists naming another municipality's plan leave its rows out
     ("/api/v1/assessments", {"plan_id": PLAN_2024, "limit": 500}, _owner("goal_owner", "goal_id")),
     (

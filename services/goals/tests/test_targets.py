@@ -495,6 +495,52 @@ async def test_the_follow_up_shows_the_latest_value_within_the_look_back(
     )
 
 
+async def test_a_direction_target_compares_with_the_previous_value_within_the_look_back(
+    client: AsyncClient, plan: None, planner: dict[str, str]
+) -> None:
+    """A yearly KPI with a gap (2023, no 2024, 2025): with a look-back of one year, 2023 is the
+    previous available value of 2025 and its reference on every read path; without a
+    look-back it is out of reach and the baseline is the reference."""
+    for measure_id, lookback in (("gap", 1), ("gap0", 0)):
+        await _measure(
+            client,
+            planner,
+            measure_id,
+            lookback_years=lookback,
+            goal_ids=["nm"],
+            series=[
+                {
+                    "baseline": {"value": 60, "period": "2020"},
+                    "targets": {"2025": {"direction": "increase"}},
+                }
+            ],
+        )
+        await _put(client, measure_id, planner, period="2023", value=50)
+        await _put(client, measure_id, planner, period="2025", value=55)
+    expected = {"gap": (50, "2023", "met"), "gap0": (60, "2020", "not_met")}
+    batch = await client.get(
+        "/api/v1/measure-values",
+        params={"plan_id": "von-vp", "year": 2025, "limit": 500},
+        headers=planner,
+    )
+    assert batch.status_code == 200, batch.text
+    batched = {m["measure_id"]: m["values"] for m in batch.json()["items"]}
+    follow_up = await _series(client, planner, 2025)
+    for measure_id, (reference, period, status) in expected.items():
+        for params in ({"year": 2025}, {}):
+            value = (await _values(client, measure_id, planner, **params))["2025"]
+            found = (value["reference"], value["reference_period"], value["status"])
+            assert found == (reference, period, status), (measure_id, params)
+        (value,) = [v for v in batched[measure_id] if v["period"] == "2025"]
+        assert (value["reference"], value["reference_period"], value["status"]) == (
+            reference,
+            period,
+            status,
+        )
+        (series,) = follow_up[measure_id.upper()]["series"]
+        assert (series["value"], series["reference"], series["status"]) == (55, reference, status)
+
+
 async def test_a_measure_shows_the_values_of_its_data_unit(
     client: AsyncClient, plan: None, trosa: None, planner: dict[str, str], importer: dict[str, str]
 ) -> None:
@@ -672,6 +718,15 @@ async def test_the_committee_document_shows_interim_direction_and_text_targets(
     assert response.status_code == 200, response.text
     document = Document(io.BytesIO(response.content))
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
-    assert "delmål 60 %" in {cell.replace("\xa0", " ") for cell in cells}
+    # The interim target with the operator of the target it leads to.
+    assert "delmål ≥ 60 %" in {cell.replace("\xa0", " ") for cell in cells}
+    (series,) = (await _series(client, planner, 2025))["HELTID"]["series"]
+    assert (series["target_basis"], series["interim_target"], series["interim_op"]) == (
+        "interim",
+        60,
+        ">=",
+    )
+    value = (await _values(client, "heltid", planner, year=2025))["2025"]
+    assert (value["interim_target"], value["interim_op"]) == (60, ">=")
     assert {"Öka", "Genomfört"} <= cells
     assert any("Jämförelsevärde saknas" in cell for cell in cells)

@@ -20,7 +20,7 @@ from styr_gateway.context import Info
 from styr_gateway.cost import FieldCost
 from styr_gateway.errors import ErrorCode, UpstreamError, bad_user_input
 from styr_gateway.inputs import body_of, field_names
-from styr_gateway.loaders import FollowUp, FollowUpKey, parse
+from styr_gateway.loaders import FollowUp, FollowUpKey
 from styr_gateway.records import (
     ActivityRecord,
     AssessmentRecord,
@@ -35,6 +35,7 @@ from styr_gateway.records import (
     TargetRecord,
     ValueRecord,
 )
+from styr_gateway.types.convert import from_record, write
 from styr_gateway.upstream import Service
 
 COSTS = {
@@ -149,13 +150,7 @@ class Target:
     def of(cls, record: TargetRecord | None) -> Target | None:
         if record is None:
             return None
-        return cls(
-            op=record.op,
-            value=record.value,
-            qualifier=record.qualifier,
-            benchmark=record.benchmark,
-            direction=record.direction,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.type(description="The target of one year and segment.")
@@ -182,7 +177,7 @@ class Baseline:
 
     @classmethod
     def of(cls, record: BaselineRecord) -> Baseline:
-        return cls(value=record.value, period=record.period, is_new=record.is_new, text=record.text)
+        return from_record(cls, record)
 
 
 @strawberry.type(description="One value of a measure, with computed status and trend.")
@@ -221,6 +216,9 @@ class MeasureValue:
     interim_target: float | None = strawberry.field(
         description="The year's interim target, when the status was judged against one."
     )
+    interim_op: str | None = strawberry.field(
+        description="The interim target's operator (that of the later target it leads to)."
+    )
     reference: float | None = strawberry.field(
         description="A direction target's reference (the previous value, else the baseline)."
     )
@@ -233,30 +231,15 @@ class MeasureValue:
 
     @classmethod
     def of(cls, record: ValueRecord) -> MeasureValue:
-        return cls(
+        return from_record(
+            cls,
+            record,
             id=strawberry.ID(str(record.id)),
-            org_unit_id=strawberry.ID(record.org_unit_id),
-            period=record.period,
-            year=record.year,
-            period_end=record.period_end,
-            segment=record.segment,
             gender=Gender(record.gender),
-            value=record.value,
-            text=record.text,
-            numerator=record.numerator,
-            denominator=record.denominator,
-            state=record.state,
-            comment=record.comment,
-            source=record.source,
-            recorded_by=record.recorded_by,
-            recorded_at=record.recorded_at,
             target=Target.of(record.target),
             status=_status(record.status),
             target_basis=_basis(record.target_basis),
-            interim_target=record.interim_target,
-            reference=record.reference,
             trend=_trend(record.trend),
-            series_break=record.series_break,
         )
 
 
@@ -286,6 +269,9 @@ class SeriesStatus:
     interim_target: float | None = strawberry.field(
         description="The year's interim target, when the status was judged against one."
     )
+    interim_op: str | None = strawberry.field(
+        description="The interim target's operator (that of the later target it leads to)."
+    )
     state: str | None = strawberry.field(
         description="`preliminary` or `final`, of the value shown."
     )
@@ -297,21 +283,14 @@ class SeriesStatus:
 
     @classmethod
     def of(cls, record: SeriesFollowUpRecord) -> SeriesStatus:
-        return cls(
-            segment=record.segment,
-            code=record.code,
+        return from_record(
+            cls,
+            record,
             baseline=Baseline.of(record.baseline),
             target=Target.of(record.target),
-            value=record.value,
-            text=record.text,
-            period=record.period,
-            latest_available=record.latest_available,
             target_basis=_basis(record.target_basis),
-            interim_target=record.interim_target,
-            state=record.state,
             status=_status(record.status),
             trend=_trend(record.trend),
-            series_break=record.series_break,
         )
 
 
@@ -342,24 +321,7 @@ class Assessment:
 
     @classmethod
     def of(cls, record: AssessmentRecord) -> Assessment:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            goal_id=strawberry.ID(record.goal_id),
-            year=record.year,
-            period=record.period,
-            kind=record.kind,
-            answer=record.answer,
-            answer_text=record.answer_text,
-            colour=record.colour,
-            comment=record.comment,
-            causes=record.causes,
-            consequences=record.consequences,
-            actions_taken=record.actions_taken,
-            actions_planned=record.actions_planned,
-            author=record.author,
-            author_name=record.author_name,
-            created_at=record.created_at,
-        )
+        return from_record(cls, record, id=strawberry.ID(str(record.id)))
 
 
 @strawberry.type(description="An activity of a goal's action plan.")
@@ -385,20 +347,7 @@ class Activity:
 
     @classmethod
     def of(cls, record: ActivityRecord) -> Activity:
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            goal_id=strawberry.ID(record.goal_id),
-            org_unit_id=strawberry.ID(record.org_unit_id),
-            year=record.year,
-            title=record.title,
-            responsible=record.responsible,
-            start_date=record.start_date,
-            end_date=record.end_date,
-            due_quarter=record.due_quarter,
-            status=record.status,
-            progress=record.progress,
-            updated_at=record.updated_at,
-        )
+        return from_record(cls, record, id=strawberry.ID(str(record.id)))
 
 
 @strawberry.type(description="Activities per status.")
@@ -419,14 +368,8 @@ class Completion:
 
     @classmethod
     def of(cls, record: CompletionRecord) -> Completion:
-        return cls(
-            total=record.total,
-            by_status=[
-                StatusCount(
-                    status=s.status, label=s.label, count=s.count, percent=s.percent, text=s.text
-                )
-                for s in record.by_status
-            ],
+        return from_record(
+            cls, record, by_status=[from_record(StatusCount, row) for row in record.by_status]
         )
 
 
@@ -443,12 +386,7 @@ class Fulfilment:
 
     @classmethod
     def of(cls, record: FulfilmentRecord) -> Fulfilment:
-        return cls(
-            goals=record.goals,
-            fulfilled=record.fulfilled,
-            percent=record.percent,
-            result_level=record.result_level,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.type(description="The roll-up of one goal area.")
@@ -593,26 +531,10 @@ class Measure:
 
     @classmethod
     def of(cls, record: MeasureRecord, plan: PlanRecord, year: int) -> Measure:
-        return cls(
-            id=strawberry.ID(record.id),
-            code=record.code,
-            org_unit_id=strawberry.ID(record.org_unit_id),
-            name=record.name,
-            display_name=record.display_name,
-            description=record.description,
-            unit_kind=record.unit_kind,
-            decimals=record.decimals,
-            direction=record.direction,
-            data_source=record.data_source,
-            kolada_kpi_id=record.kolada_kpi_id,
-            periodicity=record.periodicity,
-            segments=record.segments,
-            gender_split=record.gender_split,
-            unit_label=record.unit_label,
-            lookback_years=record.lookback_years,
-            data_org_unit_id=strawberry.ID(record.data_org_unit_id)
-            if record.data_org_unit_id
-            else None,
+        return from_record(
+            cls,
+            record,
+            data_org_unit_id=record.data_org_unit_id or None,
             record=record,
             plan_id=plan.id,
             plan_unit_id=plan.org_unit_id,
@@ -725,22 +647,8 @@ class Goal:
 
     @classmethod
     def of(cls, node: GoalNodeRecord, plan: PlanRecord, year: int) -> Goal:
-        return cls(
-            id=strawberry.ID(node.id),
-            code=node.code,
-            level=node.level,
-            level_label=node.level_label,
-            parent_id=strawberry.ID(node.parent_id) if node.parent_id else None,
-            title=node.title,
-            headline=node.headline,
-            description=node.description,
-            follow_up_tag=node.follow_up_tag,
-            addressed_to=[strawberry.ID(unit) for unit in node.addressed_to],
-            valid_from_year=node.valid_from_year,
-            valid_to_year=node.valid_to_year,
-            year=year,
-            node=node,
-            plan=plan,
+        return from_record(
+            cls, node, parent_id=node.parent_id or None, year=year, node=node, plan=plan
         )
 
     @strawberry.field(description="The goals directly below, in the plan's order.")
@@ -826,16 +734,7 @@ class Plan:
 
     @classmethod
     def of(cls, record: PlanRecord) -> Plan:
-        return cls(
-            id=strawberry.ID(record.id),
-            org_unit_id=strawberry.ID(record.org_unit_id),
-            name=record.name,
-            start_year=record.start_year,
-            end_year=record.end_year,
-            adopted_on=record.adopted_on,
-            description=record.description,
-            record=record,
-        )
+        return from_record(cls, record, record=record)
 
     @strawberry.field(description="The goal tree as it stands in `year`: the top goals.")
     async def goal_tree(self, info: Info, year: Year) -> list[Goal] | None:
@@ -976,14 +875,11 @@ class GoalMutations:
         measure_id: Annotated[strawberry.ID, strawberry.argument(description="The measure.")],
         input: Annotated[MeasureValueInput, strawberry.argument(description="The value.")],
     ) -> MeasureValue | None:
-        data = await info.context.upstream.request(
-            "PUT",
-            Service.GOALS,
-            f"/api/v1/measures/{quote(str(measure_id), safe='')}/values",
-            json=body_of(input),
-            field_names=VALUE_FIELDS,
+        path = f"/api/v1/measures/{quote(str(measure_id), safe='')}/values"
+        record = await write(
+            info, "PUT", Service.GOALS, path, body_of(input), VALUE_FIELDS, ValueRecord
         )
-        return MeasureValue.of(parse(ValueRecord, Service.GOALS, data))
+        return MeasureValue.of(record)
 
     @strawberry.mutation(
         description="Assess a goal for a period; a new assessment supersedes the previous one "
@@ -995,14 +891,11 @@ class GoalMutations:
         goal_id: Annotated[strawberry.ID, strawberry.argument(description="The goal.")],
         input: Annotated[AssessmentInput, strawberry.argument(description="The assessment.")],
     ) -> Assessment | None:
-        data = await info.context.upstream.request(
-            "POST",
-            Service.GOALS,
-            f"/api/v1/goals/{quote(str(goal_id), safe='')}/assessments",
-            json=body_of(input),
-            field_names=ASSESSMENT_FIELDS,
+        path = f"/api/v1/goals/{quote(str(goal_id), safe='')}/assessments"
+        record = await write(
+            info, "POST", Service.GOALS, path, body_of(input), ASSESSMENT_FIELDS, AssessmentRecord
         )
-        return Assessment.of(parse(AssessmentRecord, Service.GOALS, data))
+        return Assessment.of(record)
 
     @strawberry.mutation(description="Update an activity's status, progress, dates or title.")
     async def update_activity(
@@ -1013,11 +906,8 @@ class GoalMutations:
     ) -> Activity | None:
         if not str(activity_id).isdigit():
             raise bad_user_input("not an activity id", "activityId")
-        data = await info.context.upstream.request(
-            "PATCH",
-            Service.GOALS,
-            f"/api/v1/activities/{activity_id}",
-            json=body_of(input),
-            field_names=ACTIVITY_FIELDS,
+        path = f"/api/v1/activities/{activity_id}"
+        record = await write(
+            info, "PATCH", Service.GOALS, path, body_of(input), ACTIVITY_FIELDS, ActivityRecord
         )
-        return Activity.of(parse(ActivityRecord, Service.GOALS, data))
+        return Activity.of(record)

@@ -6,16 +6,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import strawberry
-from pydantic import Field
 
 from styr_gateway.context import Info
 from styr_gateway.cost import FieldCost
-from styr_gateway.loaders import parse
+from styr_gateway.errors import bad_user_input
+from styr_gateway.inputs import body_of, field_names
+from styr_gateway.internal_control import (
+    PLANS,
+    ControlRecord,
+    PlanRecord,
+    PlanSummaryRecord,
+    ProcessRecord,
+    ReportRecord,
+    ResultRecord,
+    RiskRecord,
+    TotalsRecord,
+)
 from styr_gateway.records import Record
+from styr_gateway.types.convert import from_record, write
 from styr_gateway.upstream import Service
 
 COSTS = {
@@ -26,98 +38,20 @@ COSTS = {
     "InternalControlRisk.controls": FieldCost(size=2),
     "InternalControlReport.distribution": FieldCost(size=9),
     "InternalControlReport.controls": FieldCost(size=30),
+    **{
+        f"Mutation.{name}": FieldCost()
+        for name in (
+            "createInternalControlPlan",
+            "updateInternalControlPlan",
+            "addInternalControlProcess",
+            "updateInternalControlProcess",
+            "addInternalControlRisk",
+            "assessInternalControlRisk",
+            "addInternalControl",
+            "reportInternalControlResult",
+        )
+    },
 }
-
-
-# --- what the goals service answers -------------------------------------------------------
-
-
-class ResultRecord(Record):
-    outcome: str
-    comment: str | None = None
-    actions: str | None = None
-    action_responsible: str | None = None
-    action_due: date | None = None
-    reported_by: str
-    reported_at: datetime
-
-
-class ControlRecord(Record):
-    id: int
-    method: str
-    frequency: str
-    responsible: str
-    timing: str
-    result: ResultRecord | None = None
-
-
-class RiskRecord(Record):
-    id: int
-    title: str
-    description: str | None = None
-    probability: int
-    consequence: int
-    risk_value: int
-    financial: bool
-    needs_control: bool
-    controls: list[ControlRecord] = Field(default_factory=list)
-
-
-class ProcessRecord(Record):
-    id: int
-    name: str
-    description: str | None = None
-    risks: list[RiskRecord] = Field(default_factory=list)
-
-
-class PlanSummaryRecord(Record):
-    id: str
-    org_unit_id: str
-    year: int
-    name: str
-    risk_threshold: int
-    adopted_on: date | None = None
-    decision: str | None = None
-    summary: str | None = None
-
-
-class PlanRecord(PlanSummaryRecord):
-    processes: list[ProcessRecord] = Field(default_factory=list)
-
-
-class RiskValueCountRecord(Record):
-    risk_value: int
-    count: int
-
-
-class TotalsRecord(Record):
-    controls: int
-    no_remark: int
-    remark: int
-    not_reported: int
-
-
-class ControlRowRecord(Record):
-    control_id: int
-    process: str
-    risk: str
-    risk_value: int
-    financial: bool
-    method: str
-    responsible: str
-    outcome: str | None = None
-    actions: str | None = None
-
-
-class ReportRecord(Record):
-    processes: int
-    risks: int
-    distribution: list[RiskValueCountRecord]
-    risks_needing_control: int
-    risks_without_control: list[int]
-    totals: TotalsRecord
-    financial: TotalsRecord
-    controls: list[ControlRowRecord]
 
 
 # --- the graph ------------------------------------------------------------------------------
@@ -133,6 +67,10 @@ def _outcome(value: str | None) -> ControlOutcome | None:
     return ControlOutcome(value) if value else None
 
 
+def _id(value: str | int) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
 @strawberry.type(description="The latest reported result of a control.")
 class ControlResult:
     outcome: ControlOutcome = strawberry.field(description="No remark or remark.")
@@ -142,6 +80,10 @@ class ControlResult:
     action_due: date | None = strawberry.field(description="By when.")
     reported_by: str = strawberry.field(description="Who reported the result.")
     reported_at: datetime = strawberry.field(description="When.")
+
+    @classmethod
+    def of(cls, record: ResultRecord) -> ControlResult:
+        return from_record(cls, record, outcome=ControlOutcome(record.outcome))
 
 
 @strawberry.type(description="A control chosen for a risk.")
@@ -157,25 +99,8 @@ class InternalControlControl:
 
     @classmethod
     def of(cls, record: ControlRecord) -> InternalControlControl:
-        found = record.result
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            method=record.method,
-            frequency=record.frequency,
-            responsible=record.responsible,
-            timing=record.timing,
-            result=ControlResult(
-                outcome=ControlOutcome(found.outcome),
-                comment=found.comment,
-                actions=found.actions,
-                action_responsible=found.action_responsible,
-                action_due=found.action_due,
-                reported_by=found.reported_by,
-                reported_at=found.reported_at,
-            )
-            if found
-            else None,
-        )
+        result = ControlResult.of(record.result) if record.result else None
+        return from_record(cls, record, id=_id(record.id), result=result)
 
 
 @strawberry.type(description="A risk of a process, assessed as probability × consequence.")
@@ -190,6 +115,10 @@ class InternalControlRisk:
     needs_control: bool = strawberry.field(description="At or above the plan's threshold.")
     record: strawberry.Private[RiskRecord]
 
+    @classmethod
+    def of(cls, record: RiskRecord) -> InternalControlRisk:
+        return from_record(cls, record, id=_id(record.id), record=record)
+
     @strawberry.field(description="The controls chosen for the risk.")
     def controls(self) -> list[InternalControlControl]:
         return [InternalControlControl.of(control) for control in self.record.controls]
@@ -202,22 +131,13 @@ class InternalControlProcess:
     description: str | None = strawberry.field(description="More about it.")
     record: strawberry.Private[ProcessRecord]
 
+    @classmethod
+    def of(cls, record: ProcessRecord) -> InternalControlProcess:
+        return from_record(cls, record, id=_id(record.id), record=record)
+
     @strawberry.field(description="The process's risks.")
     def risks(self) -> list[InternalControlRisk]:
-        return [
-            InternalControlRisk(
-                id=strawberry.ID(str(risk.id)),
-                title=risk.title,
-                description=risk.description,
-                probability=risk.probability,
-                consequence=risk.consequence,
-                risk_value=risk.risk_value,
-                financial=risk.financial,
-                needs_control=risk.needs_control,
-                record=risk,
-            )
-            for risk in self.record.risks
-        ]
+        return [InternalControlRisk.of(risk) for risk in self.record.risks]
 
 
 @strawberry.type(description="Risks with one risk value.")
@@ -235,12 +155,7 @@ class ControlTotals:
 
     @classmethod
     def of(cls, record: TotalsRecord) -> ControlTotals:
-        return cls(
-            controls=record.controls,
-            no_remark=record.no_remark,
-            remark=record.remark,
-            not_reported=record.not_reported,
-        )
+        return from_record(cls, record)
 
 
 @strawberry.type(description="One control in the report, with its risk and latest result.")
@@ -274,28 +189,15 @@ class InternalControlReport:
 
     @classmethod
     def of(cls, record: ReportRecord) -> InternalControlReport:
-        return cls(
-            processes=record.processes,
-            risks=record.risks,
-            distribution=[
-                RiskValueCount(risk_value=row.risk_value, count=row.count)
-                for row in record.distribution
-            ],
-            risks_needing_control=record.risks_needing_control,
-            risks_without_control=[strawberry.ID(str(i)) for i in record.risks_without_control],
+        return from_record(
+            cls,
+            record,
+            distribution=[from_record(RiskValueCount, row) for row in record.distribution],
+            risks_without_control=[_id(risk) for risk in record.risks_without_control],
             totals=ControlTotals.of(record.totals),
             financial=ControlTotals.of(record.financial),
             controls=[
-                ControlReportRow(
-                    process=row.process,
-                    risk=row.risk,
-                    risk_value=row.risk_value,
-                    financial=row.financial,
-                    method=row.method,
-                    responsible=row.responsible,
-                    outcome=_outcome(row.outcome),
-                    actions=row.actions,
-                )
+                from_record(ControlReportRow, row, outcome=_outcome(row.outcome))
                 for row in record.controls
             ],
         )
@@ -319,51 +221,269 @@ class InternalControlPlan:
 
     @classmethod
     def of(cls, record: PlanSummaryRecord) -> InternalControlPlan:
-        return cls(
-            id=strawberry.ID(record.id),
-            org_unit_id=strawberry.ID(record.org_unit_id),
-            year=record.year,
-            name=record.name,
-            risk_threshold=record.risk_threshold,
-            adopted_on=record.adopted_on,
-            decision=record.decision,
-            summary=record.summary,
-        )
+        return from_record(cls, record, id=_id(record.id), org_unit_id=_id(record.org_unit_id))
 
-    def _path(self) -> str:
-        return f"/api/v1/internal-control-plans/{quote(str(self.id), safe='')}"
-
-    @strawberry.field(description="Processes with their risks, controls and results.")
+    @strawberry.field(
+        description="Processes with their risks, controls and results. Those of many plans "
+        "cost one call."
+    )
     async def processes(self, info: Info) -> list[InternalControlProcess] | None:
-        data = await info.context.upstream.get(Service.GOALS, self._path())
-        plan = parse(PlanRecord, Service.GOALS, data)
-        return [
-            InternalControlProcess(
-                id=strawberry.ID(str(process.id)),
-                name=process.name,
-                description=process.description,
-                record=process,
-            )
-            for process in plan.processes
-        ]
+        processes = await info.context.loaders.internal_control.processes.load(str(self.id))
+        return [InternalControlProcess.of(process) for process in processes]
 
     @strawberry.field(
         description="The report: distribution of risk values, controls, results, financial "
-        "controls."
+        "controls. The reports of many plans cost one call."
     )
     async def report(self, info: Info) -> InternalControlReport | None:
-        data = await info.context.upstream.get(Service.GOALS, f"{self._path()}/report")
-        return InternalControlReport.of(parse(ReportRecord, Service.GOALS, data))
+        report = await info.context.loaders.internal_control.report.load(str(self.id))
+        return InternalControlReport.of(report)
 
 
 async def plans_of(info: Info, unit_id: str, year: int | None) -> list[InternalControlPlan]:
-    items = await info.context.upstream.all_items(
-        Service.GOALS,
-        "/api/v1/internal-control-plans",
-        {"org_unit_id": unit_id, "year": year},
-    )
-    plans = [parse(PlanSummaryRecord, Service.GOALS, item) for item in items]
-    return [InternalControlPlan.of(plan) for plan in sorted(plans, key=lambda p: p.year)]
+    plans = await info.context.loaders.internal_control.plans.load((unit_id, year))
+    return [InternalControlPlan.of(plan) for plan in plans]
 
+
+R = TypeVar("R", bound=Record)
 
 YearArgument = Annotated[int | None, strawberry.argument(description="Only the plan of this year.")]
+
+
+# --- mutations ---------------------------------------------------------------------------------
+
+
+def _unset(description: str) -> Any:
+    return strawberry.field(default=strawberry.UNSET, description=description)
+
+
+@strawberry.input(description="A committee's internal control plan for a year.")
+class InternalControlPlanInput:
+    org_unit_id: strawberry.ID = strawberry.field(description="The committee whose plan it is.")
+    year: int = strawberry.field(description="The year the plan covers (one plan a year).")
+    name: str = strawberry.field(description='E.g. "Internkontrollplan 2025".')
+    id: strawberry.ID | None = _unset("Id of the plan (default: generated).")
+    risk_threshold: int | None = _unset(
+        "Risks with a value (probability × consequence) at or above this get controls (default 9)."
+    )
+    adopted_on: date | None = _unset("When the committee adopted it.")
+    decision: str | None = _unset('The decision, e.g. "VON 2024-12-17 § 112".')
+
+
+@strawberry.input(
+    description="Changes to a plan (fields left out stay as they are): its adoption, threshold "
+    "or the committee's summary of the year."
+)
+class InternalControlPlanUpdateInput:
+    name: str | None = _unset("New name.")
+    risk_threshold: int | None = _unset("New threshold (1–16).")
+    adopted_on: date | None = _unset("When the committee adopted the plan.")
+    decision: str | None = _unset("The decision, as written.")
+    summary: str | None = _unset("The committee's summary of the year's internal control.")
+
+
+@strawberry.input(description="A process or routine of the plan.")
+class InternalControlProcessInput:
+    name: str = strawberry.field(description='E.g. "Läkemedelshantering".')
+    description: str | None = _unset("More about it.")
+
+
+@strawberry.input(description="Changes to a process; fields left out stay as they are.")
+class InternalControlProcessUpdateInput:
+    name: str | None = _unset("New name.")
+    description: str | None = _unset("New description.")
+
+
+@strawberry.input(description="A risk of a process, assessed as probability × consequence.")
+class InternalControlRiskInput:
+    process_id: strawberry.ID = strawberry.field(description="A process of the same plan.")
+    title: str = strawberry.field(description="The risk.")
+    probability: int = strawberry.field(description="1 (osannolik) … 4 (sannolik).")
+    consequence: int = strawberry.field(description="1 (lindrig) … 4 (allvarlig).")
+    description: str | None = _unset("More about it.")
+    financial: bool | None = _unset("A financial risk (default false).")
+
+
+@strawberry.input(description="A new assessment of a risk (or its wording); fields left out stay.")
+class InternalControlRiskUpdateInput:
+    title: str | None = _unset("New wording.")
+    description: str | None = _unset("New description.")
+    probability: int | None = _unset("1 … 4.")
+    consequence: int | None = _unset("1 … 4.")
+    financial: bool | None = _unset("A financial risk.")
+
+
+@strawberry.input(description="A control chosen for a risk.")
+class InternalControlInput:
+    method: str = strawberry.field(description='How, e.g. "Stickprov på 10 signeringslistor".')
+    frequency: str = strawberry.field(description='How often, e.g. "Varje tertial".')
+    responsible: str = strawberry.field(description='Who, e.g. "Enhetschef".')
+    timing: str = strawberry.field(description='When, e.g. "April, augusti, december".')
+
+
+@strawberry.input(description="The result of a control; the latest is the control's result.")
+class ControlResultInput:
+    outcome: ControlOutcome = strawberry.field(description="No remark or remark.")
+    comment: str | None = _unset("What the control found.")
+    actions: str | None = _unset("Actions after a remark (not with no remark).")
+    action_responsible: str | None = _unset("Who carries them out.")
+    action_due: date | None = _unset("By when.")
+
+
+PLAN_FIELDS = field_names(InternalControlPlanInput)
+PLAN_UPDATE_FIELDS = field_names(InternalControlPlanUpdateInput, path__plan_id="planId")
+PROCESS_FIELDS = field_names(InternalControlProcessInput, path__plan_id="planId")
+PROCESS_UPDATE_FIELDS = field_names(InternalControlProcessUpdateInput, path__process_id="processId")
+RISK_FIELDS = field_names(InternalControlRiskInput, path__plan_id="planId")
+RISK_UPDATE_FIELDS = field_names(InternalControlRiskUpdateInput, path__risk_id="riskId")
+CONTROL_FIELDS = field_names(InternalControlInput, path__risk_id="riskId")
+RESULT_FIELDS = field_names(ControlResultInput, path__control_id="controlId")
+
+PlanId = Annotated[strawberry.ID, strawberry.argument(description="The plan.")]
+
+
+def _number(value: strawberry.ID, argument: str) -> int:
+    """A numeric id (processes, risks, controls); anything else cannot exist."""
+    text = str(value)
+    if not text.isdigit() or len(text) > 10:
+        raise bad_user_input(f"not a {argument.removesuffix('Id')} id", argument)
+    return int(text)
+
+
+def _plan_path(plan_id: strawberry.ID) -> str:
+    return f"{PLANS}/{quote(str(plan_id), safe='')}"
+
+
+async def _write(
+    info: Info,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    names: dict[str, str],
+    model: type[R],
+) -> R:
+    record = await write(info, method, Service.GOALS, path, body, names, model)
+    # What this request read of internal control before is stale now.
+    info.context.loaders.internal_control.forget_all()
+    return record
+
+
+def _plan(info: Info, plan: PlanRecord) -> InternalControlPlan:
+    info.context.loaders.internal_control.remember(plan)
+    return InternalControlPlan.of(plan)
+
+
+@strawberry.type
+class InternalControlMutations:
+    @strawberry.mutation(
+        description="Create a committee's internal control plan for a year (one a year). Needs "
+        "`planner` or `controller` over the committee."
+    )
+    async def create_internal_control_plan(
+        self,
+        info: Info,
+        input: Annotated[InternalControlPlanInput, strawberry.argument(description="The plan.")],
+    ) -> InternalControlPlan | None:
+        plan = await _write(info, "POST", PLANS, body_of(input), PLAN_FIELDS, PlanRecord)
+        return _plan(info, plan)
+
+    @strawberry.mutation(
+        description="Change a plan: adopt it (`adoptedOn`, `decision`), write the committee's "
+        "`summary` of the year, rename it or change its threshold."
+    )
+    async def update_internal_control_plan(
+        self,
+        info: Info,
+        plan_id: PlanId,
+        input: Annotated[
+            InternalControlPlanUpdateInput, strawberry.argument(description="The changes.")
+        ],
+    ) -> InternalControlPlan | None:
+        body = body_of(input)
+        plan = await _write(
+            info, "PATCH", _plan_path(plan_id), body, PLAN_UPDATE_FIELDS, PlanRecord
+        )
+        return _plan(info, plan)
+
+    @strawberry.mutation(description="Add a process or routine to a plan.")
+    async def add_internal_control_process(
+        self,
+        info: Info,
+        plan_id: PlanId,
+        input: Annotated[
+            InternalControlProcessInput, strawberry.argument(description="The process.")
+        ],
+    ) -> InternalControlProcess | None:
+        path = f"{_plan_path(plan_id)}/processes"
+        record = await _write(info, "POST", path, body_of(input), PROCESS_FIELDS, ProcessRecord)
+        return InternalControlProcess.of(record)
+
+    @strawberry.mutation(description="Rename a process or change its description.")
+    async def update_internal_control_process(
+        self,
+        info: Info,
+        process_id: Annotated[strawberry.ID, strawberry.argument(description="The process.")],
+        input: Annotated[
+            InternalControlProcessUpdateInput, strawberry.argument(description="The changes.")
+        ],
+    ) -> InternalControlProcess | None:
+        path = f"/api/v1/internal-control-processes/{_number(process_id, 'processId')}"
+        record = await _write(
+            info, "PATCH", path, body_of(input), PROCESS_UPDATE_FIELDS, ProcessRecord
+        )
+        return InternalControlProcess.of(record)
+
+    @strawberry.mutation(
+        description="Add a risk to a process of the plan, assessed as probability × "
+        "consequence (1–4 each)."
+    )
+    async def add_internal_control_risk(
+        self,
+        info: Info,
+        plan_id: PlanId,
+        input: Annotated[InternalControlRiskInput, strawberry.argument(description="The risk.")],
+    ) -> InternalControlRisk | None:
+        body = {**body_of(input), "process_id": _number(input.process_id, "input.processId")}
+        path = f"{_plan_path(plan_id)}/risks"
+        record = await _write(info, "POST", path, body, RISK_FIELDS, RiskRecord)
+        return InternalControlRisk.of(record)
+
+    @strawberry.mutation(description="Re-assess a risk (probability, consequence) or reword it.")
+    async def assess_internal_control_risk(
+        self,
+        info: Info,
+        risk_id: Annotated[strawberry.ID, strawberry.argument(description="The risk.")],
+        input: Annotated[
+            InternalControlRiskUpdateInput, strawberry.argument(description="The changes.")
+        ],
+    ) -> InternalControlRisk | None:
+        path = f"/api/v1/internal-control-risks/{_number(risk_id, 'riskId')}"
+        record = await _write(info, "PATCH", path, body_of(input), RISK_UPDATE_FIELDS, RiskRecord)
+        return InternalControlRisk.of(record)
+
+    @strawberry.mutation(
+        description="Choose a control for a risk: method, frequency, responsible, when."
+    )
+    async def add_internal_control(
+        self,
+        info: Info,
+        risk_id: Annotated[strawberry.ID, strawberry.argument(description="The risk.")],
+        input: Annotated[InternalControlInput, strawberry.argument(description="The control.")],
+    ) -> InternalControlControl | None:
+        path = f"/api/v1/internal-control-risks/{_number(risk_id, 'riskId')}/controls"
+        record = await _write(info, "POST", path, body_of(input), CONTROL_FIELDS, ControlRecord)
+        return InternalControlControl.of(record)
+
+    @strawberry.mutation(
+        description="Report the result of a control (no remark / remark, with actions); "
+        "results are kept, the latest is the control's result."
+    )
+    async def report_internal_control_result(
+        self,
+        info: Info,
+        control_id: Annotated[strawberry.ID, strawberry.argument(description="The control.")],
+        input: Annotated[ControlResultInput, strawberry.argument(description="The result.")],
+    ) -> ControlResult | None:
+        path = f"/api/v1/internal-control-controls/{_number(control_id, 'controlId')}/results"
+        record = await _write(info, "POST", path, body_of(input), RESULT_FIELDS, ResultRecord)
+        return ControlResult.of(record)

@@ -167,6 +167,11 @@ class SeriesFollowUp(StrictModel):
     interim_target: Number | None = Field(
         None, description="The year's interim target (only with `target_basis: interim`)."
     )
+    interim_op: str | None = Field(
+        None,
+        description="The interim target's operator (the later target's, e.g. `>=`; only with "
+        "`target_basis: interim`).",
+    )
     reference: Number | None = Field(
         None, description="A direction target's reference (previous value, else baseline)."
     )

@@ -291,9 +291,13 @@ async def _measures_of(
         resolver = await measures.series_targets(session, measure.id)
         values_unit = measure.data_org_unit_id or unit_id
         first_year = year - measure.lookback_years
-        # The year before the first gives the first value its trend.
+        # Values before the first within reach give it its trend and direction reference.
         rows = await measures.values_of(
-            session, measure.id, org_unit_id=values_unit, until=until, from_year=first_year - 1
+            session,
+            measure.id,
+            org_unit_id=values_unit,
+            until=until,
+            from_year=measures.reach(first_year, measure.lookback_years),
         )
         values = measures.evaluate(measure, rows, resolver, status_year=year)
         latest = {
@@ -320,6 +324,7 @@ async def _measures_of(
                     else (measures.target_read(empty.stated) if empty.stated else None),
                     target_basis=value.target_basis if value is not None else empty.basis,
                     interim_target=value.interim_target if value is not None else empty.interim,
+                    interim_op=value.interim_op if value is not None else empty.interim_op,
                     reference=value.reference if value else None,
                     reference_period=value.reference_period if value else None,
                     value=value.value if value else None,

@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument(
         "--strict",
         action="store_true",
-        help="reject Kolada gender rows of a measure without a gender split (default: skip)",
+        help="reject gender rows of a measure without a gender split (default: skip)",
     )
     args = parser.parse_args(argv)
 

@@ -61,8 +61,8 @@ class SourceRow:
 @dataclass(slots=True)
 class SkippedRow:
     """A row left out on purpose and counted by ``reason`` (not an error): a Kolada value of
-    ``null`` (``kolada_null:<status>``), a Kolada gender row for a measure without a gender
-    split (``gender_without_split:<K|M>``)."""
+    ``null`` (``kolada_null:<status>``), a gender row (of any format) for a measure without a
+    gender split (``gender_without_split:<K|M>``)."""
 
     row: int
     reason: str

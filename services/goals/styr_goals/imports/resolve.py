@@ -132,7 +132,7 @@ class Catalogue:
         self.closed_through: dict[str, date] = {}
         self.writable: set[str] = set()
         self.may_write_closed = False
-        # Reject (instead of skipping) Kolada gender rows of a measure without a gender split.
+        # Reject (instead of skipping) gender rows of a measure without a gender split.
         self.strict = False
         self._periods: dict[tuple[str, str, str | None], Period | str] = {}
         self._measure_cache: dict[tuple[str, bool, str | None], MeasureInfo | tuple[str]] = {}
@@ -315,8 +315,9 @@ class Catalogue:
         if gender is None:
             return RowError(row, "gender", "must be T, K or M", raw_gender)
         if gender != "T" and not measure.gender_split:
-            if source.kolada and not self.strict:
-                # Kolada publishes K and M beside T for every KPI that has them.
+            if not self.strict:
+                # Kolada publishes K and M beside T for every KPI that has them, and exports
+                # of it (CSV, JSON) carry them along: the same rule on every import path.
                 return SkippedRow(row, f"gender_without_split:{gender}")
             return RowError(row, "gender", "this measure has no gender split", raw_gender)
 

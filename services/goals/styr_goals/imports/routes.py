@@ -164,8 +164,8 @@ async def import_values(
     strict: Annotated[
         bool,
         Query(
-            description="Reject Kolada gender rows (K/M) of a measure without a gender split "
-            "instead of skipping and counting them."
+            description="Reject gender rows (K/M) of a measure without a gender split (in any "
+            "format: CSV, JSON or a Kolada page) instead of skipping and counting them."
         ),
     ] = False,
     source: Annotated[

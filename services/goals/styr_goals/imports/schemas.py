@@ -17,8 +17,8 @@ class ImportCounts(BaseModel):
     skipped: int = Field(
         0,
         description="Rows left out on purpose, not errors: Kolada values of `null` (missing "
-        "or secret data) and Kolada gender rows (K/M) of a measure without a gender split "
-        "(rejected instead with `strict=true`).",
+        "or secret data) and gender rows (K/M) of a measure without a gender split, in any "
+        "format (rejected instead with `strict=true`).",
     )
     skipped_by_reason: dict[str, int] = Field(
         default_factory=dict,

@@ -6,11 +6,13 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import StringConstraints
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals.access import Reader, ReadsControlPlan
 from styr_goals.followup.export import CsvDialect
 from styr_goals.internal_control import export, service
+from styr_goals.internal_control.models import InternalControlPlan
 from styr_goals.internal_control.schemas import (
     ControlCreate,
     ControlPlanCreate,
@@ -19,8 +21,10 @@ from styr_goals.internal_control.schemas import (
     ControlPlanSummaryRead,
     ControlPlanUpdate,
     ControlRead,
+    PlanId,
     ProcessCreate,
     ProcessRead,
+    ProcessUpdate,
     ResultCreate,
     ResultRead,
     RiskCreate,
@@ -35,6 +39,7 @@ from styr_shared.types import DbId
 router = APIRouter(tags=["internal control"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Writer = Annotated[Principal, Depends(require_roles(*service.WRITERS))]
+MAX_IDS = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,6 +47,40 @@ class ControlReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+
+
+UnitIds = Annotated[
+    list[Annotated[str, StringConstraints(max_length=64)]] | None,
+    Query(max_length=MAX_IDS, description="Only the plans of these units (repeatable, up to 100)."),
+]
+PlanIds = Annotated[
+    list[PlanId] | None,
+    Query(max_length=MAX_IDS, description="Only these plans (repeatable, up to 100)."),
+]
+
+
+async def listed_plans(
+    session: Session,
+    scope: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    org_unit_id: UnitIds = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    municipality: Annotated[str | None, Query(max_length=64)] = None,
+    id: PlanIds = None,
+) -> tuple[list[InternalControlPlan], str | None]:
+    """One page of the plans read here, by the plan list's filters (its reports use them too)."""
+    return await service.list_plans(
+        session,
+        page,
+        org_unit_ids=org_unit_id or (),
+        year=year,
+        municipality=municipality,
+        ids=id or (),
+        scope=scope,
+    )
+
+
+ListedPlans = Annotated[tuple[list[InternalControlPlan], str | None], Depends(listed_plans)]
 
 
 async def _read(session: AsyncSession, plan_id: str) -> ControlPlanRead:
@@ -54,18 +93,43 @@ async def _read(session: AsyncSession, plan_id: str) -> ControlPlanRead:
     summary="Internal control plans (intern kontroll), filter by unit, year, municipality",
     operation_id="listInternalControlPlans",
 )
-async def list_plans(
+async def list_plans(plans: ListedPlans) -> Page[ControlPlanSummaryRead]:
+    found, cursor = plans
+    return Page(items=[ControlPlanSummaryRead.model_validate(p) for p in found], next_cursor=cursor)
+
+
+@router.get(
+    "/internal-control-reports",
+    response_model=Page[ControlPlanReport],
+    summary="The reports of many internal control plans (as `GET /internal-control-plans/"
+    "{plan_id}/report`), with the filters of the plan list",
+    description="One report per plan read here, ordered by plan id; `id=a&id=b` for those "
+    "plans (a plan not read here is left out).",
+    operation_id="listInternalControlReports",
+)
+async def list_reports(session: Session, plans: ListedPlans) -> Page[ControlPlanReport]:
+    found, cursor = plans
+    return Page(items=await service.reports(session, found), next_cursor=cursor)
+
+
+@router.get(
+    "/internal-control-processes",
+    response_model=Page[ProcessRead],
+    summary="The processes of many internal control plans, with their risks, controls and results",
+    description="Ordered by plan and the plan's order; `plan_id=a&plan_id=b` for those "
+    "plans. Processes of plans not read here are left out.",
+    operation_id="listInternalControlProcesses",
+)
+async def list_processes(
     session: Session,
     scope: Reader,
     page: Annotated[PageParams, Depends(page_params)],
-    org_unit_id: Annotated[str | None, Query(max_length=64)] = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    municipality: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[ControlPlanSummaryRead]:
-    plans, cursor = await service.list_plans(
-        session, page, org_unit_id=org_unit_id, year=year, municipality=municipality, scope=scope
+    plan_id: PlanIds = None,
+) -> Page[ProcessRead]:
+    processes, cursor = await service.list_processes(
+        session, page, plan_ids=plan_id or (), scope=scope
     )
-    return Page(items=[ControlPlanSummaryRead.model_validate(p) for p in plans], next_cursor=cursor)
+    return Page(items=processes, next_cursor=cursor)
 
 
 @router.post(
@@ -117,6 +181,20 @@ async def add_process(
 ) -> ProcessRead:
     process = await service.add_process(session, plan_id, body, actor)
     return next(p for p in (await _read(session, plan_id)).processes if p.id == process.id)
+
+
+@router.patch(
+    "/internal-control-processes/{process_id}",
+    response_model=ProcessRead,
+    summary="Rename a process or change its description",
+    operation_id="updateInternalControlProcess",
+)
+async def update_process(
+    process_id: DbId, body: ProcessUpdate, session: Session, actor: Writer
+) -> ProcessRead:
+    process = await service.update_process(session, process_id, body, actor)
+    plan = await _read(session, process.plan_id)
+    return next(p for p in plan.processes if p.id == process_id)
 
 
 @router.post(

@@ -55,6 +55,13 @@ class ProcessCreate(StrictModel):
     description: LongText | None = None
 
 
+class ProcessUpdate(StrictModel):
+    """New wording of a process; fields left out stay as they are."""
+
+    name: ShortText | None = None
+    description: LongText | None = None
+
+
 class RiskCreate(StrictModel):
     process_id: int = Field(ge=1, le=2**31 - 1, description="A process of the same plan.")
     title: LongText
@@ -129,6 +136,7 @@ class RiskRead(ResponseModel):
 
 class ProcessRead(ResponseModel):
     id: int
+    plan_id: str = Field(description="The plan the process belongs to.")
     name: str
     description: str | None
     risks: list[RiskRead]

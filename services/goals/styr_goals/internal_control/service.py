@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals import access
@@ -37,6 +38,7 @@ from styr_goals.internal_control.schemas import (
     Outcome,
     ProcessCreate,
     ProcessRead,
+    ProcessUpdate,
     ResultCreate,
     ResultRead,
     RiskCreate,
@@ -53,6 +55,9 @@ from styr_shared.tenancy import ReadScope
 from styr_shared.types import utcnow
 
 WRITERS = (Role.PLANNER, Role.CONTROLLER)
+CHUNK = 500
+"""Most keys in one ``IN (...)`` (well within SQLite's and asyncpg's parameter limits)."""
+M = TypeVar("M", bound=SQLModel)
 SCORES = range(1, 5)
 # Every value a 4 × 4 matrix can give, highest first.
 RISK_VALUES = sorted({p * c for p in SCORES for c in SCORES}, reverse=True)
@@ -82,16 +87,19 @@ async def list_plans(
     session: AsyncSession,
     page: PageParams,
     *,
-    org_unit_id: str | None = None,
+    org_unit_ids: Sequence[str] = (),
     year: int | None = None,
     municipality: str | None = None,
+    ids: Sequence[str] = (),
     scope: ReadScope,
 ) -> tuple[list[InternalControlPlan], str | None]:
     statement = select(InternalControlPlan).where(
         access.unit_clause(scope, InternalControlPlan.org_unit_id)
     )
-    if org_unit_id is not None:
-        statement = statement.where(col(InternalControlPlan.org_unit_id) == org_unit_id)
+    if org_unit_ids:
+        statement = statement.where(col(InternalControlPlan.org_unit_id).in_(org_unit_ids))
+    if ids:
+        statement = statement.where(col(InternalControlPlan.id).in_(ids))
     if year is not None:
         statement = statement.where(col(InternalControlPlan.year) == year)
     if municipality is not None:
@@ -142,6 +150,23 @@ async def add_process(
     plan = await _writable_plan(session, plan_id, actor)
     count = len(await _processes(session, plan.id))
     process = InternalControlProcess(plan_id=plan.id, position=count, **data.model_dump())
+    session.add(process)
+    _touch(session, plan)
+    await session.commit()
+    return process
+
+
+async def update_process(
+    session: AsyncSession, process_id: int, data: ProcessUpdate, actor: Principal
+) -> InternalControlProcess:
+    process = await session.get(InternalControlProcess, process_id)
+    if process is None:
+        raise NotFoundError(f"Process {process_id} does not exist.")
+    plan = await _writable_plan(session, process.plan_id, actor)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is None and field != "description":
+            raise InvalidFieldError(f"body.{field}", "must not be null")
+        setattr(process, field, value)
     session.add(process)
     _touch(session, plan)
     await session.commit()
@@ -229,31 +254,37 @@ async def _processes(session: AsyncSession, plan_id: str) -> Sequence[InternalCo
     return (await session.exec(statement)).all()
 
 
-async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> ControlPlanRead:
-    """The whole plan in four queries: processes, risks, controls and results."""
-    risks = (
-        await session.exec(
-            select(InternalControlRisk)
-            .where(col(InternalControlRisk.plan_id) == plan.id)
-            .order_by(col(InternalControlRisk.id))
+async def _all(session: AsyncSession, model: type[M], column: Any, keys: Sequence[Any]) -> list[M]:
+    """Rows of ``model`` whose ``column`` is one of ``keys``, by id (chunked for the drivers'
+    parameter limits)."""
+    rows: list[M] = []
+    for start in range(0, len(keys), CHUNK):
+        statement = (
+            select(model)
+            .where(col(column).in_(keys[start : start + CHUNK]))
+            .order_by(col(model.id))  # type: ignore[attr-defined]
         )
-    ).all()
-    controls = (
-        await session.exec(
-            select(InternalControlControl)
-            .where(col(InternalControlControl.plan_id) == plan.id)
-            .order_by(col(InternalControlControl.id))
-        )
-    ).all()
+        rows.extend((await session.exec(statement)).all())
+    return rows
+
+
+async def assemble_processes(
+    session: AsyncSession,
+    processes: Sequence[InternalControlProcess],
+    thresholds: dict[str, int],
+) -> list[ProcessRead]:
+    """Processes with their risks, controls and results in three queries however many
+    processes (of however many plans: ``thresholds`` by plan id)."""
+    process_ids = [process.id for process in processes if process.id is not None]
+    risks = await _all(session, InternalControlRisk, InternalControlRisk.process_id, process_ids)
+    controls = await _all(
+        session, InternalControlControl, InternalControlControl.risk_id, [r.id for r in risks]
+    )
     results: dict[int, list[ResultRead]] = defaultdict(list)
     control_ids = [control.id for control in controls]
-    for row in (
-        await session.exec(
-            select(InternalControlResult)
-            .where(col(InternalControlResult.control_id).in_(control_ids))
-            .order_by(col(InternalControlResult.id))
-        )
-    ).all():
+    for row in await _all(
+        session, InternalControlResult, InternalControlResult.control_id, control_ids
+    ):
         results[row.control_id].append(ResultRead.model_validate(row))
     by_risk: dict[int, list[ControlRead]] = defaultdict(list)
     for control in controls:
@@ -277,21 +308,78 @@ async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> Control
                 {
                     **risk.model_dump(),
                     "risk_value": value,
-                    "needs_control": value >= plan.risk_threshold,
+                    "needs_control": value >= thresholds[risk.plan_id],
                     "controls": by_risk.get(risk.id, []),
                 }
             )
         )
-    processes = [
+    return [
         ProcessRead(
             id=process.id or 0,
+            plan_id=process.plan_id,
             name=process.name,
             description=process.description,
             risks=by_process.get(process.id or 0, []),
         )
-        for process in await _processes(session, plan.id)
+        for process in processes
     ]
-    return ControlPlanRead.model_validate({**plan.model_dump(), "processes": processes})
+
+
+async def plans_read(
+    session: AsyncSession, plans: Sequence[InternalControlPlan]
+) -> list[ControlPlanRead]:
+    """Whole plans, in the order given, in four queries however many plans."""
+    thresholds = {plan.id: plan.risk_threshold for plan in plans}
+    rows: list[InternalControlProcess] = []
+    keys = list(thresholds)
+    for start in range(0, len(keys), CHUNK):
+        statement = select(InternalControlProcess).where(
+            col(InternalControlProcess.plan_id).in_(keys[start : start + CHUNK])
+        )
+        rows.extend((await session.exec(statement)).all())
+    rows.sort(key=lambda process: (process.position, process.id or 0))
+    by_plan: dict[str, list[ProcessRead]] = defaultdict(list)
+    for process in await assemble_processes(session, rows, thresholds):
+        by_plan[process.plan_id].append(process)
+    return [
+        ControlPlanRead.model_validate({**plan.model_dump(), "processes": by_plan[plan.id]})
+        for plan in plans
+    ]
+
+
+async def plan_read(session: AsyncSession, plan: InternalControlPlan) -> ControlPlanRead:
+    """The whole plan in four queries: processes, risks, controls and results."""
+    (found,) = await plans_read(session, [plan])
+    return found
+
+
+async def list_processes(
+    session: AsyncSession, page: PageParams, *, plan_ids: Sequence[str], scope: ReadScope
+) -> tuple[list[ProcessRead], str | None]:
+    """The processes (with risks, controls, results) of the plans read here, by plan."""
+    visible = select(InternalControlPlan.id).where(
+        access.unit_clause(scope, InternalControlPlan.org_unit_id)
+    )
+    statement = select(InternalControlProcess).where(
+        col(InternalControlProcess.plan_id).in_(visible)
+    )
+    if plan_ids:
+        statement = statement.where(col(InternalControlProcess.plan_id).in_(plan_ids))
+    processes, cursor = await paginate(
+        session,
+        statement,
+        [
+            col(InternalControlProcess.plan_id),
+            col(InternalControlProcess.position),
+            col(InternalControlProcess.id),
+        ],
+        page,
+    )
+    plans = await _all(
+        session, InternalControlPlan, InternalControlPlan.id, sorted({p.plan_id for p in processes})
+    )
+    thresholds = {plan.id: plan.risk_threshold for plan in plans}
+    return await assemble_processes(session, processes, thresholds), cursor
 
 
 def _totals(rows: list[ControlRow]) -> ControlTotals:
@@ -353,7 +441,25 @@ def build_report(plan: ControlPlanRead, org_unit_name: str) -> ControlPlanReport
     )
 
 
+async def _unit_names(
+    session: AsyncSession, plans: Sequence[InternalControlPlan]
+) -> dict[str, str]:
+    ids = sorted({plan.org_unit_id for plan in plans})
+    return {unit.id: unit.name for unit in await _all(session, OrgUnit, OrgUnit.id, ids)}
+
+
 async def report(session: AsyncSession, plan_id: str) -> ControlPlanReport:
     plan = await get_plan(session, plan_id)
-    unit = await session.get(OrgUnit, plan.org_unit_id)
-    return build_report(await plan_read(session, plan), unit.name if unit else plan.org_unit_id)
+    (found,) = await reports(session, [plan])
+    return found
+
+
+async def reports(
+    session: AsyncSession, plans: Sequence[InternalControlPlan]
+) -> list[ControlPlanReport]:
+    """The reports of ``plans``, in their order, in six queries however many plans."""
+    names = await _unit_names(session, plans)
+    return [
+        build_report(read, names.get(read.org_unit_id, read.org_unit_id))
+        for read in await plans_read(session, plans)
+    ]

@@ -363,6 +363,11 @@ class ValueRead(ResponseModel):
     interim_target: Number | None = Field(
         None, description="The interim target of the year (only with `target_basis: interim`)."
     )
+    interim_op: str | None = Field(
+        None,
+        description="The interim target's operator (the later target's, e.g. `>=`; only with "
+        "`target_basis: interim`).",
+    )
     reference: Number | None = Field(
         None, description="A direction target's reference: the previous value, else the baseline."
     )

@@ -16,7 +16,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -589,8 +588,10 @@ async def values_of(
     year: int | None = None,
     until: date | None = None,
     from_year: int | None = None,
+    lookback_years: int = 0,
 ) -> Sequence[MeasureValue]:
-    """Values ordered by series and period end (what :func:`evaluate` expects)."""
+    """Values ordered by series and period end (what :func:`evaluate` expects); with ``year``,
+    from the earliest year a value of that year may be compared with (:func:`reach`)."""
     statement = select(MeasureValue).where(col(MeasureValue.measure_id) == measure_id)
     if from_year is not None:
         statement = statement.where(col(MeasureValue.year) >= from_year)
@@ -599,9 +600,10 @@ async def values_of(
     if until is not None:
         statement = statement.where(col(MeasureValue.period_end) <= until)
     if year is not None:
-        # The previous year's values stay in so the first value of the year gets a trend.
+        # Earlier values within reach stay in so the first value of the year gets a trend and
+        # a direction target its reference.
         statement = statement.where(
-            or_(col(MeasureValue.year) == year, col(MeasureValue.year) == year - 1)
+            col(MeasureValue.year).between(reach(year, lookback_years), year)
         )
     statement = statement.order_by(
         col(MeasureValue.org_unit_id),
@@ -696,6 +698,7 @@ class Judgement:
     interim: Decimal | None = None
     reference: Decimal | None = None
     reference_period: str | None = None
+    interim_op: str | None = None  # the later target's operator, which the interim one takes
 
 
 def judge(
@@ -728,8 +731,17 @@ def judge(
         )
         return Judgement(status, resolved.basis, resolved.stated, None, reference, period)
     status = compute_status(value, resolved.operator, resolved.value, measure.decimals)
-    interim = resolved.value if resolved.basis is TargetBasis.INTERIM else None
-    return Judgement(status, resolved.basis, resolved.stated, interim)
+    if resolved.basis is TargetBasis.INTERIM:
+        return Judgement(
+            status, resolved.basis, resolved.stated, resolved.value, interim_op=resolved.operator
+        )
+    return Judgement(status, resolved.basis, resolved.stated)
+
+
+def reach(year: int, lookback_years: int) -> int:
+    """The earliest year whose value a value of ``year`` is compared with: the previous year's
+    latest available value, which the look-back lets be as old as ``lookback_years`` more."""
+    return year - 1 - lookback_years
 
 
 def evaluate(
@@ -753,13 +765,18 @@ def evaluate(
             before is not None and before.definition_version == value.definition_version
         )
         comparable = before if same_definition else None
+        # A direction target's reference: the previous value within reach, else the baseline.
+        earliest = reach(value.year, measure.lookback_years)
+        reference = comparable if comparable and comparable.year >= earliest else None
         resolved = resolver.resolve(value.segment, value.gender, status_year or value.year)
         judged = judge(
             measure,
             value.value,
             resolved,
-            previous=comparable,
-            baseline=resolver.baseline(value.segment, value.gender) if before is None else None,
+            previous=reference,
+            baseline=resolver.baseline(value.segment, value.gender)
+            if reference is None and (before is None or same_definition)
+            else None,
             manual_status=value.manual_status,
             qualitative=value.value is None,
         )
@@ -781,6 +798,7 @@ def evaluate(
                     "target": target_read(judged.stated) if judged.stated else None,
                     "target_basis": judged.basis,
                     "interim_target": judged.interim,
+                    "interim_op": judged.interim_op,
                     "reference": judged.reference,
                     "reference_period": judged.reference_period,
                     "status": judged.status,
@@ -809,7 +827,14 @@ async def evaluated_values(
     year: int | None = None,
     until: date | None = None,
 ) -> list[ValueRead]:
-    values = await values_of(session, measure.id, org_unit_id=org_unit_id, year=year, until=until)
+    values = await values_of(
+        session,
+        measure.id,
+        org_unit_id=org_unit_id,
+        year=year,
+        until=until,
+        lookback_years=measure.lookback_years,
+    )
     evaluated = evaluate(measure, values, await series_targets(session, measure.id))
     return [v for v in evaluated if year is None or v.year == year]
 
@@ -839,8 +864,9 @@ async def evaluated_values_of_many(
     if org_unit_id is not None:
         statement = statement.where(col(MeasureValue.org_unit_id) == org_unit_id)
     if wanted is not None:
-        around = set(wanted) | {year - 1 for year in wanted}
-        statement = statement.where(col(MeasureValue.year).in_(around))
+        longest = max((measure.lookback_years for measure in measures), default=0)
+        around = {y for year in wanted for y in range(reach(year, longest), year + 1)}
+        statement = statement.where(col(MeasureValue.year).in_(sorted(around)))
     statement = statement.order_by(
         col(MeasureValue.measure_id),
         col(MeasureValue.org_unit_id),
@@ -877,7 +903,11 @@ async def evaluated_values_of_many(
         found = [
             value
             for year in wanted
-            for value in evaluate(measure, [r for r in rows if r.year in (year, year - 1)], goals)
+            for value in evaluate(
+                measure,
+                [r for r in rows if reach(year, measure.lookback_years) <= r.year <= year],
+                goals,
+            )
             if value.year == year
         ]
         return sorted(

@@ -19,10 +19,11 @@ break), gives no trend.
 
 **Direction-only targets** ("Öka", "Minska", "Behålla": no number). The value is compared
 with a *reference* of the same series: its previous value (same unit, segment and gender,
-same definition version), else the series' baseline (the gender's own baseline when it has
-one). ``increase`` is met when the rounded value is above the rounded reference, ``decrease``
-when below, ``maintain`` when it is not worse than the reference in the measure's good
-direction (equal for a milestone). No reference gives ``no_reference``.
+same definition version) within the measure's look-back (from year − 1 − ``lookback_years``:
+the previous year's latest available value), else the series' baseline (the gender's own
+baseline when it has one). ``increase`` is met when the rounded value is above the rounded
+reference, ``decrease`` when below, ``maintain`` when it is not worse than the reference in
+the measure's good direction (equal for a milestone). No reference gives ``no_reference``.
 
 **Interim targets.** A year without a stated target that lies between two anchors of the
 same series gets an *interim* target on the straight line between them: the start is the

@@ -108,9 +108,10 @@ def target(found: TargetRead | None, unit_kind: str, decimals: int) -> str:
     return " ".join(parts) or "–"
 
 
-def interim(amount: Decimal, unit_kind: str) -> str:
-    """An interim target, never shown as a stated one: ``delmål 60 %``."""
-    return f"delmål {value(amount, unit_kind, 9)}"
+def interim(amount: Decimal, unit_kind: str, op: str | None = None) -> str:
+    """An interim target with its operator, never shown as a stated one: ``delmål ≥ 60 %``."""
+    operator = f"{OPERATORS.get(op, op)} " if op else ""
+    return f"delmål {operator}{value(amount, unit_kind, 9)}"
 
 
 UNIT_LABELS: dict[str, str] = {

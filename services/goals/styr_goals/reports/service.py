@@ -280,7 +280,7 @@ def _measure(
                 baseline=baseline_text,
                 target=fmt.target(series.target, measure.unit_kind, measure.decimals)
                 if series.interim_target is None
-                else fmt.interim(series.interim_target, measure.unit_kind),
+                else fmt.interim(series.interim_target, measure.unit_kind, series.interim_op),
                 outcome=fmt.value(series.value, measure.unit_kind, measure.decimals, series.text),
                 outcome_period=fmt.period(series.period),
                 by_gender=by_gender,
