@@ -4,8 +4,9 @@ Python process: the services' table definitions share names (each service has it
 
 from __future__ import annotations
 
-import subprocess
 import sys
+
+from bench.runner import run_modules
 
 # Modules under bench/, each runnable as ``python -m bench.<name>`` (main() -> exit code).
 BENCHMARKS: list[str] = [
@@ -20,13 +21,7 @@ BENCHMARKS: list[str] = [
 
 
 def main() -> int:
-    failed = []
-    for name in BENCHMARKS:
-        print(f"=== bench.{name}", flush=True)
-        # the module names are the fixed list above, not input
-        run = subprocess.run([sys.executable, "-m", f"bench.{name}"], check=False)  # noqa: S603
-        if run.returncode != 0:
-            failed.append(name)
+    failed = run_modules("bench", BENCHMARKS)
     if failed:
         print(f"failed: {', '.join(failed)}")
     return 1 if failed else 0

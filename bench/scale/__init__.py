@@ -3,8 +3,8 @@ and import paths, and the read targets measured at the demo's size and at that s
 
 ``python -m bench.scale`` (part of ``make bench``) runs each part in its own process (two
 services' models cannot share one): ``bench.scale.goals`` (follow-ups), ``bench.scale.budget``
-(budget summaries), ``bench.scale.deviations`` (statistics) and ``bench.scale.dashboard`` (the
-committee dashboard through the gateway). Each part starts the services it needs on fresh
+(budget summaries) and ``bench.scale.deviations`` (statistics); the committee dashboard's
+targets are in ``bench.gateway_dashboard``. Each part starts the services it needs on fresh
 PostgreSQL databases with the demo data (``bench.scale.stack``), builds the large
 municipality's org tree in the goals service (the others replicate it), adds its own data and
 prints one line per target with its figure and ``ok`` or ``MISSED`` (``bench.scale.report``).

@@ -3,23 +3,18 @@ process (see ``bench.scale``); ``python -m bench.scale goals deviations`` runs o
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
-PARTS = ["goals", "budget", "deviations", "dashboard"]
+from bench.runner import run_modules
+
+PARTS = ["goals", "budget", "deviations"]
 
 
 def main(argv: list[str]) -> int:
-    failed = []
-    for name in argv or PARTS:
-        if name not in PARTS:
-            print(f"unknown part {name!r}; the parts are {', '.join(PARTS)}")
-            return 2
-        print(f"=== bench.scale.{name}", flush=True)
-        # the module names are the fixed list above, not input
-        run = subprocess.run([sys.executable, "-m", f"bench.scale.{name}"], check=False)  # noqa: S603
-        if run.returncode != 0:
-            failed.append(name)
+    if unknown := [name for name in argv if name not in PARTS]:
+        print(f"unknown part {unknown[0]!r}; the parts are {', '.join(PARTS)}")
+        return 2
+    failed = run_modules("bench.scale", argv or PARTS)
     if failed:
         print(f"bench.scale: missed or failed: {', '.join(failed)}")
     return 1 if failed else 0

@@ -30,6 +30,13 @@ def pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def database(database_url: str, db_backend: str) -> Database:
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    return Database(database_url, pool_size=1)
+
+
 async def _backend_pid(database: Database) -> int:
     async with database.engine.connect() as connection:
         pid: int = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
@@ -37,11 +44,8 @@ async def _backend_pid(database: Database) -> int:
 
 
 async def test_a_connection_back_from_a_request_is_used_without_a_ping(
-    database_url: str, db_backend: str, pings: list[int]
+    database: Database, pings: list[int]
 ) -> None:
-    if db_backend != "postgresql":
-        pytest.skip("SQLite has no server to lose")
-    database = Database(database_url, pool_size=1)
     try:
         first = await _backend_pid(database)
         for _ in range(5):
@@ -52,11 +56,8 @@ async def test_a_connection_back_from_a_request_is_used_without_a_ping(
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced(
-    database_url: str, db_backend: str, pings: list[int], monkeypatch: pytest.MonkeyPatch
+    database: Database, pings: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db_backend != "postgresql":
-        pytest.skip("SQLite has no server to lose")
-    database = Database(database_url, pool_size=1)
     try:
         first = await _backend_pid(database)
         admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
