@@ -49,6 +49,7 @@ from styr_goals.followup.schemas import (
     SeriesFollowUp,
     StatusCount,
 )
+from styr_goals.measures import latest
 from styr_goals.measures import service as measures
 from styr_goals.measures.models import GoalMeasure, Measure
 from styr_goals.orgunits import service as orgunits
@@ -286,22 +287,22 @@ async def _measures_of(
         .where(col(GoalMeasure.goal_id).in_(goal_ids))
         .order_by(col(GoalMeasure.position), col(Measure.code))
     )
+    links = (await session.exec(statement)).all()
+    unique = list({measure.id: measure for _, measure in links}.values())
+    details = await latest.details_of(session, [measure.id for measure in unique])
+    pairs = await latest.latest_pairs(session, unique, unit_id, year, until)
+    shown: dict[str, MeasureFollowUp] = {}
     result: dict[str, list[MeasureFollowUp]] = defaultdict(list)
-    for link, measure in (await session.exec(statement)).all():
-        resolver = await measures.series_targets(session, measure.id)
-        values_unit = measure.data_org_unit_id or unit_id
-        first_year = year - measure.lookback_years
-        # The year before the first gives the first value its trend.
-        rows = await measures.values_of(
-            session, measure.id, org_unit_id=values_unit, until=until, from_year=first_year - 1
-        )
-        values = measures.evaluate(measure, rows, resolver, status_year=year)
-        latest = {
-            v.segment or "": v for v in values if v.gender == "T" and first_year <= v.year <= year
-        }
+    for link, measure in links:
+        if measure.id in shown:  # a measure of two goals of the plan
+            result[link.goal_id].append(shown[measure.id])
+            continue
+        resolver = details[measure.id].resolver()
         series = []
-        for row in await measures.series_of(session, measure.id):
-            value = latest.get(row.segment)
+        for row in details[measure.id].series:
+            value = latest.latest_of_series(
+                measure, pairs.get((measure.id, row.segment), ()), resolver, year=year
+            )
             # Without a value: what it would be judged against, and no_value (or no_target).
             empty = measures.judge(
                 measure,
@@ -332,21 +333,20 @@ async def _measures_of(
                     series_break=value.series_break if value else False,
                 )
             )
-        result[link.goal_id].append(
-            MeasureFollowUp(
-                id=measure.id,
-                code=measure.code,
-                name=measure.name,
-                display_name=measure.display_name,
-                unit_kind=measure.unit_kind,
-                unit_label=measure.unit_label,
-                decimals=measure.decimals,
-                direction=measure.direction,
-                values_org_unit_id=values_unit,
-                lookback_years=measure.lookback_years,
-                series=series,
-            )
+        shown[measure.id] = MeasureFollowUp(
+            id=measure.id,
+            code=measure.code,
+            name=measure.name,
+            display_name=measure.display_name,
+            unit_kind=measure.unit_kind,
+            unit_label=measure.unit_label,
+            decimals=measure.decimals,
+            direction=measure.direction,
+            values_org_unit_id=latest.values_unit(measure, unit_id),
+            lookback_years=measure.lookback_years,
+            series=series,
         )
+        result[link.goal_id].append(shown[measure.id])
     return result
 
 

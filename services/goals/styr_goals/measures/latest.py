@@ -1,0 +1,131 @@
+"""Reads of many measures at once, for the follow-up: their targets, series and baselines in
+three queries, and the latest value of each series with the one before it, found in SQL.
+
+The follow-up shows, per series, the latest total value of the report year up to the
+period's end, else the latest within the measure's look-back, with its status and trend. Both
+need only that value and the one before it in the same series (the trend, a direction
+target's reference, a series break), so :func:`latest_pairs` asks the database for the two
+latest rows per series (a window over the index ``ix_measure_value_series_end``, which ends
+in ``period_end``) instead of loading the years' values and walking them in Python: the cost
+follows the series shown, not the values stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from styr_goals.measures.models import (
+    Measure,
+    MeasureBaseline,
+    MeasureSeries,
+    MeasureTarget,
+    MeasureValue,
+)
+from styr_goals.measures.schemas import ValueRead
+from styr_goals.measures.service import SeriesTargets, evaluate
+
+TOTAL = "T"
+
+
+@dataclass
+class Details:
+    """One measure's targets, series (ordered by id) and gender baselines."""
+
+    targets: list[MeasureTarget] = field(default_factory=list)
+    series: list[MeasureSeries] = field(default_factory=list)
+    baselines: list[MeasureBaseline] = field(default_factory=list)
+
+    def resolver(self) -> SeriesTargets:
+        return SeriesTargets(self.targets, self.series, self.baselines)
+
+
+async def details_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, Details]:
+    """Targets, series and baselines of the measures ``ids``, in three queries."""
+    result = {measure_id: Details() for measure_id in ids}
+    if not ids:
+        return result
+    targets = select(MeasureTarget).where(col(MeasureTarget.measure_id).in_(ids))
+    for target in (await session.exec(targets)).all():
+        result[target.measure_id].targets.append(target)
+    series = (
+        select(MeasureSeries)
+        .where(col(MeasureSeries.measure_id).in_(ids))
+        .order_by(col(MeasureSeries.id))
+    )
+    for row in (await session.exec(series)).all():
+        result[row.measure_id].series.append(row)
+    baselines = select(MeasureBaseline).where(col(MeasureBaseline.measure_id).in_(ids))
+    for baseline in (await session.exec(baselines)).all():
+        result[baseline.measure_id].baselines.append(baseline)
+    return result
+
+
+def values_unit(measure: Measure, unit_id: str) -> str:
+    """Whose values the measure shows in a follow-up of ``unit_id``."""
+    return measure.data_org_unit_id or unit_id
+
+
+async def latest_pairs(
+    session: AsyncSession, measures: Sequence[Measure], unit_id: str, year: int, until: date
+) -> dict[tuple[str, str], list[MeasureValue]]:
+    """Per (measure, segment): the total's latest value up to ``until`` from the year before
+    the measure's first look-back year on, and the value before it (oldest first; one or two
+    values). The values are those of the measure's data unit, else ``unit_id``."""
+    if not measures:
+        return {}
+    ids = [measure.id for measure in measures]
+    # The earliest year any of the measures looks at, as a range on the index's period_end.
+    earliest = year - max(measure.lookback_years for measure in measures) - 1
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(col(MeasureValue.measure_id), col(MeasureValue.segment)),
+            order_by=(col(MeasureValue.period_end).desc(), col(MeasureValue.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(col(MeasureValue.id).label("id"), rank)
+        .join(Measure, col(Measure.id) == col(MeasureValue.measure_id))
+        .where(
+            col(MeasureValue.measure_id).in_(ids),
+            col(MeasureValue.org_unit_id) == func.coalesce(col(Measure.data_org_unit_id), unit_id),
+            col(MeasureValue.gender) == TOTAL,
+            col(MeasureValue.period_end) <= until,
+            col(MeasureValue.period_end) >= date(earliest, 1, 1),
+            col(MeasureValue.year) >= year - 1 - col(Measure.lookback_years),
+        )
+        .subquery()
+    )
+    statement = (
+        select(MeasureValue)
+        .join(ranked, ranked.c.id == col(MeasureValue.id))
+        .where(ranked.c.rank <= 2)
+        .order_by(col(MeasureValue.period_end), col(MeasureValue.id))
+    )
+    result: dict[tuple[str, str], list[MeasureValue]] = defaultdict(list)
+    for value in (await session.exec(statement)).all():
+        result[(value.measure_id, value.segment)].append(value)
+    return result
+
+
+def latest_of_series(
+    measure: Measure,
+    pair: Sequence[MeasureValue],
+    resolver: SeriesTargets,
+    *,
+    year: int,
+) -> ValueRead | None:
+    """The latest value of a series (``pair`` from :func:`latest_pairs`) evaluated as the
+    follow-up shows it: judged against ``year``'s target, its trend against the value before
+    it; None when it is older than the measure's look-back."""
+    if not pair or pair[-1].year < year - measure.lookback_years:
+        return None
+    return evaluate(measure, pair, resolver, status_year=year)[-1]
