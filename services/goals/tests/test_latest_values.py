@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -41,6 +42,8 @@ MONTHLY: dict[str, Any] = {
     "valid_from_year": 2020,
     "series": [
         {"segment": "SÄBO", "baseline": {"value": 50, "period": "2020"},
+         "gender_baselines": {"M": {"value": 47, "period": "2020"},
+                              "K": {"value": 52, "period": "2020"}},
          "targets": {"2022": {"op": ">=", "value": 55}, "2023": {"direction": "increase"},
                      "2026": {"op": ">=", "value": 70}}},
         {"segment": "HT", "targets": {"2024": {"direction": "decrease"},
@@ -199,4 +202,25 @@ async def test_a_value_older_than_the_look_back_is_not_shown(
             )
             assert (value is not None) == shown
             if value is not None:
-                assert (value.period, value.value) == ("2021-Q2", 12)
+                assert (value.period, value.value) == ("2021-Q2", Decimal(12))
+
+
+async def test_a_page_of_measures_reads_as_each_one_alone(
+    client: AsyncClient, measured: None, planner: dict[str, str]
+) -> None:
+    # ``GET /measures`` reads a page in five queries (``latest.measure_reads``); each item is
+    # what ``GET /measures/{id}`` answers, targets, gender baselines and definitions in order.
+    response = await client.get(
+        "/api/v1/measures", params={"org_unit_id": UNIT, "limit": 500}, headers=planner
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [item["id"] for item in items] == sorted(m["id"] for m in MEASURES)
+    for item in items:
+        single = await client.get(f"/api/v1/measures/{item['id']}", headers=planner)
+        assert item == single.json()
+    month = next(item for item in items if item["id"] == "latest-month")
+    assert list(month["series"][0]["targets"]) == ["2022", "2023", "2026"]
+    assert list(month["series"][0]["gender_baselines"]) == ["K", "M"]
+    quarter = next(item for item in items if item["id"] == "latest-quarter")
+    assert [d["version"] for d in quarter["definitions"]] == [1, 2]

@@ -57,6 +57,7 @@ from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans import service as plans
 from styr_goals.plans.models import Goal, GoalVersion, Plan
 from styr_goals.plans.schemas import FollowUpPeriodConfig, SteeringConfigDocument
+from styr_shared import orgtree
 from styr_shared.auth import Principal
 from styr_shared.errors import InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
@@ -272,7 +273,7 @@ def _fulfilment(goals: int, fulfilled: int, config: SteeringConfigDocument) -> F
 
 async def _measures_of(
     session: AsyncSession,
-    goal_ids: list[str],
+    goal_ids: SelectOfScalar[str],
     unit_id: str,
     year: int,
     until: date,
@@ -367,13 +368,20 @@ async def follow_up(
     unit_id = org_unit_id or plan.org_unit_id
     if await session.get(OrgUnit, unit_id) is None:
         raise InvalidFieldError("query.org_unit_id", f"unknown org unit {unit_id!r}")
-    units = await orgunits.descendants(session, unit_id) if include_below else [unit_id]
+    # Subqueries rather than lists of ids: a municipality-wide plan has a thousand goals and
+    # its root two thousand units below it, which would be bound one parameter each. Rows of
+    # the plan's goals outside the year's tree are read and not shown.
+    units = (
+        orgtree.subtree(OrgUnit, unit_id)
+        if include_below
+        else select(OrgUnit.id).where(col(OrgUnit.id) == unit_id)
+    )
+    plan_goals = select(Goal.id).where(col(Goal.plan_id) == plan.id)
 
     rows: list[tuple[Goal, GoalVersion]] = await plans.goals_in_year(session, plan.id, year)
-    goal_ids = [goal.id for goal, _ in rows]
     current: dict[str, dict[str, Assessment]] = defaultdict(dict)
     assessed = select(Assessment).where(
-        col(Assessment.goal_id).in_(goal_ids),
+        col(Assessment.goal_id).in_(plan_goals),
         col(Assessment.year) == year,
         col(Assessment.period) == period.key,
     )
@@ -381,13 +389,13 @@ async def follow_up(
         current[assessment.goal_id][assessment.kind] = assessment  # the latest wins
     own_activities: dict[str, Counter[str]] = defaultdict(Counter)
     done = select(Activity).where(
-        col(Activity.goal_id).in_(goal_ids),
+        col(Activity.goal_id).in_(plan_goals),
         col(Activity.year) == year,
         col(Activity.org_unit_id).in_(units),
     )
     for activity in (await session.exec(done)).all():
         own_activities[activity.goal_id][activity.status] += 1
-    goal_measures = await _measures_of(session, goal_ids, unit_id, year, until)
+    goal_measures = await _measures_of(session, plan_goals, unit_id, year, until)
 
     versions = {goal.id: version for goal, version in rows}
     children: dict[str | None, list[Goal]] = defaultdict(list)
