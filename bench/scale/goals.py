@@ -9,7 +9,8 @@ large municipality's org tree, then:
    goal areas of 9 committee goals), a municipality-wide plan of 1,000 goals (10 areas of 99
    committee-level goals), 3,000 monthly measures owned by the committees (targets 2021–2027:
    stated, interim, direction-only; some gender-split, some with a look-back), each linked to
-   a goal of its committee's plan and a goal of the municipality's plan, and five years
+   a goal of its committee's plan (990 of them also to a goal of the municipality's plan, one
+   per goal; the municipality-wide plan follows their values at the root), and five years
    (2021–2025) of monthly values per measure for the committee (T, and K and M when split),
    the municipality (the municipality-wide plan follows its values there) and units below the
    committee: about 2 million values, posted as CSV files to the measure-value import;
@@ -176,7 +177,9 @@ def build_measures(
     for index in range(count):
         committee = committees[index % len(committees)]
         own = goals[committee_plan(committee)]
-        goal_ids = [own[(index // len(committees)) % len(own)], wide[index % len(wide)]]
+        goal_ids = [own[(index // len(committees)) % len(own)]]
+        if index < len(wide):  # one measure per goal of the municipality-wide plan
+            goal_ids.append(wide[index])
         bodies.append(measure_body(index, committee, goal_ids))
 
     def post(chunk: list[dict[str, object]]) -> None:

@@ -403,6 +403,16 @@ async def follow_up(
         parent = version.parent_id if version.parent_id in versions else None
         children[parent].append(goal)
 
+    # Most goals have the same counts (none, in a plan without activities): one Completion
+    # per distinct counts, shared by the goals that have them.
+    completions: dict[frozenset[tuple[str, int]], Completion] = {}
+
+    def completed(statuses: Counter[str]) -> Completion:
+        key = frozenset(statuses.items())
+        if key not in completions:
+            completions[key] = completion(statuses, config)
+        return completions[key]
+
     def build(goal: Goal, inherited_tag: str | None) -> tuple[GoalFollowUp, Counter[str], int, int]:
         version = versions[goal.id]
         tag = version.follow_up_tag or inherited_tag
@@ -440,7 +450,7 @@ async def follow_up(
                 forecast=AssessmentRead.model_validate(forecast) if forecast else None,
                 fulfilled=fulfilled,
                 measures=goal_measures.get(goal.id, []),
-                activities=completion(activities, config),
+                activities=completed(activities),
                 children=nodes,
             ),
             activities,
@@ -463,7 +473,7 @@ async def follow_up(
                 code=node.code,
                 title=node.title,
                 fulfilment=_fulfilment(goals, met, config),
-                activities=completion(activities, config),
+                activities=completed(activities),
             )
         )
     return FollowUpReport(
