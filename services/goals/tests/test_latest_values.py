@@ -170,7 +170,7 @@ async def test_latest_values_in_sql_equal_the_former_computation(
     async with app.state.database.session() as session:
         rows = [await measures.get_measure(session, m["id"]) for m in MEASURES]
         details = await latest.details_of(session, [m.id for m in rows])
-        pairs = await latest.latest_pairs(session, rows, UNIT, year, until)
+        pairs = await latest.latest_pairs(session, rows, details, UNIT, year, until)
         for measure in rows:
             expected = await _former(session, measure, UNIT, year, until)
             resolver = details[measure.id].resolver()
@@ -194,9 +194,11 @@ async def test_a_value_older_than_the_look_back_is_not_shown(
     assert response.status_code == 201, response.text
     async with app.state.database.session() as session:
         measure = await measures.get_measure(session, "latest-quarter")
-        resolver = (await latest.details_of(session, [measure.id]))[measure.id].resolver()
+        details = await latest.details_of(session, [measure.id])
+        resolver = details[measure.id].resolver()
         for year, shown in ((2021, True), (2022, False)):
-            pairs = await latest.latest_pairs(session, [measure], UNIT, year, date(year, 12, 31))
+            until = date(year, 12, 31)
+            pairs = await latest.latest_pairs(session, [measure], details, UNIT, year, until)
             value = latest.latest_of_series(
                 measure, pairs.get((measure.id, ""), ()), resolver, year=year
             )

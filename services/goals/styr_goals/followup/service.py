@@ -291,7 +291,7 @@ async def _measures_of(
     links = (await session.exec(statement)).all()
     unique = list({measure.id: measure for _, measure in links}.values())
     details = await latest.details_of(session, [measure.id for measure in unique])
-    pairs = await latest.latest_pairs(session, unique, unit_id, year, until)
+    pairs = await latest.latest_pairs(session, unique, details, unit_id, year, until)
     shown: dict[str, MeasureFollowUp] = {}
     result: dict[str, list[MeasureFollowUp]] = defaultdict(list)
     for link, measure in links:

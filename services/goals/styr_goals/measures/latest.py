@@ -6,8 +6,8 @@ The follow-up shows, per series, the latest total value of the report year up to
 period's end, else the latest within the measure's look-back, with its status and trend. Both
 need only that value and the one before it in the same series (the trend, a direction
 target's reference, a series break), so :func:`latest_pairs` asks the database for the two
-latest rows per series (a window over the index ``ix_measure_value_series_end``, which ends
-in ``period_end``) instead of loading the years' values and walking them in Python: the cost
+latest rows per series (on the index ``ix_measure_value_series_end``, which ends in
+``period_end``) instead of loading the years' values and walking them in Python: the cost
 follows the series shown, not the values stored.
 """
 
@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from styr_goals.measures.models import (
     GoalMeasure,
@@ -120,25 +123,88 @@ def values_unit(measure: Measure, unit_id: str) -> str:
 
 
 async def latest_pairs(
-    session: AsyncSession, measures: Sequence[Measure], unit_id: str, year: int, until: date
+    session: AsyncSession,
+    measures: Sequence[Measure],
+    details: dict[str, Details],
+    unit_id: str,
+    year: int,
+    until: date,
 ) -> dict[tuple[str, str], list[MeasureValue]]:
-    """Per (measure, segment): the total's latest value up to ``until`` from the year before
-    the measure's first look-back year on, and the value before it (oldest first; one or two
-    values). The values are those of the measure's data unit, else ``unit_id``."""
-    if not measures:
+    """Per series (measure, segment) of ``details``: the total's latest value up to ``until``
+    from the year before the measure's first look-back year on, and the value before it
+    (oldest first; one or two values). The values are those of the measure's data unit, else
+    ``unit_id``.
+
+    On PostgreSQL each series is one backward range scan of the index that stops after two
+    rows (a lateral join); elsewhere a window over the look-back years' values ranks them."""
+    wanted = [
+        (measure.id, values_unit(measure, unit_id), row.segment, year - measure.lookback_years - 1)
+        for measure in measures
+        for row in details[measure.id].series
+    ]
+    if not wanted:
         return {}
-    # Per values unit and look-back (a follow-up has one or a few of each): the measures and
-    # the first year they look at (the year before the first look-back year gives the first
-    # value its trend). No join with ``measure``: unit and measures are the index's first
-    # columns, whatever the table statistics say.
-    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for measure in measures:
-        first = year - measure.lookback_years - 1
-        groups[(values_unit(measure, unit_id), first)].append(measure.id)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        statement = _two_per_series_lateral(wanted, until)
+    else:
+        statement = _two_per_series_ranked(wanted, until)
+    result: dict[tuple[str, str], list[MeasureValue]] = defaultdict(list)
+    for value in (await session.exec(statement)).all():
+        result[(value.measure_id, value.segment)].append(value)
+    return result
+
+
+Wanted = list[tuple[str, str, str, int]]  # measure, values unit, segment, first year
+
+
+def _two_per_series_lateral(wanted: Wanted, until: date) -> SelectOfScalar[MeasureValue]:
+    series = (
+        func.unnest(
+            bindparam("measure_ids", [w[0] for w in wanted], type_=ARRAY(String)),
+            bindparam("unit_ids", [w[1] for w in wanted], type_=ARRAY(String)),
+            bindparam("segments", [w[2] for w in wanted], type_=ARRAY(String)),
+            bindparam("first_years", [w[3] for w in wanted], type_=ARRAY(Integer)),
+        )
+        .table_valued("measure_id", "org_unit_id", "segment", "first_year")
+        .render_derived(name="series")
+    )
+    inner = aliased(MeasureValue, name="candidate")
+    two = (
+        select(col(inner.id).label("id"))
+        .where(
+            col(inner.measure_id) == series.c.measure_id,
+            col(inner.org_unit_id) == series.c.org_unit_id,
+            col(inner.gender) == TOTAL,
+            col(inner.segment) == series.c.segment,
+            col(inner.period_end) <= until,
+            col(inner.period_end) >= func.make_date(series.c.first_year, 1, 1),
+            col(inner.year) >= series.c.first_year,
+        )
+        .order_by(col(inner.period_end).desc(), col(inner.id).desc())
+        .limit(2)
+        .lateral("two")
+    )
+    return (
+        select(MeasureValue)
+        .select_from(series)
+        .join(two, true())
+        .join(MeasureValue, col(MeasureValue.id) == two.c.id)
+        .order_by(col(MeasureValue.period_end), col(MeasureValue.id))
+    )
+
+
+def _two_per_series_ranked(wanted: Wanted, until: date) -> SelectOfScalar[MeasureValue]:
+    # Per values unit and first year (a follow-up has one or a few of each): the measures.
+    # No join with ``measure``: unit and measures are the index's first columns, whatever
+    # the table statistics say.
+    groups: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for measure_id, unit, _, first in wanted:
+        groups[(unit, first)].add(measure_id)
     in_range = or_(
         *(
             and_(
-                col(MeasureValue.measure_id).in_(ids),
+                col(MeasureValue.measure_id).in_(sorted(ids)),
                 col(MeasureValue.org_unit_id) == unit,
                 col(MeasureValue.period_end) >= date(first, 1, 1),
                 col(MeasureValue.year) >= first,
@@ -163,16 +229,12 @@ async def latest_pairs(
         )
         .subquery()
     )
-    statement = (
+    return (
         select(MeasureValue)
         .join(ranked, ranked.c.id == col(MeasureValue.id))
         .where(ranked.c.rank <= 2)
         .order_by(col(MeasureValue.period_end), col(MeasureValue.id))
     )
-    result: dict[tuple[str, str], list[MeasureValue]] = defaultdict(list)
-    for value in (await session.exec(statement)).all():
-        result[(value.measure_id, value.segment)].append(value)
-    return result
 
 
 def latest_of_series(

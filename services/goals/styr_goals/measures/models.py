@@ -144,6 +144,7 @@ class MeasureValue(SQLModel, table=True):
             "gender",
             "segment",
             "period_end",
+            "id",
         ),
     )
 

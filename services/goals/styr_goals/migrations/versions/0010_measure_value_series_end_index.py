@@ -5,7 +5,8 @@ The follow-up asks for the two latest total values of each series of its measure
 ``period_end`` up to the period's end. The unique key's index has ``period`` (a string)
 before segment and gender, so it cannot answer that without reading every value of the
 measure and unit; ``ix_measure_value_series_end`` (measure_id, org_unit_id, gender, segment,
-period_end) reads only the rows returned and the few before them in the look-back window.
+period_end, id) gives a series' values in the order the follow-up ranks them (latest period
+end, then latest id), so a scan backwards stops after the rows returned.
 
 Revision ID: 0010
 Revises: 0009
@@ -26,7 +27,9 @@ INDEX = "ix_measure_value_series_end"
 
 def upgrade() -> None:
     op.create_index(
-        INDEX, "measure_value", ["measure_id", "org_unit_id", "gender", "segment", "period_end"]
+        INDEX,
+        "measure_value",
+        ["measure_id", "org_unit_id", "gender", "segment", "period_end", "id"],
     )
 
 
