@@ -126,7 +126,8 @@ async def _former(
     session: AsyncSession, measure: Measure, unit_id: str, year: int, until: date
 ) -> dict[str, ValueRead]:
     """The follow-up's computation before ``measures.latest``: every value of the look-back
-    years (and the year before), evaluated in Python, the last total per segment kept."""
+    years and of the years before them within a direction reference's reach, evaluated in
+    Python, the last total per segment kept."""
     resolver = await measures.series_targets(session, measure.id)
     first_year = year - measure.lookback_years
     rows = await measures.values_of(
@@ -134,7 +135,7 @@ async def _former(
         measure.id,
         org_unit_id=measure.data_org_unit_id or unit_id,
         until=until,
-        from_year=first_year - 1,
+        from_year=measures.reach(first_year, measure.lookback_years),
     )
     values = measures.evaluate(measure, rows, resolver, status_year=year)
     return {v.segment or "": v for v in values if v.gender == "T" and first_year <= v.year <= year}
