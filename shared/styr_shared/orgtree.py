@@ -11,6 +11,7 @@ from sqlalchemy import literal
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 
 async def lineage(session: AsyncSession, model: Any, unit_id: str) -> list[str]:
@@ -33,10 +34,16 @@ async def lineage(session: AsyncSession, model: Any, unit_id: str) -> list[str]:
     return [str(row) for row in rows]
 
 
-async def descendants(session: AsyncSession, model: Any, unit_id: str) -> list[str]:
-    """The unit's id and the ids of every unit below it (empty if unknown)."""
+def subtree(model: Any, unit_id: str) -> SelectOfScalar[Any]:
+    """A select of the unit's id and the ids of every unit below it, to use as a subquery
+    (``column.in_(subtree(...))``) instead of binding thousands of ids."""
     tree = select(model.id).where(model.id == unit_id).cte("subtree", recursive=True)
     child = aliased(model)
     tree = tree.union_all(select(child.id).where(child.parent_id == tree.c.id))
-    rows = await session.exec(select(tree.c.id))
+    return select(tree.c.id)
+
+
+async def descendants(session: AsyncSession, model: Any, unit_id: str) -> list[str]:
+    """The unit's id and the ids of every unit below it (empty if unknown)."""
+    rows = await session.exec(subtree(model, unit_id))
     return [str(row) for row in rows]

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from styr_goals.measures.schemas import BaselineRead, Number, TargetRead
 from styr_goals.measures.status import Status, TargetBasis, Trend
-from styr_goals.plans.schemas import PeriodKind
+from styr_goals.plans.schemas import Computed, PeriodKind
 from styr_shared.schemas import ResponseModel, StrictModel
 
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
@@ -120,7 +120,7 @@ class ActivityRead(ResponseModel):
     updated_at: datetime
 
 
-class StatusCount(StrictModel):
+class StatusCount(Computed):
     status: str
     label: str
     count: int
@@ -128,19 +128,19 @@ class StatusCount(StrictModel):
     text: str = Field(description='"n st (x %)".')
 
 
-class Completion(StrictModel):
+class Completion(Computed):
     total: int
     by_status: list[StatusCount]
 
 
-class Fulfilment(StrictModel):
+class Fulfilment(Computed):
     goals: int = Field(description="Committee goals (roll-up level) in scope.")
     fulfilled: int = Field(description='Goals whose assessment answer is "Ja".')
     percent: int | None = Field(description="Rounded half up; null when there are no goals.")
     result_level: str | None
 
 
-class AreaRollup(StrictModel):
+class AreaRollup(Computed):
     goal_id: str
     code: str
     title: str
@@ -148,13 +148,13 @@ class AreaRollup(StrictModel):
     activities: Completion
 
 
-class Rollup(StrictModel):
+class Rollup(Computed):
     total: Fulfilment
     activities: Completion
     areas: list[AreaRollup]
 
 
-class SeriesFollowUp(StrictModel):
+class SeriesFollowUp(Computed):
     segment: str | None
     code: str | None
     baseline: BaselineRead
@@ -194,7 +194,7 @@ class SeriesFollowUp(StrictModel):
     series_break: bool
 
 
-class MeasureFollowUp(StrictModel):
+class MeasureFollowUp(Computed):
     id: str
     code: str
     name: str
@@ -210,7 +210,7 @@ class MeasureFollowUp(StrictModel):
     series: list[SeriesFollowUp]
 
 
-class GoalFollowUp(StrictModel):
+class GoalFollowUp(Computed):
     id: str
     code: str
     level: str
@@ -265,7 +265,7 @@ class PublicationRead(PublicationSummary):
     report: dict[str, Any] | None = Field(description="The frozen report (computed only).")
 
 
-class FollowUpReport(StrictModel):
+class FollowUpReport(Computed):
     plan_id: str
     plan_name: str
     org_unit_id: str

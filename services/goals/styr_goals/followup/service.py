@@ -49,6 +49,7 @@ from styr_goals.followup.schemas import (
     SeriesFollowUp,
     StatusCount,
 )
+from styr_goals.measures import latest
 from styr_goals.measures import service as measures
 from styr_goals.measures.models import GoalMeasure, Measure
 from styr_goals.orgunits import service as orgunits
@@ -56,6 +57,7 @@ from styr_goals.orgunits.models import OrgUnit
 from styr_goals.plans import service as plans
 from styr_goals.plans.models import Goal, GoalVersion, Plan
 from styr_goals.plans.schemas import FollowUpPeriodConfig, SteeringConfigDocument
+from styr_shared import orgtree
 from styr_shared.auth import Principal
 from styr_shared.errors import InvalidFieldError, NotFoundError
 from styr_shared.pagination import PageParams, paginate
@@ -271,7 +273,7 @@ def _fulfilment(goals: int, fulfilled: int, config: SteeringConfigDocument) -> F
 
 async def _measures_of(
     session: AsyncSession,
-    goal_ids: list[str],
+    goal_ids: SelectOfScalar[str],
     unit_id: str,
     year: int,
     until: date,
@@ -286,26 +288,22 @@ async def _measures_of(
         .where(col(GoalMeasure.goal_id).in_(goal_ids))
         .order_by(col(GoalMeasure.position), col(Measure.code))
     )
+    links = (await session.exec(statement)).all()
+    unique = list({measure.id: measure for _, measure in links}.values())
+    details = await latest.details_of(session, [measure.id for measure in unique])
+    pairs = await latest.latest_pairs(session, unique, details, unit_id, year, until)
+    shown: dict[str, MeasureFollowUp] = {}
     result: dict[str, list[MeasureFollowUp]] = defaultdict(list)
-    for link, measure in (await session.exec(statement)).all():
-        resolver = await measures.series_targets(session, measure.id)
-        values_unit = measure.data_org_unit_id or unit_id
-        first_year = year - measure.lookback_years
-        # Values before the first within reach give it its trend and direction reference.
-        rows = await measures.values_of(
-            session,
-            measure.id,
-            org_unit_id=values_unit,
-            until=until,
-            from_year=measures.reach(first_year, measure.lookback_years),
-        )
-        values = measures.evaluate(measure, rows, resolver, status_year=year)
-        latest = {
-            v.segment or "": v for v in values if v.gender == "T" and first_year <= v.year <= year
-        }
+    for link, measure in links:
+        if measure.id in shown:  # a measure of two goals of the plan
+            result[link.goal_id].append(shown[measure.id])
+            continue
+        resolver = details[measure.id].resolver()
         series = []
-        for row in await measures.series_of(session, measure.id):
-            value = latest.get(row.segment)
+        for row in details[measure.id].series:
+            value = latest.latest_of_series(
+                measure, pairs.get((measure.id, row.segment), ()), resolver, year=year
+            )
             # Without a value: what it would be judged against, and no_value (or no_target).
             empty = measures.judge(
                 measure,
@@ -337,21 +335,20 @@ async def _measures_of(
                     series_break=value.series_break if value else False,
                 )
             )
-        result[link.goal_id].append(
-            MeasureFollowUp(
-                id=measure.id,
-                code=measure.code,
-                name=measure.name,
-                display_name=measure.display_name,
-                unit_kind=measure.unit_kind,
-                unit_label=measure.unit_label,
-                decimals=measure.decimals,
-                direction=measure.direction,
-                values_org_unit_id=values_unit,
-                lookback_years=measure.lookback_years,
-                series=series,
-            )
+        shown[measure.id] = MeasureFollowUp(
+            id=measure.id,
+            code=measure.code,
+            name=measure.name,
+            display_name=measure.display_name,
+            unit_kind=measure.unit_kind,
+            unit_label=measure.unit_label,
+            decimals=measure.decimals,
+            direction=measure.direction,
+            values_org_unit_id=latest.values_unit(measure, unit_id),
+            lookback_years=measure.lookback_years,
+            series=series,
         )
+        result[link.goal_id].append(shown[measure.id])
     return result
 
 
@@ -372,13 +369,20 @@ async def follow_up(
     unit_id = org_unit_id or plan.org_unit_id
     if await session.get(OrgUnit, unit_id) is None:
         raise InvalidFieldError("query.org_unit_id", f"unknown org unit {unit_id!r}")
-    units = await orgunits.descendants(session, unit_id) if include_below else [unit_id]
+    # Subqueries rather than lists of ids: a municipality-wide plan has a thousand goals and
+    # its root two thousand units below it, which would be bound one parameter each. Rows of
+    # the plan's goals outside the year's tree are read and not shown.
+    units = (
+        orgtree.subtree(OrgUnit, unit_id)
+        if include_below
+        else select(OrgUnit.id).where(col(OrgUnit.id) == unit_id)
+    )
+    plan_goals = select(Goal.id).where(col(Goal.plan_id) == plan.id)
 
     rows: list[tuple[Goal, GoalVersion]] = await plans.goals_in_year(session, plan.id, year)
-    goal_ids = [goal.id for goal, _ in rows]
     current: dict[str, dict[str, Assessment]] = defaultdict(dict)
     assessed = select(Assessment).where(
-        col(Assessment.goal_id).in_(goal_ids),
+        col(Assessment.goal_id).in_(plan_goals),
         col(Assessment.year) == year,
         col(Assessment.period) == period.key,
     )
@@ -386,19 +390,29 @@ async def follow_up(
         current[assessment.goal_id][assessment.kind] = assessment  # the latest wins
     own_activities: dict[str, Counter[str]] = defaultdict(Counter)
     done = select(Activity).where(
-        col(Activity.goal_id).in_(goal_ids),
+        col(Activity.goal_id).in_(plan_goals),
         col(Activity.year) == year,
         col(Activity.org_unit_id).in_(units),
     )
     for activity in (await session.exec(done)).all():
         own_activities[activity.goal_id][activity.status] += 1
-    goal_measures = await _measures_of(session, goal_ids, unit_id, year, until)
+    goal_measures = await _measures_of(session, plan_goals, unit_id, year, until)
 
     versions = {goal.id: version for goal, version in rows}
     children: dict[str | None, list[Goal]] = defaultdict(list)
     for goal, version in rows:
         parent = version.parent_id if version.parent_id in versions else None
         children[parent].append(goal)
+
+    # Most goals have the same counts (none, in a plan without activities): one Completion
+    # per distinct counts, shared by the goals that have them.
+    completions: dict[frozenset[tuple[str, int]], Completion] = {}
+
+    def completed(statuses: Counter[str]) -> Completion:
+        key = frozenset(statuses.items())
+        if key not in completions:
+            completions[key] = completion(statuses, config)
+        return completions[key]
 
     def build(goal: Goal, inherited_tag: str | None) -> tuple[GoalFollowUp, Counter[str], int, int]:
         version = versions[goal.id]
@@ -437,7 +451,7 @@ async def follow_up(
                 forecast=AssessmentRead.model_validate(forecast) if forecast else None,
                 fulfilled=fulfilled,
                 measures=goal_measures.get(goal.id, []),
-                activities=completion(activities, config),
+                activities=completed(activities),
                 children=nodes,
             ),
             activities,
@@ -460,7 +474,7 @@ async def follow_up(
                 code=node.code,
                 title=node.title,
                 fulfilment=_fulfilment(goals, met, config),
-                activities=completion(activities, config),
+                activities=completed(activities),
             )
         )
     return FollowUpReport(

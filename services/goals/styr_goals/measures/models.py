@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, UniqueConstraint
+from sqlalchemy import Index, Numeric, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 from styr_shared.types import JSONDocument, UTCDateTime, utcnow
@@ -135,6 +135,16 @@ class MeasureValue(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint(
             "measure_id", "org_unit_id", "period", "segment", "gender", name="uq_measure_value"
+        ),
+        # The latest values of a series (``latest.latest_pairs``; migration 0010).
+        Index(
+            "ix_measure_value_series_end",
+            "measure_id",
+            "org_unit_id",
+            "gender",
+            "segment",
+            "period_end",
+            "id",
         ),
     )
 

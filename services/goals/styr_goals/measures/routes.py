@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_goals import access
 from styr_goals.access import Reader, ReadsMeasure
-from styr_goals.measures import service
+from styr_goals.measures import latest, service
 from styr_goals.measures.periods import Periodicity
 from styr_goals.measures.schemas import (
     DefinitionCreate,
@@ -82,8 +82,7 @@ async def list_measures(
         scope=scope,
         ids=id,
     )
-    items = [await service.measure_read(session, m) for m in measures]
-    return Page(items=items, next_cursor=cursor)
+    return Page(items=await latest.measure_reads(session, measures), next_cursor=cursor)
 
 
 @router.post(

@@ -155,31 +155,55 @@ def baseline_read(row: MeasureSeries | MeasureBaseline) -> BaselineRead:
     return BaselineRead(value=row.value, period=row.period, is_new=row.is_new, text=row.text)
 
 
-async def measure_read(session: AsyncSession, measure: Measure) -> MeasureRead:
-    targets = await targets_of(session, measure.id)
-    by_gender = await baselines_of(session, measure.id)
-    series = [
+def series_reads(
+    series: Sequence[MeasureSeries],
+    targets: Sequence[MeasureTarget],
+    baselines: Sequence[MeasureBaseline],
+) -> list[SeriesRead]:
+    """A measure's series as read (targets ordered by segment and year, baselines by segment
+    and gender, as :func:`targets_of` and :func:`baselines_of` give them)."""
+    return [
         SeriesRead(
             segment=row.segment or None,
             code=row.code,
             baseline=baseline_read(row),
             gender_baselines={
-                b.gender: baseline_read(b) for b in by_gender if b.segment == row.segment
+                b.gender: baseline_read(b) for b in baselines if b.segment == row.segment
             },
             targets={t.year: target_read(t) for t in targets if t.segment == row.segment},
         )
-        for row in await series_of(session, measure.id)
+        for row in series
     ]
-    definitions = [
-        DefinitionRead.model_validate(d) for d in await definitions_of(session, measure.id)
-    ]
+
+
+def read_of(
+    measure: Measure,
+    goal_ids: list[str],
+    series: list[SeriesRead],
+    definitions: Sequence[MeasureDefinition],
+) -> MeasureRead:
     return MeasureRead.model_validate(
         {
             **measure.model_dump(),
-            "goal_ids": await goal_ids_of(session, measure.id),
+            "goal_ids": goal_ids,
             "series": series,
-            "definitions": definitions,
+            "definitions": [DefinitionRead.model_validate(d) for d in definitions],
         }
+    )
+
+
+async def measure_read(session: AsyncSession, measure: Measure) -> MeasureRead:
+    """One measure as read (``latest.measure_reads`` reads a page of them at once)."""
+    series = series_reads(
+        await series_of(session, measure.id),
+        await targets_of(session, measure.id),
+        await baselines_of(session, measure.id),
+    )
+    return read_of(
+        measure,
+        await goal_ids_of(session, measure.id),
+        series,
+        await definitions_of(session, measure.id),
     )
 
 

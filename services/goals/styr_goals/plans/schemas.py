@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from styr_shared.schemas import ResponseModel, StrictModel
 
@@ -15,6 +15,15 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
+
+
+class Computed(BaseModel):
+    """A response body (or part of one) the service computes, built by the thousand for a
+    large plan: extra fields are forbidden as in ``StrictModel`` (so the OpenAPI schema is
+    the same), without ``StrictModel``'s per-field checks of client input, which cost a
+    Python call per field and are for what clients send."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PeriodKind(StrEnum):
@@ -213,7 +222,7 @@ class GoalRead(ResponseModel):
     versions: list[GoalVersionRead] = Field(description="Every version, oldest first.")
 
 
-class GoalNode(StrictModel):
+class GoalNode(Computed):
     """A goal as it stands in one year, with its children."""
 
     id: str
