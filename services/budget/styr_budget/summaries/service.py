@@ -28,7 +28,7 @@ from sqlmodel.sql.expression import Select
 
 from styr_budget.amounts import MoneyUnit, present
 from styr_budget.budgets.models import BudgetEntry, BudgetFrame, BudgetVersion
-from styr_budget.common import find_unit, subtree
+from styr_budget.common import find_unit, in_units, subtree
 from styr_budget.dimensions.models import AccountGroup, ActivityCode
 from styr_budget.forecasts.models import Forecast
 from styr_budget.outcomes.models import MONTH_COLUMNS, OutcomeYear
@@ -124,29 +124,38 @@ async def summarize(
 
     kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
 
-    # Budget: this year (original or revised) and the previous year's revised budget.
+    # Budget: this year (original or revised) with its months 1…period (the lines' resolved
+    # months, see :mod:`styr_budget.budgets.periodisation`), and the previous year's revised
+    # budget, in one grouped query.
     key = _key(BudgetEntry, group_by)
     chosen = col(BudgetVersion.status) == "adopted"
     if basis is BudgetBasis.ORIGINAL:
         chosen = chosen & or_(col(BudgetEntry.year) != year, col(BudgetVersion.number) == 1)
+    budget_months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
     budget: Select[*tuple[Any, ...]] = (
-        Select(key, col(AccountGroup.kind), col(BudgetEntry.year), func.sum(BudgetEntry.amount))
+        Select(
+            key,
+            col(AccountGroup.kind),
+            col(BudgetEntry.year),
+            func.sum(BudgetEntry.amount),
+            func.sum(reduce(operator.add, budget_months)),
+        )
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
         .join(AccountGroup, _group_of(BudgetEntry))
         .where(
             col(BudgetEntry.year).in_([year, year - 1]),
-            col(BudgetEntry.org_unit_id).in_(units),
+            in_units(session, BudgetEntry.org_unit_id, units),
             chosen,
             *kind_filter,
         )
         .group_by(*_grouped(key, group_by), col(BudgetEntry.year))
     )
-    for key_value, kind, row_year, amount in await _rows(session, budget):
-        take(key_value, kind, "budget" if row_year == year else "prev_budget", amount)
-    for key_value, kind, amount in await _rows(
-        session, _budget_ytd(year, period, units, basis, group_by, kind_filter)
-    ):
-        take(key_value, kind, "budget_ytd", amount)
+    for key_value, kind, row_year, amount, ytd in await _rows(session, budget):
+        if row_year == year:
+            take(key_value, kind, "budget", amount)
+            take(key_value, kind, "budget_ytd", ytd)
+        else:
+            take(key_value, kind, "prev_budget", amount)
 
     # Outcome: months 1…period of this and the previous year, and the previous full year,
     # from the yearly rollup (one row per unit × activity × group, months side by side).
@@ -163,7 +172,7 @@ async def summarize(
         .join(AccountGroup, _group_of(OutcomeYear))
         .where(
             col(OutcomeYear.year).in_([year, year - 1]),
-            col(OutcomeYear.org_unit_id).in_(units),
+            in_units(session, OutcomeYear.org_unit_id, units),
             *kind_filter,
         )
         .group_by(*_grouped(key, group_by), col(OutcomeYear.year))
@@ -179,15 +188,7 @@ async def summarize(
 
     # Forecasts of the latest follow-up month up to the period (or the one asked for).
     if forecast_month is None:
-        forecast_month = (
-            await session.exec(
-                select(func.max(Forecast.month)).where(
-                    col(Forecast.year) == year,
-                    col(Forecast.month) <= period,
-                    col(Forecast.org_unit_id).in_(units),
-                )
-            )
-        ).one()
+        forecast_month = await latest_forecast_month(session, units, year, period)
     has_forecast = False
     deviations: dict[str | None, Decimal] = {}
     if forecast_month is not None:
@@ -200,7 +201,7 @@ async def summarize(
             .where(
                 col(Forecast.year) == year,
                 col(Forecast.month) == forecast_month,
-                col(Forecast.org_unit_id).in_(units),
+                in_units(session, Forecast.org_unit_id, units),
                 *kind_filter,
             )
             .group_by(*_grouped(key, group_by))
@@ -237,12 +238,12 @@ async def summarize(
     frame_net = (
         await session.exec(
             select(func.sum(frame_amount)).where(
-                col(BudgetFrame.year) == year, col(BudgetFrame.committee_id).in_(units)
+                col(BudgetFrame.year) == year, in_units(session, BudgetFrame.committee_id, units)
             )
         )
     ).one()
     allocation_budget = None if frame_net is None else -Decimal(frame_net)
-    names = await _names(session, municipality_id, group_by, [k for k in rows if k is not None])
+    names = await row_names(session, municipality_id, group_by, [k for k in rows if k is not None])
     result_rows = [
         SummaryRow(
             key=row_key,
@@ -289,6 +290,22 @@ async def summarize(
     )
 
 
+async def latest_forecast_month(
+    session: AsyncSession, units: list[str], year: int, period: int
+) -> int | None:
+    """The latest follow-up month up to ``period`` with a forecast in ``units``."""
+    month: int | None = (
+        await session.exec(
+            select(func.max(Forecast.month)).where(
+                col(Forecast.year) == year,
+                col(Forecast.month) <= period,
+                in_units(session, Forecast.org_unit_id, units),
+            )
+        )
+    ).one()
+    return month
+
+
 async def forecast_deviations(
     session: AsyncSession,
     *,
@@ -307,6 +324,64 @@ async def forecast_deviations(
     (key ``None``); with a ``kinds`` filter activity forecasts are left out, as they cannot
     be split by kind, and their lines count at their budget.
     """
+    grouped = group_by is not GroupBy.NONE
+    key = _key(Forecast, group_by)
+    by_group = group_by is GroupBy.ACCOUNT_GROUP
+    found = await _deviations(
+        session,
+        units=units,
+        year=year,
+        forecast_month=forecast_month,
+        basis=basis,
+        kinds=kinds,
+        line_keys=[key] if grouped else [],
+        activity_keys=[] if by_group or not grouped else [key],
+    )
+    result: dict[str | None, Decimal] = defaultdict(Decimal)
+    for keys, amount in found:
+        # ungrouped: the one row of GroupBy.NONE; by account group an activity forecast
+        # has no group (key None)
+        key_value = keys[0] if keys else (None if grouped else "total")
+        result[None if key_value is None else str(key_value)] += amount
+    return dict(result)
+
+
+async def deviation_cells(
+    session: AsyncSession, *, units: list[str], year: int, forecast_month: int
+) -> dict[tuple[str, str], Decimal]:
+    """forecast − budget (revised) per org unit × activity where forecasts were made: the
+    deviations of :func:`forecast_deviations` before grouping, so every grouping by unit or
+    by activity (and their subtrees) is a sum of these cells."""
+    activity_keys = [col(Forecast.org_unit_id), col(Forecast.activity_code)]
+    cells: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (unit_id, activity), amount in await _deviations(
+        session,
+        units=units,
+        year=year,
+        forecast_month=forecast_month,
+        basis=BudgetBasis.REVISED,
+        kinds=None,
+        line_keys=activity_keys,
+        activity_keys=activity_keys,
+    ):
+        cells[(str(unit_id), str(activity))] += amount
+    return dict(cells)
+
+
+async def _deviations(
+    session: AsyncSession,
+    *,
+    units: list[str],
+    year: int,
+    forecast_month: int,
+    basis: BudgetBasis,
+    kinds: list[str] | None,
+    line_keys: list[Any],
+    activity_keys: list[Any],
+) -> list[tuple[tuple[Any, ...], Decimal]]:
+    """The deviations of line forecasts grouped by ``line_keys`` and of activity forecasts
+    grouped by ``activity_keys`` (columns of :class:`Forecast`; none: one sum), as (key
+    values, amount) pairs; activity forecasts are left out with a ``kinds`` filter."""
     chosen = _chosen_versions(basis)
     kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
     line_budget = (
@@ -320,7 +395,7 @@ async def forecast_deviations(
         .join(AccountGroup, _group_of(BudgetEntry))
         .where(
             col(BudgetEntry.year) == year,
-            col(BudgetEntry.org_unit_id).in_(units),
+            in_units(session, BudgetEntry.org_unit_id, units),
             col(AccountGroup.kind) != ALLOCATION,
             chosen,
             *kind_filter,
@@ -335,12 +410,11 @@ async def forecast_deviations(
     this_month = [
         col(Forecast.year) == year,
         col(Forecast.month) == forecast_month,
-        col(Forecast.org_unit_id).in_(units),
+        in_units(session, Forecast.org_unit_id, units),
     ]
-    key = _key(Forecast, group_by)
     deviation = func.sum(Forecast.amount - func.coalesce(line_budget.c.amount, 0))
     per_line: Select[*tuple[Any, ...]] = (
-        Select(key, deviation)
+        Select(*line_keys, deviation)
         .join(AccountGroup, _group_of(Forecast))
         .outerjoin(
             line_budget,
@@ -350,14 +424,14 @@ async def forecast_deviations(
         )
         .where(*this_month, col(AccountGroup.kind) != ALLOCATION, *kind_filter)
     )
-    if group_by is not GroupBy.NONE:
-        per_line = per_line.group_by(key)
-    found: dict[str | None, Decimal] = defaultdict(Decimal)
-    for key_value, amount in await _rows(session, per_line):
+    if line_keys:
+        per_line = per_line.group_by(*line_keys)
+    found: list[tuple[tuple[Any, ...], Decimal]] = []
+    for *keys, amount in await _rows(session, per_line):
         if amount is not None:
-            found[None if key_value is None else str(key_value)] += Decimal(amount)
+            found.append((tuple(keys), Decimal(amount)))
     if kinds:
-        return dict(found)
+        return found
     activity_budget = (
         Select(
             line_budget.c.org_unit_id,
@@ -367,10 +441,11 @@ async def forecast_deviations(
         .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
         .subquery("activity_budget")
     )
-    by_group = group_by is GroupBy.ACCOUNT_GROUP
-    activity_key = literal_column("NULL") if by_group else key
     per_activity: Select[*tuple[Any, ...]] = (
-        Select(activity_key, func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)))
+        Select(
+            *activity_keys,
+            func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)),
+        )
         .outerjoin(
             activity_budget,
             (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
@@ -378,35 +453,12 @@ async def forecast_deviations(
         )
         .where(*this_month, col(Forecast.account_group_key).is_(None))
     )
-    if group_by not in {GroupBy.NONE, GroupBy.ACCOUNT_GROUP}:
-        per_activity = per_activity.group_by(key)
-    for key_value, amount in await _rows(session, per_activity):
+    if activity_keys:
+        per_activity = per_activity.group_by(*activity_keys)
+    for *keys, amount in await _rows(session, per_activity):
         if amount is not None:
-            found[None if key_value is None else str(key_value)] += Decimal(amount)
-    return dict(found)
-
-
-def _budget_ytd(
-    year: int,
-    period: int,
-    units: list[str],
-    basis: BudgetBasis,
-    group_by: GroupBy,
-    kind_filter: list[Any],
-) -> Select[*tuple[Any, ...]]:
-    """Budget of months 1…period from the lines' resolved months (see
-    :mod:`styr_budget.budgets.periodisation`), summed per row in the database."""
-    key = _key(BudgetEntry, group_by)
-    months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
-    chosen = _chosen_versions(basis)
-    return (
-        Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
-        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, _group_of(BudgetEntry))
-        .where(col(BudgetEntry.year) == year, col(BudgetEntry.org_unit_id).in_(units), chosen)
-        .where(*kind_filter)
-        .group_by(*_grouped(key, group_by))
-    )
+            found.append((tuple(keys), Decimal(amount)))
+    return found
 
 
 def _chosen_versions(basis: BudgetBasis) -> Any:
@@ -501,7 +553,7 @@ def _papers(figures: Figures, unit: MoneyUnit) -> PaperFigures | None:
     )
 
 
-async def _names(
+async def row_names(
     session: AsyncSession, municipality_id: str, group_by: GroupBy, keys: Iterable[str]
 ) -> dict[str, str]:
     """The rows' names: the municipality's own names of its codes."""
