@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_
+from sqlalchemy import and_, func, literal_column, null, or_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -405,7 +405,7 @@ async def _deviations(
             col(BudgetEntry.activity_code),
             col(BudgetEntry.account_group_key),
         )
-        .subquery("line_budget")
+        .cte("line_budget")
     )
     this_month = [
         col(Forecast.year) == year,
@@ -426,36 +426,38 @@ async def _deviations(
     )
     if line_keys:
         per_line = per_line.group_by(*line_keys)
+    statement: Any = per_line
+    if not kinds:
+        activity_budget = (
+            Select(
+                line_budget.c.org_unit_id,
+                line_budget.c.activity_code,
+                func.sum(line_budget.c.amount).label("amount"),
+            )
+            .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
+            .subquery("activity_budget")
+        )
+        # no key of its own where the line forecasts have one (by account group): NULL
+        padding = [null()] * (len(line_keys) - len(activity_keys))
+        per_activity: Select[*tuple[Any, ...]] = (
+            Select(
+                *activity_keys,
+                *padding,
+                func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)),
+            )
+            .outerjoin(
+                activity_budget,
+                (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
+                & (activity_budget.c.activity_code == col(Forecast.activity_code)),
+            )
+            .where(*this_month, col(Forecast.account_group_key).is_(None))
+        )
+        if activity_keys:
+            per_activity = per_activity.group_by(*activity_keys)
+        # one round trip: the line forecasts' and the activity forecasts' deviations
+        statement = union_all(per_line, per_activity)
     found: list[tuple[tuple[Any, ...], Decimal]] = []
-    for *keys, amount in await _rows(session, per_line):
-        if amount is not None:
-            found.append((tuple(keys), Decimal(amount)))
-    if kinds:
-        return found
-    activity_budget = (
-        Select(
-            line_budget.c.org_unit_id,
-            line_budget.c.activity_code,
-            func.sum(line_budget.c.amount).label("amount"),
-        )
-        .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
-        .subquery("activity_budget")
-    )
-    per_activity: Select[*tuple[Any, ...]] = (
-        Select(
-            *activity_keys,
-            func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)),
-        )
-        .outerjoin(
-            activity_budget,
-            (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
-            & (activity_budget.c.activity_code == col(Forecast.activity_code)),
-        )
-        .where(*this_month, col(Forecast.account_group_key).is_(None))
-    )
-    if activity_keys:
-        per_activity = per_activity.group_by(*activity_keys)
-    for *keys, amount in await _rows(session, per_activity):
+    for *keys, amount in (await session.exec(statement)).all():
         if amount is not None:
             found.append((tuple(keys), Decimal(amount)))
     return found
