@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, String, any_, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -164,18 +162,6 @@ async def subtree_units(session: AsyncSession, unit_id: str) -> dict[str, Replic
         select(ReplicaOrgUnit).where(col(ReplicaOrgUnit.id).in_(select(cte.c.id)))
     )
     return {row.id: row for row in rows.all()}
-
-
-def in_units(session: AsyncSession, column: Any, units: Sequence[str]) -> ColumnElement[bool]:
-    """``column`` is one of ``units`` (a subtree: up to a municipality's thousands of ids).
-
-    On PostgreSQL one array parameter (``= ANY($1)``): the statement's text, and so its
-    prepared statement and plan, are the same for every subtree, and binding thousands of ids
-    costs no more than one. Elsewhere an ``IN`` list."""
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        return col(column) == any_(bindparam("units", list(units), ARRAY(String), unique=True))
-    return col(column).in_(list(units))
 
 
 async def require_municipality(session: AsyncSession, municipality_id: str) -> None:

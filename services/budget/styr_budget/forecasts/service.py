@@ -280,8 +280,8 @@ async def deficits(
         )
         .group_by(col(BalanceMeasure.activity_code), col(BalanceMeasure.org_unit_id))
     )
-    for activity, unit_id, count, amount in rows.all():
-        counts[(activity, unit_id)] = (int(count), Decimal(amount or 0))
+    for measure_activity, measure_unit, count, amount in rows.all():
+        counts[(measure_activity, measure_unit)] = (int(count), Decimal(amount or 0))
 
     found: list[Deficit] = []
 
