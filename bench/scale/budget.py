@@ -119,6 +119,7 @@ def _check(response: httpx.Response, what: str) -> Any:
 def load_settings(client: httpx.Client, stack: Stack) -> None:
     base = f"/api/v1/municipalities/{MUNICIPALITY_ID}"
     headers = stack.operator
+    body: dict[str, Any]
     for year in range(YEARS[0], YEARS[-1] + 2):
         body = {"follow_up_months": [4, 8, FORECAST_MONTH, 12]}
         _check(client.put(f"{base}/fiscal-years/{year}", json=body, headers=headers), "year")
@@ -144,6 +145,7 @@ def load_settings(client: httpx.Client, stack: Stack) -> None:
 def load_budgets(client: httpx.Client, stack: Stack, all_cells: list[Cell]) -> int:
     """A frame and an adopted original budget per committee and year: the lines' count."""
     count = 0
+    body: dict[str, Any]
     for year in YEARS:
         for c, committee in enumerate(stack.org.committees):
             lines = [
@@ -165,8 +167,12 @@ def load_budgets(client: httpx.Client, stack: Stack, all_cells: list[Cell]) -> i
             _check(client.put(f"{path}/frame", json=frame, headers=stack.operator), path)
             if net > 0:  # revenue above cost (a small scale): the frame is 1 kr of cost
                 lines[0]["amount"] = str(Decimal(lines[0]["amount"]) - net - 1)
-            body = {"kind": "original", "label": f"Internbudget {year}", "lines": lines}
-            body["adopt"] = True
+            body = {
+                "kind": "original",
+                "label": f"Internbudget {year}",
+                "lines": lines,
+                "adopt": True,
+            }
             _check(client.post(f"{path}/versions", json=body, headers=stack.operator), path)
             count += len(lines)
     return count
