@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +35,7 @@ Reader = Annotated[ReadScope, Depends(read_scope(ReplicaOrgUnit))]
 # A request pulls the goals service's org feed at most once: a file naming a thousand unknown
 # units must not make a thousand round trips (the flag lives as long as the request's session).
 _PULLED = "styr_budget.org_feed_pulled"
+SCOPE_LINEAGE_LIMIT = 8  # check_scope_all: up to this many units, a lineage query per unit
 
 
 async def _unit(session: AsyncSession, unit_id: str) -> ReplicaOrgUnit | None:
@@ -128,12 +130,38 @@ async def check_scope(session: AsyncSession, principal: Principal, unit_id: str)
 
 
 async def check_scope_all(session: AsyncSession, principal: Principal, unit_ids: set[str]) -> None:
+    """403 naming the first unit (by id) the caller's scope does not cover. Many units are
+    checked against the subtrees of the caller's grants (one query per grant) instead of one
+    lineage query per unit: a ledger file books on thousands."""
+    if principal.unrestricted:
+        return
+    if len(unit_ids) <= SCOPE_LINEAGE_LIMIT:
+        for unit_id in sorted(unit_ids):
+            await check_scope(session, principal, unit_id)
+        return
+    covered: set[str] = set()
+    for granted in sorted(principal.org_units):
+        covered.update(await subtree(session, granted))
     for unit_id in sorted(unit_ids):
-        await check_scope(session, principal, unit_id)
+        if unit_id not in covered:
+            raise ForbiddenError(f"Your org scope does not cover {unit_id!r}.")
 
 
 async def subtree(session: AsyncSession, unit_id: str) -> list[str]:
     return await orgtree.descendants(session, ReplicaOrgUnit, unit_id)
+
+
+async def subtree_units(session: AsyncSession, unit_id: str) -> dict[str, ReplicaOrgUnit]:
+    """The unit and every unit below it, by id, in one query (a recursive CTE that carries
+    the rows, not only the ids as :func:`subtree`)."""
+    tree = select(ReplicaOrgUnit.id).where(col(ReplicaOrgUnit.id) == unit_id)
+    cte = tree.cte("subtree_units", recursive=True)
+    child = aliased(ReplicaOrgUnit)
+    cte = cte.union_all(select(child.id).where(col(child.parent_id) == cte.c.id))
+    rows = await session.exec(
+        select(ReplicaOrgUnit).where(col(ReplicaOrgUnit.id).in_(select(cte.c.id)))
+    )
+    return {row.id: row for row in rows.all()}
 
 
 async def require_municipality(session: AsyncSession, municipality_id: str) -> None:

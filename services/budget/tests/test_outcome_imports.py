@@ -466,3 +466,36 @@ async def test_rows_imported_before_sources_are_replaced_by_the_next_sie_import(
         (1, "oxelosund-lss", "personalkostnader", "Raindance"): Decimal("-200.00"),
         (1, "oxelosund-ifo", "personalkostnader", "Raindance"): Decimal("-300.00"),
     }
+
+
+async def test_a_file_on_many_units_is_checked_against_the_importers_scope(
+    client: AsyncClient, tokens: TokenFactory
+) -> None:
+    """More units than are checked one lineage at a time (a ledger books on thousands): every
+    unit must still be in the importer's subtree, and the first one outside is named."""
+    von = [
+        "oxelosund-von",
+        "oxelosund-vof",
+        "oxelosund-so",
+        "oxelosund-ao",
+        "oxelosund-sabo",
+        "oxelosund-hemtjanst",
+        "oxelosund-hsl",
+        "oxelosund-lss",
+        "oxelosund-ifo",
+    ]
+    importer = tokens.headers("importer", org_units=["oxelosund-von"])
+
+    def csv(units: list[str]) -> bytes:
+        rows = "".join(f"2025-02;{unit};;personalkostnader;-1\n" for unit in units)
+        return (HEADER_CSV + rows).encode()
+
+    headers = {**importer, "Content-Type": "text/csv"}
+    outside = await client.post(
+        "/api/v1/outcomes/csv", content=csv([*von, "oxelosund-ks"]), headers=headers
+    )
+    assert outside.status_code == 403, outside.text
+    assert "oxelosund-ks" in outside.json()["detail"]
+    inside = await client.post("/api/v1/outcomes/csv", content=csv(von), headers=headers)
+    assert inside.status_code == 201, inside.text
+    assert inside.json()["rows"] == len(von)

@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from styr_budget.amounts import MoneyUnit
 from styr_budget.common import (
     check_scope,
     check_scope_all,
     find_unit,
     require_unit,
     subtree,
+    subtree_units,
     unit_municipalities,
 )
 from styr_budget.dimensions import service as dimensions
@@ -29,7 +29,7 @@ from styr_budget.forecasts.schemas import (
     MeasureUpdate,
 )
 from styr_budget.summaries import service as summaries
-from styr_budget.summaries.schemas import BudgetBasis, GroupBy, Summary
+from styr_budget.summaries.schemas import GroupBy
 from styr_shared.auth import Principal
 from styr_shared.errors import FieldError, InvalidFieldError, NotFoundError, ProblemError
 from styr_shared.orgreplica.models import ReplicaOrgUnit
@@ -232,43 +232,37 @@ async def deficits(
 ) -> list[Deficit]:
     """Forecast deficits (forecast − budget < 0) of the committee, of each activity and of
     each org unit below it (a unit's figure covers its whole subtree, so a department's
-    deficit shows even when its activity as a whole is in balance)."""
+    deficit shows even when its activity as a whole is in balance).
 
-    async def summary(group_by: GroupBy, forecast_month: int | None) -> Summary:
-        return await summaries.summarize(
-            session,
-            org_unit_id=committee_id,
-            year=year,
-            period=month or 12,
-            group_by=group_by,
-            basis=BudgetBasis.REVISED,
-            unit=MoneyUnit.KR,
-            forecast_month=forecast_month,
-            kinds=None,
-            scope=scope,
-        )
-
-    by_activity = await summary(GroupBy.ACTIVITY, month)
-    follow_up = by_activity.forecast_month
+    The figures are the summaries' forecast deviations (``GET /summaries`` by activity and
+    by org unit, revised budget): each is a sum of the deviations of the forecasts made at
+    one unit × activity (:func:`summaries.deviation_cells`), so one grouped query gives the
+    committee's, every activity's and every unit's.
+    """
+    municipality_id = (await find_unit(session, committee_id, scope)).municipality_id
+    units = await subtree_units(session, committee_id)
+    follow_up = month or await summaries.latest_forecast_month(session, list(units), year, 12)
     if follow_up is None:
         return []
-    by_unit = await summary(GroupBy.ORG_UNIT, follow_up)
-    units = {
-        row.id: row
-        for row in (
-            await session.exec(
-                select(ReplicaOrgUnit).where(
-                    col(ReplicaOrgUnit.id).in_(await subtree(session, committee_id))
-                )
-            )
-        ).all()
-    }
+    cells = await summaries.deviation_cells(
+        session, units=list(units), year=year, forecast_month=follow_up
+    )
+    if not cells:
+        return []
+    by_activity: dict[str, Decimal] = {}
     below: dict[str, Decimal] = {}
-    for row in by_unit.rows:
-        unit_id = row.key
-        while unit_id is not None and unit_id != committee_id and unit_id in units:
-            below[unit_id] = below.get(unit_id, ZERO) + (row.forecast_deviation or ZERO)
-            unit_id = units[unit_id].parent_id
+    for (unit_id, activity), deviation in cells.items():
+        by_activity[activity] = by_activity.get(activity, ZERO) + deviation
+        ancestor: str | None = unit_id
+        while ancestor is not None and ancestor != committee_id and ancestor in units:
+            below[ancestor] = below.get(ancestor, ZERO) + deviation
+            ancestor = units[ancestor].parent_id
+    in_deficit = [activity for activity, deviation in by_activity.items() if deviation < 0]
+    names = (
+        await summaries.row_names(session, municipality_id, GroupBy.ACTIVITY, in_deficit)
+        if in_deficit
+        else {}
+    )
 
     counts: dict[tuple[str | None, str | None], tuple[int, Decimal]] = {}
     rows = await session.exec(
@@ -286,8 +280,8 @@ async def deficits(
         )
         .group_by(col(BalanceMeasure.activity_code), col(BalanceMeasure.org_unit_id))
     )
-    for activity, unit_id, count, amount in rows.all():
-        counts[(activity, unit_id)] = (int(count), Decimal(amount or 0))
+    for measure_activity, measure_unit, count, amount in rows.all():
+        counts[(measure_activity, measure_unit)] = (int(count), Decimal(amount or 0))
 
     found: list[Deficit] = []
 
@@ -318,10 +312,9 @@ async def deficits(
             )
         )
 
-    add(DeficitLevel.COMMITTEE, by_activity.total.forecast_deviation)
-    for row in by_activity.rows:
-        if row.key is not None:
-            add(DeficitLevel.ACTIVITY, row.forecast_deviation, row.key, row.name)
+    add(DeficitLevel.COMMITTEE, sum(cells.values(), ZERO))
+    for activity in sorted(by_activity):
+        add(DeficitLevel.ACTIVITY, by_activity[activity], activity, names.get(activity))
     for unit_id in sorted(below, key=lambda unit_id: (units[unit_id].name, unit_id)):
         add(DeficitLevel.ORG_UNIT, below[unit_id], unit=units[unit_id])
     return found

@@ -18,10 +18,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -89,8 +101,124 @@ def _grouped(key: Any, group_by: GroupBy) -> list[Any]:
     return keys if group_by is GroupBy.NONE else [key, *keys]
 
 
-async def _rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
-    return (await session.exec(statement)).all()
+async def _rows(
+    session: AsyncSession, statement: Select[*tuple[Any, ...]], values: dict[str, Any]
+) -> Sequence[Any]:
+    return (await session.exec(statement, params=values)).all()
+
+
+def _postgresql(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def _in_units(column: Any, postgresql: bool) -> ColumnElement[bool]:
+    """``column`` is one of the parameter ``units`` (the subtree's ids). On PostgreSQL one
+    array parameter: the statement's text, prepared statement and plan are the same for every
+    subtree, and binding a municipality's thousands of ids costs no more than one."""
+    if postgresql:
+        return col(column) == any_(bindparam("units", type_=ARRAY(String)))
+    return col(column).in_(bindparam("units", expanding=True))
+
+
+# The statements are built once per shape (grouping, basis, period, kinds, dialect) and take
+# their values as parameters (units, year, prev_year, month, period): a summary does not build
+# and hash its SQL anew on every request.
+
+
+@lru_cache(maxsize=512)
+def _budget_statement(
+    group_by: GroupBy, basis: BudgetBasis, period: int, kinds: tuple[str, ...], pg: bool
+) -> Select[*tuple[Any, ...]]:
+    key = _key(BudgetEntry, group_by)
+    chosen = col(BudgetVersion.status) == "adopted"
+    if basis is BudgetBasis.ORIGINAL:
+        chosen = chosen & or_(
+            col(BudgetEntry.year) != bindparam("year"), col(BudgetVersion.number) == 1
+        )
+    budget_months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
+    return (
+        Select(
+            key,
+            col(AccountGroup.kind),
+            col(BudgetEntry.year),
+            func.sum(BudgetEntry.amount),
+            func.sum(reduce(operator.add, budget_months)),
+        )
+        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
+        .join(AccountGroup, _group_of(BudgetEntry))
+        .where(
+            col(BudgetEntry.year).in_([bindparam("year"), bindparam("prev_year")]),
+            _in_units(BudgetEntry.org_unit_id, pg),
+            chosen,
+            *_kind_filter(kinds),
+        )
+        .group_by(*_grouped(key, group_by), col(BudgetEntry.year))
+    )
+
+
+@lru_cache(maxsize=512)
+def _outcome_statement(
+    group_by: GroupBy, period: int, kinds: tuple[str, ...], pg: bool
+) -> Select[*tuple[Any, ...]]:
+    key = _key(OutcomeYear, group_by)
+    months = [getattr(OutcomeYear, name) for name in MONTH_COLUMNS]
+    return (
+        Select(
+            key,
+            col(AccountGroup.kind),
+            col(OutcomeYear.year),
+            func.sum(reduce(operator.add, months[:period])),
+            func.sum(reduce(operator.add, months)),
+        )
+        .join(AccountGroup, _group_of(OutcomeYear))
+        .where(
+            col(OutcomeYear.year).in_([bindparam("year"), bindparam("prev_year")]),
+            _in_units(OutcomeYear.org_unit_id, pg),
+            *_kind_filter(kinds),
+        )
+        .group_by(*_grouped(key, group_by), col(OutcomeYear.year))
+    )
+
+
+@lru_cache(maxsize=64)
+def _forecast_statement(
+    group_by: GroupBy, kinds: tuple[str, ...], pg: bool
+) -> Select[*tuple[Any, ...]]:
+    key = _key(Forecast, group_by)
+    return (
+        Select(key, col(AccountGroup.kind), func.sum(Forecast.amount))
+        .outerjoin(AccountGroup, _group_of(Forecast))
+        .where(
+            col(Forecast.year) == bindparam("year"),
+            col(Forecast.month) == bindparam("month"),
+            _in_units(Forecast.org_unit_id, pg),
+            *_kind_filter(kinds),
+        )
+        .group_by(*_grouped(key, group_by))
+    )
+
+
+@lru_cache(maxsize=8)
+def _frame_statement(basis: BudgetBasis, pg: bool) -> Select[*tuple[Any, ...]]:
+    amount = (
+        BudgetFrame.original_net_amount if basis is BudgetBasis.ORIGINAL else BudgetFrame.net_amount
+    )
+    return Select(func.sum(amount)).where(
+        col(BudgetFrame.year) == bindparam("year"), _in_units(BudgetFrame.committee_id, pg)
+    )
+
+
+@lru_cache(maxsize=2)
+def _latest_month_statement(pg: bool) -> Select[*tuple[Any, ...]]:
+    return Select(func.max(Forecast.month)).where(
+        col(Forecast.year) == bindparam("year"),
+        col(Forecast.month) <= bindparam("period"),
+        _in_units(Forecast.org_unit_id, pg),
+    )
+
+
+def _kind_filter(kinds: tuple[str, ...]) -> list[Any]:
+    return [col(AccountGroup.kind).in_(kinds)] if kinds else []
 
 
 async def summarize(
@@ -122,54 +250,26 @@ async def summarize(
         figures.kind = kind if group_by is GroupBy.ACCOUNT_GROUP else None
         figures.add(measure, amount)
 
-    kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
+    pg = _postgresql(session)
+    kinds_key = tuple(kinds) if kinds else ()
+    values: dict[str, Any] = {"units": units, "year": year, "prev_year": year - 1}
 
-    # Budget: this year (original or revised) and the previous year's revised budget.
-    key = _key(BudgetEntry, group_by)
-    chosen = col(BudgetVersion.status) == "adopted"
-    if basis is BudgetBasis.ORIGINAL:
-        chosen = chosen & or_(col(BudgetEntry.year) != year, col(BudgetVersion.number) == 1)
-    budget: Select[*tuple[Any, ...]] = (
-        Select(key, col(AccountGroup.kind), col(BudgetEntry.year), func.sum(BudgetEntry.amount))
-        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, _group_of(BudgetEntry))
-        .where(
-            col(BudgetEntry.year).in_([year, year - 1]),
-            col(BudgetEntry.org_unit_id).in_(units),
-            chosen,
-            *kind_filter,
-        )
-        .group_by(*_grouped(key, group_by), col(BudgetEntry.year))
-    )
-    for key_value, kind, row_year, amount in await _rows(session, budget):
-        take(key_value, kind, "budget" if row_year == year else "prev_budget", amount)
-    for key_value, kind, amount in await _rows(
-        session, _budget_ytd(year, period, units, basis, group_by, kind_filter)
-    ):
-        take(key_value, kind, "budget_ytd", amount)
+    # Budget: this year (original or revised) with its months 1…period (the lines' resolved
+    # months, see :mod:`styr_budget.budgets.periodisation`), and the previous year's revised
+    # budget, in one grouped query.
+    budget = _budget_statement(group_by, basis, period, kinds_key, pg)
+    for key_value, kind, row_year, amount, ytd in await _rows(session, budget, values):
+        if row_year == year:
+            take(key_value, kind, "budget", amount)
+            take(key_value, kind, "budget_ytd", ytd)
+        else:
+            take(key_value, kind, "prev_budget", amount)
 
     # Outcome: months 1…period of this and the previous year, and the previous full year,
     # from the yearly rollup (one row per unit × activity × group, months side by side).
-    key = _key(OutcomeYear, group_by)
-    months = [getattr(OutcomeYear, name) for name in MONTH_COLUMNS]
-    outcome: Select[*tuple[Any, ...]] = (
-        Select(
-            key,
-            col(AccountGroup.kind),
-            col(OutcomeYear.year),
-            func.sum(reduce(operator.add, months[:period])),
-            func.sum(reduce(operator.add, months)),
-        )
-        .join(AccountGroup, _group_of(OutcomeYear))
-        .where(
-            col(OutcomeYear.year).in_([year, year - 1]),
-            col(OutcomeYear.org_unit_id).in_(units),
-            *kind_filter,
-        )
-        .group_by(*_grouped(key, group_by), col(OutcomeYear.year))
-    )
     has_outcome = False
-    for key_value, kind, row_year, ytd, full in await _rows(session, outcome):
+    outcome = _outcome_statement(group_by, period, kinds_key, pg)
+    for key_value, kind, row_year, ytd, full in await _rows(session, outcome, values):
         if row_year == year:
             has_outcome = True
             take(key_value, kind, "outcome", ytd)
@@ -179,33 +279,15 @@ async def summarize(
 
     # Forecasts of the latest follow-up month up to the period (or the one asked for).
     if forecast_month is None:
-        forecast_month = (
-            await session.exec(
-                select(func.max(Forecast.month)).where(
-                    col(Forecast.year) == year,
-                    col(Forecast.month) <= period,
-                    col(Forecast.org_unit_id).in_(units),
-                )
-            )
-        ).one()
+        forecast_month = await latest_forecast_month(session, units, year, period)
     has_forecast = False
     deviations: dict[str | None, Decimal] = {}
     if forecast_month is not None:
         # Forecasts of allocation groups are shown as they are (anslag has no deviation);
         # every other forecast enters the rows through its deviation (see the module doc).
-        key = _key(Forecast, group_by)
-        forecast: Select[*tuple[Any, ...]] = (
-            Select(key, col(AccountGroup.kind), func.sum(Forecast.amount))
-            .outerjoin(AccountGroup, _group_of(Forecast))
-            .where(
-                col(Forecast.year) == year,
-                col(Forecast.month) == forecast_month,
-                col(Forecast.org_unit_id).in_(units),
-                *kind_filter,
-            )
-            .group_by(*_grouped(key, group_by))
-        )
-        for key_value, kind, amount in await _rows(session, forecast):
+        forecast = _forecast_statement(group_by, kinds_key, pg)
+        values["month"] = forecast_month
+        for key_value, kind, amount in await _rows(session, forecast, values):
             has_forecast = True
             if kind == ALLOCATION:
                 take(key_value, kind, "forecast", amount)
@@ -229,20 +311,9 @@ async def summarize(
                 figures.add("forecast", (budget_here or ZERO) + (deviation or ZERO))
 
     year_end = period == 12 and has_outcome
-    frame_amount = (
-        BudgetFrame.original_net_amount
-        if basis is BudgetBasis.ORIGINAL
-        else (BudgetFrame.net_amount)
-    )
-    frame_net = (
-        await session.exec(
-            select(func.sum(frame_amount)).where(
-                col(BudgetFrame.year) == year, col(BudgetFrame.committee_id).in_(units)
-            )
-        )
-    ).one()
+    frame_net = (await session.exec(_frame_statement(basis, pg), params=values)).one()[0]
     allocation_budget = None if frame_net is None else -Decimal(frame_net)
-    names = await _names(session, municipality_id, group_by, [k for k in rows if k is not None])
+    names = await row_names(session, municipality_id, group_by, [k for k in rows if k is not None])
     result_rows = [
         SummaryRow(
             key=row_key,
@@ -289,6 +360,16 @@ async def summarize(
     )
 
 
+async def latest_forecast_month(
+    session: AsyncSession, units: list[str], year: int, period: int
+) -> int | None:
+    """The latest follow-up month up to ``period`` with a forecast in ``units``."""
+    values = {"units": units, "year": year, "period": period}
+    statement = _latest_month_statement(_postgresql(session))
+    month: int | None = (await session.exec(statement, params=values)).one()[0]
+    return month
+
+
 async def forecast_deviations(
     session: AsyncSession,
     *,
@@ -307,8 +388,66 @@ async def forecast_deviations(
     (key ``None``); with a ``kinds`` filter activity forecasts are left out, as they cannot
     be split by kind, and their lines count at their budget.
     """
+    grouped = group_by is not GroupBy.NONE
+    values = {"units": units, "year": year, "month": forecast_month}
+    statement = _deviation_statement(
+        group_by.value, basis, tuple(kinds) if kinds else (), _postgresql(session)
+    )
+    found = await _deviations(session, statement, values)
+    result: dict[str | None, Decimal] = defaultdict(Decimal)
+    for keys, amount in found:
+        # ungrouped: the one row of GroupBy.NONE; by account group an activity forecast
+        # has no group (key None)
+        key_value = keys[0] if keys else (None if grouped else "total")
+        result[None if key_value is None else str(key_value)] += amount
+    return dict(result)
+
+
+async def deviation_cells(
+    session: AsyncSession, *, units: list[str], year: int, forecast_month: int
+) -> dict[tuple[str, str], Decimal]:
+    """forecast − budget (revised) per org unit × activity where forecasts were made: the
+    deviations of :func:`forecast_deviations` before grouping, so every grouping by unit or
+    by activity (and their subtrees) is a sum of these cells."""
+    values = {"units": units, "year": year, "month": forecast_month}
+    statement = _deviation_statement(CELLS, BudgetBasis.REVISED, (), _postgresql(session))
+    cells: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (unit_id, activity), amount in await _deviations(session, statement, values):
+        cells[(str(unit_id), str(activity))] += amount
+    return dict(cells)
+
+
+async def _deviations(
+    session: AsyncSession, statement: Any, values: dict[str, Any]
+) -> list[tuple[tuple[Any, ...], Decimal]]:
+    found: list[tuple[tuple[Any, ...], Decimal]] = []
+    for *keys, amount in (await session.exec(statement, params=values)).all():
+        if amount is not None:
+            found.append((tuple(keys), Decimal(amount)))
+    return found
+
+
+CELLS = "cells"  # _deviation_statement's grouping per org unit × activity
+
+
+@lru_cache(maxsize=64)
+def _deviation_statement(
+    grouping: str, basis: BudgetBasis, kinds: tuple[str, ...], pg: bool
+) -> Any:
+    """The deviations of line forecasts and of activity forecasts (left out with a ``kinds``
+    filter), grouped by ``grouping`` (a :class:`GroupBy` or :data:`CELLS`), as rows of (key
+    values, amount): one round trip (UNION ALL over a CTE of the line budgets)."""
+    if grouping == CELLS:
+        line_keys = activity_keys = [col(Forecast.org_unit_id), col(Forecast.activity_code)]
+    elif grouping == GroupBy.NONE:
+        line_keys = activity_keys = []
+    else:
+        key = _key(Forecast, GroupBy(grouping))
+        line_keys = [key]
+        # by account group an activity forecast belongs to no group
+        activity_keys = [] if grouping == GroupBy.ACCOUNT_GROUP else [key]
     chosen = _chosen_versions(basis)
-    kind_filter = [col(AccountGroup.kind).in_(kinds)] if kinds else []
+    kind_filter = _kind_filter(kinds)
     line_budget = (
         Select(
             col(BudgetEntry.org_unit_id).label("org_unit_id"),
@@ -319,8 +458,8 @@ async def forecast_deviations(
         .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
         .join(AccountGroup, _group_of(BudgetEntry))
         .where(
-            col(BudgetEntry.year) == year,
-            col(BudgetEntry.org_unit_id).in_(units),
+            col(BudgetEntry.year) == bindparam("year"),
+            _in_units(BudgetEntry.org_unit_id, pg),
             col(AccountGroup.kind) != ALLOCATION,
             chosen,
             *kind_filter,
@@ -330,17 +469,16 @@ async def forecast_deviations(
             col(BudgetEntry.activity_code),
             col(BudgetEntry.account_group_key),
         )
-        .subquery("line_budget")
+        .cte("line_budget")
     )
     this_month = [
-        col(Forecast.year) == year,
-        col(Forecast.month) == forecast_month,
-        col(Forecast.org_unit_id).in_(units),
+        col(Forecast.year) == bindparam("year"),
+        col(Forecast.month) == bindparam("month"),
+        _in_units(Forecast.org_unit_id, pg),
     ]
-    key = _key(Forecast, group_by)
     deviation = func.sum(Forecast.amount - func.coalesce(line_budget.c.amount, 0))
     per_line: Select[*tuple[Any, ...]] = (
-        Select(key, deviation)
+        Select(*line_keys, deviation)
         .join(AccountGroup, _group_of(Forecast))
         .outerjoin(
             line_budget,
@@ -350,63 +488,39 @@ async def forecast_deviations(
         )
         .where(*this_month, col(AccountGroup.kind) != ALLOCATION, *kind_filter)
     )
-    if group_by is not GroupBy.NONE:
-        per_line = per_line.group_by(key)
-    found: dict[str | None, Decimal] = defaultdict(Decimal)
-    for key_value, amount in await _rows(session, per_line):
-        if amount is not None:
-            found[None if key_value is None else str(key_value)] += Decimal(amount)
-    if kinds:
-        return dict(found)
-    activity_budget = (
-        Select(
-            line_budget.c.org_unit_id,
-            line_budget.c.activity_code,
-            func.sum(line_budget.c.amount).label("amount"),
+    if line_keys:
+        per_line = per_line.group_by(*line_keys)
+    statement: Any = per_line
+    if not kinds:
+        activity_budget = (
+            Select(
+                line_budget.c.org_unit_id,
+                line_budget.c.activity_code,
+                func.sum(line_budget.c.amount).label("amount"),
+            )
+            .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
+            .subquery("activity_budget")
         )
-        .group_by(line_budget.c.org_unit_id, line_budget.c.activity_code)
-        .subquery("activity_budget")
-    )
-    by_group = group_by is GroupBy.ACCOUNT_GROUP
-    activity_key = literal_column("NULL") if by_group else key
-    per_activity: Select[*tuple[Any, ...]] = (
-        Select(activity_key, func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)))
-        .outerjoin(
-            activity_budget,
-            (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
-            & (activity_budget.c.activity_code == col(Forecast.activity_code)),
+        # no key of its own where the line forecasts have one (by account group): NULL
+        padding = [null()] * (len(line_keys) - len(activity_keys))
+        per_activity: Select[*tuple[Any, ...]] = (
+            Select(
+                *activity_keys,
+                *padding,
+                func.sum(Forecast.amount - func.coalesce(activity_budget.c.amount, 0)),
+            )
+            .outerjoin(
+                activity_budget,
+                (activity_budget.c.org_unit_id == col(Forecast.org_unit_id))
+                & (activity_budget.c.activity_code == col(Forecast.activity_code)),
+            )
+            .where(*this_month, col(Forecast.account_group_key).is_(None))
         )
-        .where(*this_month, col(Forecast.account_group_key).is_(None))
-    )
-    if group_by not in {GroupBy.NONE, GroupBy.ACCOUNT_GROUP}:
-        per_activity = per_activity.group_by(key)
-    for key_value, amount in await _rows(session, per_activity):
-        if amount is not None:
-            found[None if key_value is None else str(key_value)] += Decimal(amount)
-    return dict(found)
-
-
-def _budget_ytd(
-    year: int,
-    period: int,
-    units: list[str],
-    basis: BudgetBasis,
-    group_by: GroupBy,
-    kind_filter: list[Any],
-) -> Select[*tuple[Any, ...]]:
-    """Budget of months 1…period from the lines' resolved months (see
-    :mod:`styr_budget.budgets.periodisation`), summed per row in the database."""
-    key = _key(BudgetEntry, group_by)
-    months = [getattr(BudgetEntry, name) for name in MONTH_COLUMNS[:period]]
-    chosen = _chosen_versions(basis)
-    return (
-        Select(key, col(AccountGroup.kind), func.sum(reduce(operator.add, months)))
-        .join(BudgetVersion, col(BudgetVersion.id) == col(BudgetEntry.version_id))
-        .join(AccountGroup, _group_of(BudgetEntry))
-        .where(col(BudgetEntry.year) == year, col(BudgetEntry.org_unit_id).in_(units), chosen)
-        .where(*kind_filter)
-        .group_by(*_grouped(key, group_by))
-    )
+        if activity_keys:
+            per_activity = per_activity.group_by(*activity_keys)
+        # one round trip: the line forecasts' and the activity forecasts' deviations
+        statement = union_all(per_line, per_activity)
+    return statement
 
 
 def _chosen_versions(basis: BudgetBasis) -> Any:
@@ -501,7 +615,7 @@ def _papers(figures: Figures, unit: MoneyUnit) -> PaperFigures | None:
     )
 
 
-async def _names(
+async def row_names(
     session: AsyncSession, municipality_id: str, group_by: GroupBy, keys: Iterable[str]
 ) -> dict[str, str]:
     """The rows' names: the municipality's own names of its codes."""
