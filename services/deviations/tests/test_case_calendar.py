@@ -38,7 +38,8 @@ def expected(case: Any) -> dict[str, Any]:
     reported = day(case.reported_at)
     event = day(case.event_time) or reported
     answered, closed = day(case.answered_at), day(case.closed_at)
-    assert reported is not None and event is not None
+    assert reported is not None
+    assert event is not None
     return {
         "registration_year": reported.year,
         "registration_month": reported.month,
@@ -52,7 +53,7 @@ def expected(case: Any) -> dict[str, Any]:
 
 async def stored(app: FastAPI, case_id: int) -> Case:
     async with app.state.database.session() as session:
-        case = (await session.exec(select(Case).where(Case.id == case_id))).one()
+        case: Case = (await session.exec(select(Case).where(Case.id == case_id))).one()
         session.expunge(case)
         return case
 
@@ -81,7 +82,7 @@ async def test_registration_stores_the_swedish_year_of_new_years_eve(
     row = await check(app, case["id"])
     assert (row.registration_year, row.registration_month) == (2025, 1)
     assert (row.event_year, row.event_month) == (2024, 12)
-    assert row.answered_on is None and row.answer_days is None and row.close_days is None
+    assert (row.answered_on, row.answer_days, row.close_days) == (None, None, None)
 
 
 async def test_an_edit_of_the_event_time_moves_the_event_month(
@@ -158,7 +159,8 @@ async def test_intake_and_a_raised_deviation_store_their_facts(
     assert submitted.status_code == 201, submitted.text
     async with app.state.database.session() as session:
         ids = list(await session.exec(select(Case.id)))
-    assert len(ids) == 1 and ids[0] is not None
+    assert len(ids) == 1
+    assert ids[0] is not None
     await check(app, ids[0])
     complaint = await create(
         client,
@@ -296,7 +298,8 @@ async def test_after_any_sequence_of_writes_the_facts_follow_the_dates(
             if state == "closed":
                 row["closed_at"] = closed.isoformat()
             response = await client.post(IMPORT, json={"rows": [row]}, headers=importer)
-            assert response.status_code == 200 and not response.json()["failed"], response.text
+            assert response.status_code == 200, response.text
+            assert not response.json()["failed"], response.text
             async with app.state.database.session() as session:
                 statement = select(Case.id).where(Case.external_id == external_id)
                 case_id = (await session.exec(statement)).one()

@@ -379,7 +379,7 @@ async def test_deadlines_and_durations_at_their_edges_equal_the_reference(
 ) -> None:
     """Answers on the due day (within), a day after (not), late at night in Stockholm; overdue
     by each milestone; an even and an odd number of durations (the median)."""
-    base = {
+    base: dict[str, Any] = {
         "event_back": None,
         "close_after": None,
         "kind": "complaint",

@@ -119,7 +119,7 @@ async def count(
         "close": ("kind", "closed", "close_days"),
     }
     rows: dict[str, list[Any]]
-    if session.bind.dialect.name == "postgresql":
+    if (await session.connection()).dialect.name == "postgresql":
         rows = await _grouping_sets(session, conditions, expressions, groupings)
     else:
         rows = {}
