@@ -98,13 +98,9 @@ async def test_the_facts_are_backfilled_and_dropped_again(db_backend: str, tmp_p
         await migrations.upgrade(MIGRATIONS_DIR, url, VERSION_TABLE)
         database = Database(url)
         async with database.engine.connect() as connection:
-            stored = (
-                await connection.execute(
-                    sa.text(
-                        f"SELECT serial, {', '.join(FACTS)} FROM deviation_case ORDER BY serial"
-                    )
-                )
-            ).all()
+            facts = sa.table("deviation_case", sa.column("serial"), *map(sa.column, FACTS))
+            statement = sa.select(facts.c.serial, *(facts.c[name] for name in FACTS))
+            stored = (await connection.execute(statement.order_by(facts.c.serial))).all()
         await database.dispose()
         answered = stored[0][5]
         assert [tuple(row[:5]) + (row[6:]) for row in stored] == [
