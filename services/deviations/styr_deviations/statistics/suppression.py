@@ -155,7 +155,12 @@ class Suppression:
 
     def _protect(self) -> None:
         of_cell: dict[CellId, list[Relation]] = defaultdict(list)
+        # whether a relation states only an inequality (a part the answer never shows): fixed
+        # per relation, so worked out once (per candidate part it cost a relation's length
+        # squared: seconds for an answer with two thousand units)
+        inequality: dict[int, bool] = {}
         for relation in self.relations:
+            inequality[id(relation)] = any(p in self.unpublished for p in relation.parts)
             for cell in (relation.total, *relation.parts):
                 of_cell[cell].append(relation)
         while True:
@@ -179,7 +184,7 @@ class Suppression:
                 # every relation at once hid far more than needed
                 candidates = [
                     (
-                        any(p in self.unpublished for p in relation.parts),
+                        inequality[id(relation)],
                         part is relation.total,
                         self.values[part],
                         part,
