@@ -144,6 +144,10 @@ def statistics_ms(
     # an answer that takes seconds is timed fewer times (the figure is far off its target)
     repeat, warmup = (30, 5) if first < 1 else (3, 0)
     ms = p50_ms(client, STATISTICS, params=params, headers=headers, repeat=repeat, warmup=warmup)
+    print(
+        f"    {unit} {years[0]}–{years[1]}: p50 {ms:.1f} ms (first {first * 1000:.0f} ms)",
+        flush=True,
+    )
     return ms, (
         f"total {body['total']}, {len(body['by_org_subtree'])} subtrees, {size:,} bytes, n={repeat}"
     )
