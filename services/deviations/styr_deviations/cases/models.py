@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
+from styr_deviations.cases import calendar
 from styr_shared.types import JSONDocument, UTCDateTime, utcnow
 
 SERIES_LENGTH = 80  # a format's series (at most 60) or ``legacy:`` and an imported number
@@ -37,6 +38,9 @@ class Case(SQLModel, table=True):
         ),
         UniqueConstraint("municipality_id", "series", "serial", name="uq_deviation_case_serial"),
         UniqueConstraint("municipality_id", "external_id", name="uq_deviation_case_external_id"),
+        # What the statistics filter on: the year on a date basis and the unit (scope, subtree).
+        Index("ix_deviation_case_registration_year_unit", "registration_year", "org_unit_id"),
+        Index("ix_deviation_case_event_year_unit", "event_year", "org_unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -118,6 +122,32 @@ class Case(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Swedish-calendar facts of the dates, for the statistics (``cases/calendar.py``): never
+    # set by hand, computed on every write.
+    registration_year: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("registration_year")}
+    )
+    registration_month: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("registration_month")}
+    )
+    event_year: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("event_year")}
+    )
+    event_month: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("event_month")}
+    )
+    answered_on: date | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("answered_on")}
+    )
+    answer_days: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("answer_days")}
+    )
+    close_days: int | None = Field(
+        default=None, sa_column_kwargs={"default": calendar.column_default("close_days")}
+    )
+
+
+calendar.listen(Case)
 
 
 class CaseAction(SQLModel, table=True):

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, literal
 from sqlmodel import SQLModel, select
 
+from styr_deviations.cases import calendar
 from styr_deviations.cases.models import Case, CaseHistory, ReferenceCounter
 from styr_deviations.casesettings.models import CaseSettingsRow
 from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS, CaseSettings
@@ -90,7 +91,9 @@ def fixture() -> dict[str, Any]:
 
 
 def _blank() -> dict[str, Any]:
-    return {column.name: None for column in CASES.columns if column.name != "id"}
+    # The calendar facts are left out: their column defaults compute them from the row's dates.
+    skip = {"id", *calendar.FACTS}
+    return {column.name: None for column in CASES.columns if column.name not in skip}
 
 
 def _at(day: date, rng: random.Random | None = None, hour: int = 12) -> datetime:

@@ -14,24 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from styr_deviations.config import CaseKind, Regime
+from styr_deviations.config import CaseKind
+from styr_deviations.statistics.counts import Counts
 from styr_deviations.statistics.schemas import Breakdown, Count, CountRow
 from styr_deviations.statistics.suppression import CellId, Relation, Suppression
-from styr_deviations.statistics.tables import Table, group
+from styr_deviations.statistics.tables import Table
 
 Key = tuple[Any, ...]
-INVESTIGATED_REGIMES = frozenset({Regime.LEX_MARIA, Regime.LEX_SARAH, Regime.STAFF_MATTER})
 EXTERNAL = CaseKind.EXTERNAL_DEVIATION.value
-
-
-def investigated(case: Any) -> bool:
-    """Investigated by MAS/MAR or the Lex Sarah investigator: an outcome is recorded, the case
-    is under Lex Maria, Lex Sarah or a staff matter, or MAS/MAR took it over."""
-    return (
-        case.investigation_outcome is not None
-        or case.regime in INVESTIGATED_REGIMES
-        or bool(case.mas_took_over)
-    )
 
 
 @dataclass
@@ -86,22 +76,21 @@ class Breakdowns:
         return {name: item.show(values, suppression) for name, item in self.items.items()}
 
 
-def build(
-    cases: list[Any],
-    year: Callable[[Any], int],
-    month: Callable[[Any], str],
-    by_year: Table,
-    by_kind: Table,
-    total: CellId,
-) -> Breakdowns:
-    """``year``/``month``: a case's Swedish calendar year and month on the answer's date basis;
-    ``by_year``/``by_kind``/``total``: the answer's counts they break down."""
+def build(counts: Counts, by_year: Table, by_kind: Table, total: CellId) -> Breakdowns:
+    """``counts``: the answer's cells grouped in SQL; ``by_year``/``by_kind``/``total``: the
+    answer's counts they break down."""
     years = {key: by_year.cell(key) for key in by_year.counter}
     kinds = {key: by_kind.cell(key) for key in by_kind.counter}
     external_years = {(y,): by_kind.cell((y, k)) for (y, k) in by_kind.counter if k == EXTERNAL}
-    external_cases = [c for c in cases if c.kind == EXTERNAL]
-    investigated_cases = [c for c in cases if investigated(c)]
-    per_year = Table("investigated", ("year",), group(investigated_cases, lambda c: (year(c),)))
+    by_month: Counter[Key] = Counter()
+    by_category_year: Counter[Key] = Counter()
+    for (year, month, category), n in counts.by_month_category.items():
+        by_month[(month,)] += n
+        by_category_year[(year, category)] += n
+    investigated_per_year: Counter[Key] = Counter()
+    for (year, _), n in counts.by_investigation_outcome.items():
+        investigated_per_year[(year,)] += n
+    per_year = Table("investigated", ("year",), investigated_per_year)
     external_total: CellId = ("external_deviations", ())
     investigated_total: CellId = ("investigated_total", ())
 
@@ -110,36 +99,28 @@ def build(
 
     items = {
         "by_month": _Breakdown(
-            Table("by_month", ("month",), group(cases, lambda c: (month(c),))),
+            Table("by_month", ("month",), by_month),
             ("year",),
             years,
             lambda key: (int(key[0][:4]),),
             total,
         ),
         "by_category_year": _Breakdown(
-            Table(
-                "by_category_year",
-                ("year", "category"),
-                group(cases, lambda c: (year(c), c.category or "")),
-            ),
+            Table("by_category_year", ("year", "category"), by_category_year),
             ("year",),
             years,
             first,
             total,
         ),
         "by_state": _Breakdown(
-            Table("by_state", ("year", "state"), group(cases, lambda c: (year(c), c.state))),
+            Table("by_state", ("year", "state"), Counter(counts.by_state)),
             ("year",),
             years,
             first,
             total,
         ),
         "by_channel": _Breakdown(
-            Table(
-                "by_channel",
-                ("year", "kind", "channel"),
-                group(cases, lambda c: (year(c), c.kind, c.channel)),
-            ),
+            Table("by_channel", ("year", "kind", "channel"), Counter(counts.by_channel)),
             ("year", "kind"),
             kinds,
             lambda key: key[:2],
@@ -149,7 +130,7 @@ def build(
             Table(
                 "by_external_direction",
                 ("year", "direction"),
-                group(external_cases, lambda c: (year(c), c.external_direction or "")),
+                Counter(counts.by_external_direction),
             ),
             ("year",),
             external_years,
@@ -160,7 +141,7 @@ def build(
             Table(
                 "by_investigation_outcome",
                 ("year", "outcome"),
-                group(investigated_cases, lambda c: (year(c), c.investigation_outcome or "")),
+                Counter(counts.by_investigation_outcome),
             ),
             ("year",),
             {key: per_year.cell(key) for key in per_year.counter},
@@ -169,8 +150,8 @@ def build(
         ),
     }
     cells: dict[CellId, int] = {
-        external_total: len(external_cases),
-        investigated_total: len(investigated_cases),
+        external_total: sum(counts.by_external_direction.values()),
+        investigated_total: sum(investigated_per_year.values()),
         **per_year.cells(),
     }
     for item in items.values():

@@ -1,9 +1,8 @@
 """Statistics over cases: counts by year, category × month, org unit, kind, law area and
 housing type; Lex Maria reports; time to answer and to close; overdue counts.
 
-Rows are filtered in SQL and grouped here, because months and years are Swedish calendar
-months (Europe/Stockholm), which SQLite and PostgreSQL cannot compute the same way. One
-municipality has thousands of cases a year, so this stays cheap.
+Cases are counted in SQL (``counts.py``) on the Swedish-calendar years and months stored with
+each case; only the aggregated cells come here, to be arranged, related and suppressed.
 
 Callers without case access (readers, planners, controllers) get small counts suppressed
 (the threshold is the municipality's, see ``casesettings``): 1 up to the threshold minus one
@@ -14,59 +13,36 @@ and counts from which a hidden one could be worked out are hidden too (``"x"``, 
 
 from __future__ import annotations
 
-import statistics as stats
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from styr_deviations.cases import access
 from styr_deviations.cases.models import Case
-from styr_deviations.cases.service import is_overdue
 from styr_deviations.casesettings import service as casesettings
 from styr_deviations.casesettings.schemas import NATIONAL_DEFAULTS
-from styr_deviations.config import LOCAL_TIME, CaseKind, DateBasis, LawArea, local_date
+from styr_deviations.config import CaseKind, DateBasis, LawArea, local_date
 from styr_deviations.statistics import breakdowns
+from styr_deviations.statistics import counts as counting
 from styr_deviations.statistics.schemas import (
     Duration,
     Statistics,
     WithheldBreakdown,
 )
 from styr_deviations.statistics.suppression import CellId, Relation, Suppression
-from styr_deviations.statistics.tables import Table, group
-from styr_shared import orgtree, tenancy
+from styr_deviations.statistics.tables import Table
+from styr_shared import tenancy
 from styr_shared.auth import Principal
 from styr_shared.errors import ForbiddenError, NotFoundError
 from styr_shared.orgreplica import ReplicaOrgUnit, get_unit
 from styr_shared.types import utcnow
 
 Count = int | str
-COLUMNS = (
-    "kind",
-    "law_area",
-    "category",
-    "housing_type",
-    "org_unit_id",
-    "state",
-    "reported_at",
-    "received_at",
-    "answered_at",
-    "closed_at",
-    "due_date",
-    "deadline_milestone",
-    "lm_ivo_report_date",
-    "ls_ivo_report_date",
-    "event_time",
-    "channel",
-    "regime",
-    "mas_took_over",
-    "external_direction",
-    "investigation_outcome",
-)
 
 
 class _Suppressor:
@@ -78,15 +54,56 @@ class _Suppressor:
             return f"<{self.threshold}"
         return value
 
-    def duration(self, days: list[int], deadline_met: int | None = None) -> Duration:
-        hidden = self.active and len(days) < self.threshold
+    def duration(self, days: Counter[int], deadline_met: int | None = None) -> Duration:
+        """``days``: how many cases took each number of days."""
+        n = sum(days.values())
+        shown = n > 0 and not (self.active and n < self.threshold)
         return Duration(
-            count=self.count(len(days)),
-            mean_days=None if hidden or not days else round(stats.fmean(days), 1),
-            median_days=None if hidden or not days else float(stats.median(days)),
-            max_days=None if hidden or not days else max(days),
+            count=self.count(n),
+            # as statistics.fmean and .median of the list of days would give
+            mean_days=round(sum(d * k for d, k in days.items()) / n, 1) if shown else None,
+            median_days=_median(days, n) if shown else None,
+            max_days=max(days) if shown else None,
             within_deadline=None if deadline_met is None else self.count(deadline_met),
         )
+
+
+def _median(days: Counter[int], n: int) -> float:
+    """The median of ``n`` days given as how many cases took each number of days."""
+    wanted = sorted({(n - 1) // 2, n // 2})
+    found: list[int] = []
+    seen = 0
+    for value in sorted(days):
+        seen += days[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    return float(found[0]) if len(found) == 1 else (found[0] + found[1]) / 2
+
+
+def _subtree(units: list[str]) -> Any:
+    """The ids of the units and every unit below them, as a subquery (recursive CTE)."""
+    tree = select(ReplicaOrgUnit.id).where(col(ReplicaOrgUnit.id).in_(units))
+    cte = tree.cte("scope", recursive=True)
+    child = aliased(ReplicaOrgUnit)
+    cte = cte.union(select(child.id).where(child.parent_id == cte.c.id))
+    return select(cte.c.id)
+
+
+async def _lineage(session: AsyncSession, units: list[str]) -> dict[str, str | None]:
+    """The parent of each of the units and of every unit above them."""
+    if not units:
+        return {}
+    start = select(ReplicaOrgUnit.id, ReplicaOrgUnit.parent_id).where(
+        col(ReplicaOrgUnit.id).in_(sorted(units))
+    )
+    cte = start.cte("lineage", recursive=True)
+    parent = aliased(ReplicaOrgUnit)
+    cte = cte.union(select(parent.id, parent.parent_id).where(parent.id == cte.c.parent_id))
+    rows = await session.exec(select(cte.c.id, cte.c.parent_id))
+    return {str(unit): parent_id for unit, parent_id in rows}
 
 
 async def _threshold(
@@ -120,20 +137,14 @@ async def compute(
     law_area: LawArea | None = None,
     date_basis: DateBasis = DateBasis.REGISTRATION,
 ) -> Statistics:
-    # Only the columns statistics need: no ORM objects, no texts, no personal data. Cases
-    # withdrawn as wrongly imported are no cases.
-    statement = select(*[getattr(Case, name) for name in COLUMNS]).where(
-        col(Case.import_withdrawn_at).is_(None)
-    )
-    units = await access.scope_units(session, principal)
-    if units is not None:
-        statement = statement.where(col(Case.org_unit_id).in_(sorted(units)))
+    # Cases withdrawn as wrongly imported are no cases.
+    conditions: list[ColumnElement[bool]] = [col(Case.import_withdrawn_at).is_(None)]
     municipalities: set[str] | None = None
     if municipality is not None:
         municipality = await tenancy.resolve_municipality(
             session, ReplicaOrgUnit, principal, municipality
         )
-        statement = statement.where(col(Case.municipality_id) == municipality)
+        conditions.append(col(Case.municipality_id) == municipality)
         municipalities = {municipality}
     if org_unit_id is not None:
         unit = await get_unit(session, org_unit_id)
@@ -141,101 +152,73 @@ async def compute(
             raise NotFoundError(f"Org unit {org_unit_id!r} is unknown here.")
         if not await access.in_scope(session, principal, org_unit_id):
             raise ForbiddenError("The org unit is outside your scope.")
-        subtree = await orgtree.descendants(session, ReplicaOrgUnit, org_unit_id)
-        statement = statement.where(col(Case.org_unit_id).in_(subtree))
+        # a grant covers its subtree, so the unit's subtree lies within the caller's scope
+        conditions.append(col(Case.org_unit_id).in_(_subtree([org_unit_id])))
         municipalities = {unit.municipality_id} | (municipalities or set())
+    elif not principal.unrestricted:
+        granted = sorted(principal.org_units)  # (a granted unit the replica lacks counts too)
+        unit_column = col(Case.org_unit_id)
+        conditions.append(or_(unit_column.in_(granted), unit_column.in_(_subtree(granted))))
     threshold = await _threshold(session, principal, municipalities)
-    basis: Any = col(Case.reported_at)
-    if date_basis is DateBasis.EVENT:
-        basis = func.coalesce(col(Case.event_time), col(Case.reported_at))
+    year_column, _ = counting.basis_columns(date_basis)
     if from_year is not None:
-        start = datetime(from_year, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
-        statement = statement.where(basis >= start)
+        conditions.append(year_column >= from_year)
     if to_year is not None:
-        end = datetime(to_year + 1, 1, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
-        statement = statement.where(basis < end)
+        conditions.append(year_column <= to_year)
     if kind is not None:
-        statement = statement.where(col(Case.kind) == kind)
+        conditions.append(col(Case.kind) == kind)
     if law_area is not None:
-        statement = statement.where(col(Case.law_area) == law_area)
-    cases: list[Any] = list((await session.exec(statement)).all())
+        conditions.append(col(Case.law_area) == law_area)
     suppress = _Suppressor(threshold, active=not access.has_case_role(principal))
-    today = local_date(utcnow())
+    counts = await counting.count(session, conditions, date_basis, local_date(utcnow()))
 
-    def dated(case: Any) -> datetime:
-        if date_basis is DateBasis.EVENT and case.event_time is not None:
-            return cast(datetime, case.event_time)
-        return cast(datetime, case.reported_at)
+    by_month_category = counts.by_month_category
+    by_year_counter: Counter[Any] = Counter()
+    category_month: Counter[Any] = Counter()
+    for (year, month, category), n in by_month_category.items():
+        by_year_counter[(year,)] += n
+        category_month[(month, category)] += n
+    years = sorted(key[0] for key in by_year_counter)
+    by_kind: Counter[Any] = Counter()
+    by_law_area: Counter[Any] = Counter()
+    for (year, case_kind, area), n in counts.by_kind_law_area.items():
+        by_kind[(year, case_kind)] += n
+        by_law_area[(year, area)] += n
 
-    def year(case: Any) -> int:
-        return local_date(dated(case)).year
-
-    def month(case: Any) -> str:
-        return local_date(dated(case)).strftime("%Y-%m")
-
-    lex_maria = [c for c in cases if c.lm_ivo_report_date is not None]
-    lex_sarah = [c for c in cases if c.ls_ivo_report_date is not None]
-    years = sorted({year(c) for c in cases})
-    answer_days: dict[str, list[int]] = {}
-    answer_met: Counter[str] = Counter()
-    close_days: dict[str, list[int]] = {}
-    for case in cases:
-        if case.answered_at is not None:
-            days = (local_date(case.answered_at) - local_date(case.reported_at)).days
-            answer_days.setdefault(case.kind, []).append(days)
-            if case.due_date is not None and local_date(case.answered_at) <= case.due_date:
-                answer_met[case.kind] += 1
-        if case.state == "closed" and case.closed_at is not None:
-            days = (local_date(case.closed_at) - local_date(case.reported_at)).days
-            close_days.setdefault(case.kind, []).append(days)
-
-    parents = dict((await session.exec(select(ReplicaOrgUnit.id, ReplicaOrgUnit.parent_id))).all())
+    parents = await _lineage(session, [key[0] for key in counts.by_unit])
     subtree_counts: Counter[Any] = Counter()
-    for unit, n in group(cases, lambda c: c.org_unit_id).items():
+    for (unit_id,), n in counts.by_unit.items():
         seen: set[str] = set()
-        current: str | None = unit
+        current: str | None = unit_id
         while current is not None and current not in seen:  # guard against a broken tree
             seen.add(current)
             subtree_counts[(current,)] += n
             current = parents.get(current)
-    overdue = [c for c in cases if is_overdue(c, today)]
 
     tables = {
         table.name: table
         for table in (
-            Table("by_year", ("year",), group(cases, lambda c: (year(c),))),
-            Table(
-                "by_category_month",
-                ("month", "category"),
-                group(cases, lambda c: (month(c), c.category or "")),
-            ),
-            Table("by_org_unit", ("org_unit_id",), group(cases, lambda c: (c.org_unit_id,))),
-            Table("by_kind", ("year", "kind"), group(cases, lambda c: (year(c), c.kind))),
-            Table(
-                "by_law_area",
-                ("year", "law_area"),
-                group(cases, lambda c: (year(c), c.law_area or "")),
-            ),
-            Table(
-                "by_housing_type",
-                ("year", "housing_type"),
-                group([c for c in cases if c.housing_type], lambda c: (year(c), c.housing_type)),
-            ),
+            Table("by_year", ("year",), by_year_counter),
+            Table("by_category_month", ("month", "category"), category_month),
+            Table("by_org_unit", ("org_unit_id",), Counter(counts.by_unit)),
+            Table("by_kind", ("year", "kind"), by_kind),
+            Table("by_law_area", ("year", "law_area"), by_law_area),
+            Table("by_housing_type", ("year", "housing_type"), Counter(counts.by_housing_type)),
             Table("lex_maria_reported", ("year",), Counter({(y,): 0 for y in years})),
             Table("lex_sarah_reported", ("year",), Counter({(y,): 0 for y in years})),
             Table("by_org_subtree", ("org_unit_id",), subtree_counts),
-            Table("overdue_by_kind", ("kind",), group(overdue, lambda c: (c.kind,))),
+            Table("overdue_by_kind", ("kind",), Counter(counts.overdue)),
         )
     }
-    tables["lex_maria_reported"].counter.update(group(lex_maria, lambda c: (year(c),)))
-    tables["lex_sarah_reported"].counter.update(group(lex_sarah, lambda c: (year(c),)))
+    tables["lex_maria_reported"].counter.update(counts.lex_maria)
+    tables["lex_sarah_reported"].counter.update(counts.lex_sarah)
     total: CellId = ("total", ())
     overdue_total: CellId = ("overdue", ())
-    values = {total: len(cases), overdue_total: len(overdue)}
+    values = {total: sum(by_year_counter.values()), overdue_total: sum(counts.overdue.values())}
     for table in tables.values():
         values.update(table.cells())
     by_year, by_subtree = tables["by_year"], tables["by_org_subtree"]
-    reported = breakdowns.build(cases, year, month, by_year, tables["by_kind"], total)
+    reported = breakdowns.build(counts, by_year, tables["by_kind"], total)
     values.update(reported.cells)
     relations = [
         Relation(total, tuple(by_year.cell(key) for key in by_year.counter), "by_year"),
@@ -284,9 +267,10 @@ async def compute(
         overdue=count(overdue_total),
         overdue_by_kind=tables["overdue_by_kind"].rows(suppression),
         time_to_answer={
-            k: suppress.duration(sorted(v), answer_met[k]) for k, v in sorted(answer_days.items())
+            k: suppress.duration(v, counts.answer_met[k])
+            for k, v in sorted(counts.answer_days.items())
         },
-        time_to_close={k: suppress.duration(sorted(v)) for k, v in sorted(close_days.items())},
+        time_to_close={k: suppress.duration(v) for k, v in sorted(counts.close_days.items())},
         breakdowns=reported.show(values, suppression),
     )
 

@@ -153,12 +153,37 @@ class Suppression:
             self.withheld_cells.update(current.parts)
             pending += [r for r in self.relations if r.total in fresh]
 
+    def _best(
+        self,
+        relation: Relation,
+        hidden: Mapping[CellId, Any],
+        inequality: dict[int, bool],
+        cache: dict[int, tuple[bool, bool, int, CellId] | None],
+    ) -> tuple[bool, bool, int, CellId] | None:
+        """The relation's first shown positive count to hide next (smallest part before the
+        total), keyed for the choice among relations; None when it has none."""
+        key = id(relation)
+        if key not in cache:
+            candidates = [
+                (inequality[key], part is relation.total, self.values[part], part)
+                for part in (*relation.parts, relation.total)
+                if part not in hidden and self.values.get(part, 0) > 0
+            ]
+            cache[key] = min(candidates, key=lambda item: item[:3]) if candidates else None
+        return cache[key]
+
     def _protect(self) -> None:
         of_cell: dict[CellId, list[Relation]] = defaultdict(list)
+        # whether a relation states only an inequality (a part the answer never shows): fixed
+        # per relation, so worked out once (per candidate part it cost a relation's length
+        # squared: seconds for an answer with two thousand units)
+        inequality: dict[int, bool] = {}
         for relation in self.relations:
+            inequality[id(relation)] = any(p in self.unpublished for p in relation.parts)
             for cell in (relation.total, *relation.parts):
                 of_cell[cell].append(relation)
         while True:
+            round_best: dict[int, tuple[bool, bool, int, CellId] | None] = {}
             hidden = self._ranges()
             known = {c: v for c, v in self.values.items() if c not in hidden}
             bounds = propagate(known, hidden, self.relations)
@@ -177,16 +202,12 @@ class Suppression:
                 # one count more per pinned one and round, the smallest part (before a total)
                 # of its relations, those stating only an inequality last: hiding a count in
                 # every relation at once hid far more than needed
+                # (each relation's first best part, found once a round: ``hidden`` is fixed
+                # within it, and the first of the relations' bests is the first best of all)
                 candidates = [
-                    (
-                        any(p in self.unpublished for p in relation.parts),
-                        part is relation.total,
-                        self.values[part],
-                        part,
-                    )
+                    best
                     for relation in of_cell[cell]
-                    for part in (*relation.parts, relation.total)
-                    if part not in hidden and self.values.get(part, 0) > 0
+                    if (best := self._best(relation, hidden, inequality, round_best)) is not None
                 ]
                 if candidates:
                     self.secondary.add(min(candidates, key=lambda item: item[:3])[3])
