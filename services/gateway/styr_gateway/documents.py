@@ -60,11 +60,12 @@ class DocumentCache:
         return len(self._entries)
 
     def document(self, query: str, options: Mapping[str, object]) -> DocumentNode | None:
+        key = self._key(query, options)
         with self._lock:
-            entry = self._entries.get(self._key(query, options))
+            entry = self._entries.get(key)
             if entry is None:
                 return None
-            self._entries.move_to_end(self._key(query, options))
+            self._entries.move_to_end(key)
             return entry.document
 
     def remember(self, query: str, options: Mapping[str, object], document: DocumentNode) -> None:
